@@ -1,0 +1,201 @@
+"""Shared helpers for the ngff-migrate benchmarks (not a benchmark itself).
+
+Inputs are NGFF 0.4 (Zarr v2) images made as follows:
+
+* every metadata document (``.zgroup``, ``.zattrs`` with ``multiscales``,
+  each level's ``.zarray``/``.zattrs``) is written by ome-zarr-py:
+  ``ome_zarr.writer.write_image(dask_array, zarr.open_group(path, mode="w",
+  zarr_format=2), fmt=FormatV04(), compute=False, ...)``. With
+  ``compute=False`` ome-zarr-py creates the arrays and writes all metadata
+  but no chunk;
+* the chunk bytes are then written with zarr-python (Zarr v2 arrays opened
+  from that group) in z-slabs of random uint16 noise: level ``s0`` gets the
+  noise, ``s1``/``s2`` a 2x/4x yx-subsampling of it. Pushing gigabytes
+  through ome-zarr-py's dask/skimage pyramid would take minutes without
+  changing a single metadata byte.
+
+Arrays are uncompressed (``compressor: null``) so the bytes on disk equal the
+nominal size. Axes ``z, y, x``; level 0 is ``Z x 1024 x 1024`` uint16
+(2 MiB per z-plane); pyramid ``scale_factors=(2, 4)`` (yx only, as
+ome-zarr-py does by default for ``zyx``), so the total is 1.3125x level 0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "_work"
+PY = sys.executable
+BIN = Path(sys.executable).parent
+NGFF_MIGRATE = str(BIN / "ngff-migrate") if (BIN / "ngff-migrate").exists() else "ngff-migrate"
+MIB = 1 << 20
+METADATA_NAMES = {".zgroup", ".zattrs", ".zarray", ".zmetadata", "zarr.json"}
+
+
+# --------------------------------------------------------------------------- inputs
+
+def make_image(path: Path, z: int, *, yx: int = 1024, chunks: tuple[int, int, int] = (1, 256, 256),
+               seed: int = 0) -> None:
+    """Write an NGFF 0.4 image (see module docstring) of ``z x yx x yx`` uint16 at ``path``."""
+    import dask.array as da
+    import numpy as np
+    import zarr
+    from ome_zarr.format import FormatV04
+    from ome_zarr.writer import write_image
+
+    if path.exists():
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = zarr.open_group(str(path), mode="w", zarr_format=2)
+    lazy = da.zeros((z, yx, yx), dtype="uint16", chunks=chunks)
+    write_image(lazy, root, axes="zyx", fmt=FormatV04(), scale_factors=(2, 4),
+                scale={"z": 2.0, "y": 0.5, "x": 0.5},
+                axes_units={"z": "micrometer", "y": "micrometer", "x": "micrometer"},
+                storage_options={"chunks": chunks, "compressor": None},
+                compute=False, name="benchmark image")
+    group = zarr.open_group(str(path), mode="r+", zarr_format=2)
+    levels = [group[p] for p in ("s0", "s1", "s2")]
+    rng = np.random.default_rng(seed)
+    step = 32
+    for z0 in range(0, z, step):
+        n = min(step, z - z0)
+        block = rng.integers(0, 4096, size=(n, yx, yx), dtype=np.uint16)
+        levels[0][z0:z0 + n] = block
+        levels[1][z0:z0 + n] = block[:, ::2, ::2]
+        levels[2][z0:z0 + n] = block[:, ::4, ::4]
+
+
+def cached_image(name: str, z: int, **kw) -> Path:
+    """``benchmarks/_work/inputs/<name>``, written once and reused while its
+    ``.complete`` marker matches the parameters (inputs are never modified by
+    the benchmarks: every run works on a copy or is rolled back and checked)."""
+    path = WORK / "inputs" / name
+    marker = WORK / "inputs" / f"{name}.complete"
+    key = json.dumps({"z": z, **{k: list(v) if isinstance(v, tuple) else v for k, v in kw.items()}},
+                     sort_keys=True)
+    if path.exists() and marker.exists() and marker.read_text() == key:
+        return path
+    marker.unlink(missing_ok=True)
+    t = time.perf_counter()
+    print(f"  writing input {path.relative_to(HERE.parent)} (z={z}) ...", flush=True)
+    make_image(path, z, **kw)
+    marker.write_text(key)
+    print(f"  ... {time.perf_counter() - t:.1f} s", flush=True)
+    return path
+
+
+def is_metadata(rel: str) -> bool:
+    return rel.rsplit("/", 1)[-1] in METADATA_NAMES
+
+
+def tree_stats(root: Path) -> dict:
+    """Chunk bytes/files and metadata files of a Zarr tree (journal excluded)."""
+    chunk_bytes = chunk_files = meta_files = meta_bytes = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".ngff-migrate"]
+        for name in filenames:
+            size = os.stat(os.path.join(dirpath, name)).st_size
+            if name in METADATA_NAMES:
+                meta_files += 1
+                meta_bytes += size
+            else:
+                chunk_files += 1
+                chunk_bytes += size
+    return {"chunk_bytes": chunk_bytes, "chunk_files": chunk_files,
+            "metadata_files": meta_files, "metadata_bytes": meta_bytes}
+
+
+def fingerprint(root: Path) -> dict[str, str]:
+    """Relative path -> size (chunk files) or sha256 (everything else).
+
+    Used to assert that a reset restored the pristine tree."""
+    out: dict[str, str] = {}
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            if name in METADATA_NAMES or rel.startswith(".ngff-migrate"):
+                out[rel] = hashlib.sha256(Path(full).read_bytes()).hexdigest()
+            else:
+                out[rel] = str(os.stat(full).st_size)
+    return out
+
+
+def fresh_copy(src: Path, dst: Path) -> None:
+    """``dst`` := a byte-for-byte copy of ``src`` (untimed reset)."""
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-r", str(src), str(dst)], check=True)
+
+
+# --------------------------------------------------------------------------- timing
+
+def timed(cmd: list[str], *, check: bool = True) -> tuple[float, subprocess.CompletedProcess]:
+    """Whole-process wall time of ``cmd`` (output captured, as in a pipe)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"command failed ({proc.returncode}): {' '.join(cmd)}\n"
+                           f"stdout: {proc.stdout[-2000:]}\nstderr: {proc.stderr[-2000:]}")
+    return elapsed, proc
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def fmt_s(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def human(nbytes: int) -> str:
+    if nbytes >= 1 << 30:
+        return f"{nbytes / (1 << 30):.2f} GiB"
+    return f"{nbytes / MIB:.1f} MiB"
+
+
+def machine_info() -> dict:
+    """nproc, Python, filesystem of ``benchmarks/_work`` and package versions."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    df = subprocess.run(["df", "-T", str(WORK)], capture_output=True, text=True).stdout.splitlines()
+    fs = df[-1].split()[1] if len(df) > 1 else "?"
+    versions = {}
+    for mod in ("zarr", "numcodecs", "numpy", "dask", "ome_zarr", "ngff_zarr", "ngff_migrate"):
+        code = f"import importlib.metadata as m; print(m.version({mod.replace('_', '-')!r}))"
+        r = subprocess.run([PY, "-c", code], capture_output=True, text=True)
+        versions[mod] = r.stdout.strip() if r.returncode == 0 else "not installed"
+    return {"nproc": os.cpu_count(), "python": platform.python_version(), "filesystem": fs,
+            "kernel": platform.release(), "versions": versions}
+
+
+def print_machine(info: dict) -> None:
+    v = ", ".join(f"{k} {x}" for k, x in info["versions"].items())
+    print(f"machine: nproc={info['nproc']}, Python {info['python']}, "
+          f"filesystem of benchmarks/_work: {info['filesystem']}, kernel {info['kernel']}")
+    print(f"versions: {v}")
+
+
+def save_results(name: str, data: dict) -> Path:
+    """Write ``benchmarks/_work/results/<name>.json`` (for docs/performance.md)."""
+    out = WORK / "results" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=2) + "\n")
+    return out
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,215 @@
+"""The Python API: the same functions the CLI calls.
+
+>>> import ngff_migrate
+>>> report = ngff_migrate.convert("image.ome.zarr", "image.rfc8.zarr")   # doctest: +SKIP
+>>> report.status                                                       # doctest: +SKIP
+'done'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import MigrateError, UnsupportedError, UsageError
+from .readers.detect import Detection, detect
+from .report import Report
+from .translate.image import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION, TranslateOptions
+from .translate.plan import MigrationPlan
+from .verify import DEFAULT_SAMPLE_CHUNKS, VerifyMode
+
+
+@dataclass
+class Progress:
+    """Optional progress callbacks (the CLI wires them to rich progress bars).
+
+    ``start(stage, total)`` announces a stage with its total (bytes for
+    ``copy``, arrays for ``verify``); ``advance(stage, n)`` reports progress.
+    """
+
+    start: Callable[[str, int], None] = lambda stage, total: None
+    advance: Callable[[str, int], None] = lambda stage, n: None
+
+
+def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
+         prefix: str = DEFAULT_PREFIX, lenient: bool = False,
+         report: Report | None = None) -> MigrationPlan:
+    """Detect, read and translate ``source`` without writing anything.
+
+    Returns
+    -------
+    MigrationPlan
+        The RFC-8 documents that a migration would write, the arrays it
+        carries over and where every legacy key goes.
+
+    Raises
+    ------
+    NotRecognisedError, UnsupportedError, MigrateError
+        For input that is not a migratable OME-Zarr image; the message
+        names the file and the problem.
+    """
+    from .readers.ngff_image import read_image
+    from .translate.image import translate_image
+
+    report = report or Report(source=str(source), destination=None, mode="plan")
+    with report.timer("detect"):
+        detection = detect(source)
+    report.layout, report.version, report.zarr_format = detection.layout, detection.version, detection.zarr_format
+    if detection.layout == "rfc8":
+        raise UnsupportedError(detection.path, f"already an RFC-8 tree (version {detection.version!r}); "
+                                               "nothing to migrate (use `ngff-migrate validate`)")
+    warnings: list[str] = []
+    with report.timer("read"):
+        image = read_image(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
+    with report.timer("translate"):
+        result = translate_image(image, TranslateOptions(target_version=target_version, prefix=prefix))
+    result.warnings[:0] = warnings
+    report.keys = result.keys
+    report.warnings = list(result.warnings)
+    report.arrays = len(result.arrays)
+    report.target_version = target_version
+    return result
+
+
+def convert(source: str | Path, destination: str | Path | None = None, *, in_place: bool = False,
+            link: bool = False, target_version: str = DEFAULT_TARGET_VERSION,
+            verify: VerifyMode = "sample", sample_chunks: int = DEFAULT_SAMPLE_CHUNKS,
+            overwrite: bool = False, lenient: bool = False, prefix: str = DEFAULT_PREFIX,
+            progress: Progress | None = None) -> Report:
+    """Migrate one OME-Zarr 0.4/0.5 image (with its labels) to RFC-8.
+
+    Parameters
+    ----------
+    source:
+        The image group directory (NGFF 0.4 on Zarr v2 or 0.5 on Zarr v3).
+    destination:
+        Copy mode: a new Zarr v3 store; chunk bytes copied verbatim
+        (hard-linked with ``link=True``). Must not exist unless ``overwrite``.
+    in_place:
+        Metadata-only migration of ``source`` itself, journaled for
+        :func:`rollback`. Exactly one of ``destination``/``in_place``.
+    target_version:
+        The ``version`` written on every root node (default ``"0.x"``).
+    verify:
+        ``none``, ``sample`` (every chunk of each smallest level plus
+        ``sample_chunks`` random chunks of every other array) or ``full``.
+    lenient:
+        Migrate metadata that fails ome-zarr-models validation, listing the
+        problems as warnings instead of failing.
+    prefix:
+        Attribute prefix for carried legacy keys.
+
+    Returns
+    -------
+    Report
+        ``status == "done"``; the report lists where every legacy key went.
+
+    Raises
+    ------
+    UsageError
+        For contradictory options or a bad destination (exit code 2).
+    MigrateError
+        When the input cannot be migrated or the output fails verification;
+        the input is left byte-identical and no output that looks complete
+        remains.
+    """
+    from .report import WriteStats  # noqa: F401  (kept for API symmetry)
+    from .verify import verify_output
+    from .write.copy import check_destination, migrate_copy
+    from .write.inplace import migrate_in_place
+
+    if in_place == (destination is not None):
+        raise UsageError(None, "give either a destination or --in-place (not both, not neither)")
+    if verify not in ("none", "sample", "full"):
+        raise UsageError(None, f"--verify must be none, sample or full, not {verify!r}")
+    progress = progress or Progress()
+    src = Path(source)
+    report = Report(source=str(src), destination=None if in_place else str(destination),
+                    mode="in-place" if in_place else ("link" if link else "copy"))
+    if not in_place:
+        check_destination(src, Path(destination), overwrite=overwrite)  # type: ignore[arg-type]
+    with report.timer("total"):
+        result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient, report=report)
+        outcome: dict[str, Any] = {}
+
+        def _verify(target_root: Path) -> None:
+            progress.start("verify", len(result.arrays))
+            with report.timer("verify"):
+                outcome["v"] = verify_output(result, target_root, source_root=src, mode=verify,
+                                             sample_chunks=sample_chunks,
+                                             progress=lambda n: progress.advance("verify", n))
+
+        options = {"target_version": target_version, "verify": verify, "prefix": prefix}
+        with report.timer("write"):
+            if in_place:
+                migrate_in_place(result, options=options, verify=_verify, stats=report.write)
+            else:
+                from .write.copy import files_to_copy
+                total = sum(s for _, s in files_to_copy(result))
+                progress.start("copy", total)
+                migrate_copy(result, Path(destination), link=link, overwrite=overwrite,  # type: ignore[arg-type]
+                             verify=_verify, stats=report.write,
+                             progress=lambda n: progress.advance("copy", n))
+        report.timings["write"] = round(report.timings["write"] - report.timings.get("verify", 0.0), 6)
+    v = outcome.get("v")
+    if v is not None:
+        report.verification = v.to_json()
+        report.warnings.extend(v.warnings)
+    report.status = "done"
+    return report
+
+
+@dataclass
+class Inspection:
+    """What ``inspect`` found: the detection and the RFC-8 documents a
+    migration would write (``documents``: relative path → document)."""
+
+    detection: Detection
+    plan: MigrationPlan | None
+    documents: dict[str, Any] = field(default_factory=dict)
+
+
+def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
+            prefix: str = DEFAULT_PREFIX, lenient: bool = True) -> Inspection:
+    """Detect ``path`` and translate it in memory (nothing is written).
+
+    For an RFC-8 tree the plan is ``None``. Raises like :func:`plan`.
+    """
+    detection = detect(path)
+    if detection.layout == "rfc8":
+        return Inspection(detection, None)
+    result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient)
+    return Inspection(detection, result, {d.file: d.document for d in result.documents if d.ome})
+
+
+def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False):
+    """Validate an RFC-8 tree; returns a :class:`~ngff_migrate.validation.TreeValidation`.
+
+    Raises
+    ------
+    MigrateError
+        If ``path`` holds no RFC-8 document.
+    """
+    from .validation import validate_tree
+
+    return validate_tree(path, check_arrays=check_arrays, allow_outside=allow_outside)
+
+
+def rollback(path: str | Path) -> list[str]:
+    """Undo an in-place migration of ``path`` (restores the exact original bytes).
+
+    Returns the relative paths restored or removed.
+
+    Raises
+    ------
+    MigrateError
+        If there is no journal or a backup is missing or corrupt.
+    """
+    from .write.journal import rollback_journal
+
+    root = Path(path)
+    if not root.is_dir():
+        raise MigrateError(root, "no such directory")
+    return [e.path for e in rollback_journal(root)]

@@ -1,0 +1,225 @@
+"""The ``ngff-migrate`` command line (typer). A thin layer over :mod:`ngff_migrate.api`.
+
+Exit codes: 0 done, 1 conversion or validation failure, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from .errors import MigrateError
+
+app = typer.Typer(
+    name="ngff-migrate",
+    help="Migrate OME-Zarr 0.4/0.5 images (with their labels) to RFC-8 collections.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+_state = {"debug": False}
+
+
+class VerifyChoice(StrEnum):
+    none = "none"
+    sample = "sample"
+    full = "full"
+
+
+def _fail(exc: BaseException) -> None:
+    """Print a one-line error (traceback only with --debug) and exit."""
+    if _state["debug"]:
+        raise exc
+    if isinstance(exc, MigrateError):
+        err.print(f"[red]error:[/red] {escape(exc.one_line())}")
+        raise typer.Exit(exc.exit_code)
+    err.print(f"[red]error:[/red] internal error {type(exc).__name__}: {escape(str(exc))} (rerun with --debug)")
+    raise typer.Exit(1)
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def convert(
+    src: Annotated[Path, typer.Argument(help="The OME-Zarr image to migrate (NGFF 0.4 or 0.5).")],
+    dst: Annotated[Path | None, typer.Argument(help="New Zarr v3 store to write (copy mode).")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Migrate SRC itself (metadata only, journaled).")] = False,
+    link: Annotated[bool, typer.Option("--link", help="Hard-link chunk files instead of copying.")] = False,
+    target_version: Annotated[str, typer.Option(help="The 'version' written on root nodes.")] = "0.x",
+    verify: Annotated[VerifyChoice, typer.Option(help="Pixel verification after writing.")] = VerifyChoice.sample,
+    sample_chunks: Annotated[int, typer.Option(help="Random chunks compared per array with --verify sample.")] = 8,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report here.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing DST.")] = False,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Migrate metadata that fails legacy validation (listed as warnings).")] = False,
+    prefix: Annotated[str, typer.Option(help="Prefix for carried legacy keys.")] = "ngff-migrate",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+) -> None:
+    """Migrate one image to RFC-8, verify it, and print the tree and a summary.
+
+    Examples:
+
+      ngff-migrate convert image.ome.zarr image.rfc8.zarr
+
+      ngff-migrate convert --in-place image.ome.zarr      (undo: ngff-migrate rollback image.ome.zarr)
+    """
+    from .api import convert as do_convert
+    from .render import node_tree, print_warnings, summary_table
+
+    try:
+        with _progress(quiet) as progress:
+            result = do_convert(src, dst, in_place=in_place, link=link, target_version=target_version,
+                                verify=verify.value, sample_chunks=sample_chunks, overwrite=overwrite,
+                                lenient=lenient, prefix=prefix, progress=progress)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        if isinstance(exc, OSError):
+            exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))
+        if report is not None and isinstance(exc, MigrateError):
+            _write_failed_report(report, src, dst, exc)
+        _fail(exc)
+        return
+    if report is not None:
+        report.write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+    if quiet:
+        return
+    out = Path(result.destination) if result.destination else src
+    root_doc = json.loads((out / "zarr.json").read_text())
+    console.print(node_tree(root_doc["attributes"]["ome"], str(out)))
+    console.print(summary_table(result))
+    print_warnings(console, result.warnings)
+    console.print(f"[green]done[/green]: {out}")
+
+
+def _write_failed_report(path: Path, src: Path, dst: Path | None, exc: MigrateError) -> None:
+    data = {"report_version": 1, "tool": "ngff-migrate", "source": str(src),
+            "destination": None if dst is None else str(dst), "status": "failed", "error": exc.one_line()}
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+class _progress:
+    """Rich progress bars for the copy and verify stages."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def __enter__(self):
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        from .api import Progress as Callbacks
+
+        if self.quiet or not sys.stderr.isatty():
+            return Callbacks()
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                            TimeRemainingColumn(), console=err, transient=True)
+        self.bar.start()
+        tasks: dict[str, int] = {}
+
+        def start(stage: str, total: int) -> None:
+            tasks[stage] = self.bar.add_task(stage, total=total)
+
+        def advance(stage: str, n: int) -> None:
+            self.bar.advance(tasks[stage], n)
+
+        return Callbacks(start=start, advance=advance)
+
+    def __exit__(self, *exc: object) -> None:
+        if hasattr(self, "bar"):
+            self.bar.stop()
+
+
+@app.command()
+def inspect(
+    path: Annotated[Path, typer.Argument(help="An OME-Zarr dataset (legacy or RFC-8).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the RFC-8 documents it would produce as JSON.")] = False,
+    target_version: Annotated[str, typer.Option(help="The 'version' written on root nodes.")] = "0.x",
+) -> None:
+    """Show what was detected and the RFC-8 documents a migration would write."""
+    from .api import inspect as do_inspect
+    from .render import node_tree, print_warnings
+
+    try:
+        found = do_inspect(path, target_version=target_version)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        _fail(exc)
+        return
+    d = found.detection
+    if as_json:
+        payload = {"detected": {"layout": d.layout, "version": d.version, "zarr_format": d.zarr_format,
+                                "reason": d.reason},
+                   "documents": found.documents}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    console.print(f"[bold]{path}[/bold]: {d.layout}, version {d.version}, Zarr v{d.zarr_format} — {d.reason}")
+    if found.plan is None:
+        ome = json.loads((path / "zarr.json").read_text())["attributes"]["ome"]
+        console.print(node_tree(ome, f"{path} (RFC-8)"))
+        return
+    for file, doc in found.documents.items():
+        console.print(node_tree(doc["attributes"]["ome"], f"would write {file}"))
+    c = {"mapped": 0, "carried": 0, "preserved": 0, "dropped": 0}
+    for k in found.plan.keys:
+        c[k.disposition] += 1
+    console.print(f"{len(found.plan.arrays)} arrays; legacy keys: {c['mapped']} mapped, {c['carried']} carried, "
+                  f"{c['preserved']} preserved")
+    print_warnings(console, found.plan.warnings)
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="An RFC-8 tree (directory with zarr.json) or standalone .json.")],
+    no_arrays: Annotated[bool, typer.Option("--no-arrays", help="Do not open the arrays.")] = False,
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Follow relative paths that leave PATH.")] = False,
+) -> None:
+    """Check every document, link and array of an RFC-8 tree (exit 1 on a violation)."""
+    from .api import validate as do_validate
+    from .render import print_warnings
+
+    try:
+        result = do_validate(path, check_arrays=not no_arrays, allow_outside=allow_outside)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        _fail(exc)
+        return
+    for v in result.violations:
+        console.print(f"[red]violation[/red] {escape(v.one_line())}")
+    print_warnings(console, result.warnings)
+    status = "[green]valid[/green]" if result.ok else f"[red]{len(result.violations)} violation(s)[/red]"
+    console.print(f"{status}: {len(result.documents)} documents, {len(result.arrays)} arrays checked")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def rollback(
+    src: Annotated[Path, typer.Argument(help="A dataset migrated with --in-place.")],
+) -> None:
+    """Undo an in-place migration: restore every original file byte-for-byte."""
+    from .api import rollback as do_rollback
+
+    try:
+        undone = do_rollback(src)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        _fail(exc)
+        return
+    console.print(f"[green]rolled back[/green] {src}: {len(undone)} files restored or removed")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

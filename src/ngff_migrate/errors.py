@@ -1,0 +1,53 @@
+"""Error types shared by every stage.
+
+Every error a user can cause carries the file it concerns and a one-line
+description of what is wrong; the CLI prints ``<file>: <problem>`` and exits
+with :attr:`MigrateError.exit_code` (1 for conversion/validation failures,
+2 for usage errors) without a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class MigrateError(Exception):
+    """A conversion, reading or validation failure that names a file.
+
+    Parameters
+    ----------
+    path:
+        The file or directory the problem concerns (``None`` when no single
+        file is to blame).
+    problem:
+        One line saying what is wrong.
+    """
+
+    exit_code = 1
+
+    def __init__(self, path: str | Path | None, problem: str) -> None:
+        self.path = None if path is None else str(path)
+        self.problem = problem
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The message printed by the CLI: ``<path>: <problem>``."""
+        return f"{self.path}: {self.problem}" if self.path else self.problem
+
+
+class UsageError(MigrateError):
+    """The command was asked for something it cannot do (exit code 2)."""
+
+    exit_code = 2
+
+
+class NotRecognisedError(MigrateError):
+    """A path holds no OME-Zarr layout this tool understands."""
+
+
+class UnsupportedError(MigrateError):
+    """The input is recognised but uses a feature this tool cannot migrate."""
+
+
+class VerificationError(MigrateError):
+    """The written output failed the post-write verification."""

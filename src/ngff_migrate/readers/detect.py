@@ -1,0 +1,120 @@
+"""Detect which OME-Zarr layout a path holds, and say why (or why not).
+
+Detection reads only the root node's metadata documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import MigrateError, NotRecognisedError, UnsupportedError
+from .zarr_node import ZarrNode, read_node
+
+#: NGFF versions whose images this release migrates.
+SUPPORTED_IMAGE_VERSIONS = ("0.4", "0.5")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What a path holds.
+
+    Attributes
+    ----------
+    path:
+        The dataset root.
+    layout:
+        ``"ngff-image"`` (a legacy multiscale image group) or ``"rfc8"``
+        (a document already in the RFC-8 node model).
+    version:
+        The OME-Zarr version string found in the metadata.
+    zarr_format:
+        2 or 3.
+    reason:
+        One line saying which metadata led to this conclusion.
+    """
+
+    path: Path
+    layout: str
+    version: str | None
+    zarr_format: int
+    reason: str
+
+
+def _ome_of(node: ZarrNode) -> tuple[dict[str, Any] | None, str]:
+    """The OME metadata dict of a node and the file it came from."""
+    if node.zarr_format == 3:
+        ome = node.attributes.get("ome")
+        return (ome if isinstance(ome, dict) else None), "zarr.json attributes.ome"
+    keys = ("multiscales", "plate", "well", "labels", "image-label", "bioformats2raw.layout")
+    found = {k: v for k, v in node.attributes.items() if k in keys}
+    return (node.attributes if found else None), ".zattrs"
+
+
+def detect(path: str | Path) -> Detection:
+    """Detect the layout at ``path``.
+
+    Raises
+    ------
+    MigrateError
+        If ``path`` does not exist or is not a directory, or a metadata file
+        is malformed.
+    NotRecognisedError
+        If there is no OME-Zarr metadata; the message says what was found.
+    UnsupportedError
+        If the layout or version is recognised but not migrated by this
+        release (e.g. NGFF 0.3, HCS plates).
+    """
+    root = Path(path)
+    if not root.exists():
+        raise MigrateError(root, "no such file or directory")
+    if not root.is_dir():
+        raise NotRecognisedError(root, "not a directory; an OME-Zarr dataset is a Zarr group directory")
+    node = read_node(root)
+    if node is None:
+        raise NotRecognisedError(
+            root, "no Zarr metadata (zarr.json, .zgroup or .zattrs): not an OME-Zarr dataset"
+        )
+    if node.node_type == "array":
+        raise NotRecognisedError(root, f"a Zarr v{node.zarr_format} array, not an OME-Zarr group")
+    ome, where = _ome_of(node)
+    if ome is None:
+        raise NotRecognisedError(
+            root / node.files[0],
+            f"plain Zarr v{node.zarr_format} group without OME metadata "
+            f"(no 'ome' attributes)" if node.zarr_format == 3 else
+            "plain Zarr v2 group without OME metadata (no 'multiscales', 'plate', 'well' or 'labels' in .zattrs)",
+        )
+    doc = root / node.files[0] if node.zarr_format == 3 else root / ".zattrs"
+    if node.zarr_format == 3 and "type" in ome:
+        return Detection(root, "rfc8", _str(ome.get("version")), 3, f"{where} has a node 'type' ({ome['type']!r})")
+    for key, what in (("plate", "an HCS plate"), ("well", "an HCS well"),
+                      ("bioformats2raw.layout", "a bioformats2raw.layout container")):
+        if key in ome:
+            raise UnsupportedError(doc, f"{what} ({where} has '{key}'); this release migrates single images")
+    if "multiscales" not in ome:
+        if "labels" in ome:
+            raise NotRecognisedError(doc, "a 'labels' group, not an image: convert the image that holds it")
+        raise NotRecognisedError(doc, f"OME metadata without 'multiscales' (keys: {sorted(ome)})")
+    ms = ome["multiscales"]
+    if not isinstance(ms, list) or not ms or not isinstance(ms[0], dict):
+        raise MigrateError(doc, "'multiscales' must be a non-empty list of objects")
+    if node.zarr_format == 3:
+        version = _str(ome.get("version"))
+    else:
+        version = _str(ms[0].get("version"))
+    if version not in SUPPORTED_IMAGE_VERSIONS:
+        raise UnsupportedError(
+            doc,
+            f"unsupported OME-Zarr version {version!r} in Zarr v{node.zarr_format} metadata "
+            f"(this release migrates {', '.join(SUPPORTED_IMAGE_VERSIONS)})",
+        )
+    if (version == "0.4") != (node.zarr_format == 2):
+        raise MigrateError(doc, f"NGFF {version} declared in Zarr v{node.zarr_format} metadata")
+    return Detection(root, "ngff-image", version, node.zarr_format,
+                     f"{where} has 'multiscales' at version {version}")
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,66 @@
+"""Validate legacy NGFF metadata with ome-zarr-models (a well-kept library).
+
+Imported lazily: ``ome_zarr_models`` costs ~0.6 s to import, so only the
+read step that needs it pays for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def legacy_problems(kind: str, version: str, attrs: dict[str, Any]) -> list[str]:
+    """Check legacy attributes against the ome-zarr-models schema.
+
+    Parameters
+    ----------
+    kind:
+        ``"image"``, ``"image-label"`` or ``"labels"``.
+    version:
+        ``"0.4"`` (``attrs`` = the ``.zattrs`` dict) or ``"0.5"`` (``attrs`` =
+        the ``attributes.ome`` dict).
+
+    Returns
+    -------
+    list[str]
+        One line per problem (``location: message``); empty when valid.
+    """
+    from pydantic import ValidationError
+
+    model = _model(kind, version)
+    if model is None:
+        return []
+    try:
+        model.model_validate(attrs)
+    except ValidationError as exc:
+        return [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()]
+    return []
+
+
+def _model(kind: str, version: str):
+    if version == "0.4":
+        if kind == "image":
+            from ome_zarr_models.v04.image import ImageAttrs
+            return ImageAttrs
+        if kind == "image-label":
+            from ome_zarr_models.v04.image_label import ImageLabelAttrs
+            return ImageLabelAttrs
+        from ome_zarr_models.v04.labels import LabelsAttrs
+        return LabelsAttrs
+    if version == "0.5":
+        if kind == "image":
+            from ome_zarr_models.v05.image import ImageAttrs
+            return ImageAttrs
+        if kind == "image-label":
+            from ome_zarr_models.v05.image_label import ImageLabelAttrs
+            return ImageLabelAttrs
+        from ome_zarr_models.v05.labels import LabelsAttrs
+        return LabelsAttrs
+    return None
+
+
+def describe(path: Path, problems: list[str]) -> str:
+    """One line summarising legacy-validation problems of ``path``."""
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"invalid NGFF metadata: {problems[0]}{more}"

@@ -1,0 +1,233 @@
+"""Reader for NGFF 0.4 (Zarr v2) and 0.5 (Zarr v3) multiscale images.
+
+Implements the reading side of NGFF 0.4/0.5 §"multiscales", §"labels" and
+§"image-label". Only metadata documents are opened.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import MigrateError, UnsupportedError
+from .legacy_check import describe, legacy_problems
+from .model import LegacyImage, LegacyLabelMetadata, LegacyLevel, LegacyMultiscale
+from .zarr_node import ZarrNode, read_node
+
+#: Keys of the OME metadata that the readers interpret.
+IMAGE_KEYS = ("multiscales", "omero", "labels", "image-label")
+#: Keys of one ``multiscales`` entry that map to RFC-8.
+MULTISCALE_MAPPED = ("axes", "datasets", "coordinateTransformations", "name", "version")
+
+
+def read_image(root: Path, version: str, *, strict: bool = True,
+               warnings: list[str] | None = None) -> LegacyImage:
+    """Read the legacy image group at ``root`` with its label images.
+
+    Parameters
+    ----------
+    root:
+        The image group directory.
+    version:
+        ``"0.4"`` or ``"0.5"``, as found by :func:`~ngff_migrate.readers.detect.detect`.
+    strict:
+        Raise on metadata that fails ome-zarr-models validation; when
+        ``False`` the problems are appended to ``warnings`` instead.
+
+    Raises
+    ------
+    MigrateError
+        If metadata is malformed, a dataset path has no array, the array rank
+        differs from the number of axes, or a listed label image is missing.
+    UnsupportedError
+        For features this release cannot migrate (e.g. path-valued transforms).
+    """
+    warnings = warnings if warnings is not None else []
+    return _read(root, "", version, strict, warnings, is_label=False)
+
+
+def _ome_dict(node: ZarrNode, version: str) -> tuple[dict[str, Any], dict[str, Any], Path]:
+    """Split a node's attributes into (OME metadata, other attributes, file)."""
+    attrs = dict(node.attributes)
+    if version == "0.5":
+        ome = attrs.pop("ome", None)
+        if not isinstance(ome, dict):
+            raise MigrateError(node.attributes_file, "missing 'ome' attributes")
+        return dict(ome), attrs, node.attributes_file
+    ome = {k: attrs.pop(k) for k in list(attrs) if k in IMAGE_KEYS}
+    return ome, attrs, node.attributes_file
+
+
+def _check(kind: str, version: str, attrs: dict[str, Any], file: Path, strict: bool,
+           warnings: list[str]) -> None:
+    problems = legacy_problems(kind, version, attrs)
+    if not problems:
+        return
+    if strict:
+        raise MigrateError(file, describe(file, problems) + " (use --lenient to migrate anyway)")
+    warnings.extend(f"{file}: invalid NGFF metadata: {p}" for p in problems)
+
+
+def _read(group_dir: Path, rel: str, version: str, strict: bool, warnings: list[str],
+          *, is_label: bool) -> LegacyImage:
+    node = read_node(group_dir)
+    if node is None or node.node_type != "group":
+        raise MigrateError(group_dir, "expected a Zarr group holding an OME-Zarr image")
+    ome, other, file = _ome_dict(node, version)
+    if "multiscales" not in ome:
+        raise MigrateError(file, "no 'multiscales' metadata: not an OME-Zarr image")
+    legacy_attrs = node.attributes.get("ome") if version == "0.5" else node.attributes
+    _check("image", version, legacy_attrs, file, strict, warnings)
+    image = LegacyImage(group=node, rel=rel, version=version, multiscales=[], other_attributes=other)
+    if version == "0.5":
+        ome.pop("version", None)
+    raw_ms = ome.pop("multiscales")
+    if not isinstance(raw_ms, list) or not raw_ms:
+        raise MigrateError(file, "'multiscales' must be a non-empty list")
+    for index, entry in enumerate(raw_ms):
+        image.multiscales.append(_read_multiscale(node, index, entry, file))
+    omero = ome.pop("omero", None)
+    image.omero = omero if isinstance(omero, dict) else None
+    if omero is not None and image.omero is None:
+        image.ome_extra["omero"] = omero
+    label_meta = ome.pop("image-label", None)
+    if label_meta is not None or is_label:
+        if label_meta is not None:
+            _check("image-label", version, legacy_attrs, file, strict, warnings)
+        image.label = _read_label_meta(label_meta or {}, file)
+    ome.pop("labels", None)  # a 'labels' key on an image group itself is not legacy NGFF
+    image.ome_extra.update(ome)
+    if not is_label:
+        _read_labels(image, group_dir, rel, version, strict, warnings)
+    return image
+
+
+def _floats(values: Any, file: Path, where: str, n: int) -> list[float]:
+    if not isinstance(values, list) or not all(isinstance(v, (int, float)) for v in values):
+        raise MigrateError(file, f"{where} must be a list of numbers")
+    if len(values) != n:
+        raise MigrateError(file, f"{where} has {len(values)} values but there are {n} axes")
+    return [float(v) for v in values]
+
+
+def _transforms(items: Any, file: Path, where: str, n: int) -> tuple[list[float] | None, list[float] | None]:
+    """Parse a legacy ``[scale, translation?]`` list into (scale, translation)."""
+    scale = translation = None
+    for i, t in enumerate(items or []):
+        loc = f"{where}.coordinateTransformations[{i}]"
+        if not isinstance(t, dict):
+            raise MigrateError(file, f"{loc} is not an object")
+        kind = t.get("type")
+        if "path" in t:
+            raise UnsupportedError(file, f"{loc}: transforms stored in a binary file ('path') are not supported")
+        if kind == "scale":
+            scale = _floats(t.get("scale"), file, f"{loc}.scale", n)
+        elif kind == "translation":
+            translation = _floats(t.get("translation"), file, f"{loc}.translation", n)
+        elif kind == "identity":
+            continue
+        else:
+            raise UnsupportedError(file, f"{loc}: transform type {kind!r} is not valid in NGFF 0.4/0.5")
+    return scale, translation
+
+
+def _axes(entry: dict[str, Any], file: Path, where: str) -> list[dict[str, Any]]:
+    axes = entry.get("axes")
+    if not isinstance(axes, list) or not axes:
+        raise MigrateError(file, f"{where}.axes is missing or empty")
+    out = []
+    for i, axis in enumerate(axes):
+        if isinstance(axis, str):  # NGFF 0.3 style axis names
+            axis = {"name": axis}
+        if not isinstance(axis, dict) or not isinstance(axis.get("name"), str):
+            raise MigrateError(file, f"{where}.axes[{i}] has no name")
+        out.append(dict(axis))
+    return out
+
+
+def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path) -> LegacyMultiscale:
+    where = f"multiscales[{index}]"
+    if not isinstance(entry, dict):
+        raise MigrateError(file, f"{where} is not an object")
+    axes = _axes(entry, file, where)
+    n = len(axes)
+    gscale, gtrans = _transforms(entry.get("coordinateTransformations"), file, where, n)
+    datasets = entry.get("datasets")
+    if not isinstance(datasets, list) or not datasets:
+        raise MigrateError(file, f"{where}.datasets is missing or empty")
+    levels = []
+    for j, ds in enumerate(datasets):
+        loc = f"{where}.datasets[{j}]"
+        if not isinstance(ds, dict) or not isinstance(ds.get("path"), str) or not ds["path"]:
+            raise MigrateError(file, f"{loc} has no 'path'")
+        path = ds["path"].strip("/")
+        array_dir = node.directory / path
+        array = read_node(array_dir)
+        if array is None or array.node_type != "array":
+            raise MigrateError(array_dir, f"dataset path {ds['path']!r} listed in {loc}: no Zarr array there")
+        if len(array.shape) != n:
+            raise MigrateError(array_dir, f"array has {len(array.shape)} dimensions but {where} declares {n} axes")
+        scale, translation = _transforms(ds.get("coordinateTransformations"), file, loc, n)
+        levels.append(LegacyLevel(
+            path=path, array=array, scale=scale or [1.0] * n, translation=translation,
+            extra={k: v for k, v in ds.items() if k not in ("path", "coordinateTransformations")},
+        ))
+    extra = {k: v for k, v in entry.items() if k not in MULTISCALE_MAPPED}
+    name = entry.get("name")
+    return LegacyMultiscale(index=index, name=str(name) if name not in (None, "") else None,
+                            axes=axes, levels=levels, global_scale=gscale,
+                            global_translation=gtrans, extra=extra)
+
+
+def _read_label_meta(meta: Any, file: Path) -> LegacyLabelMetadata:
+    if not isinstance(meta, dict):
+        raise MigrateError(file, "'image-label' is not an object")
+    meta = dict(meta)
+    meta.pop("version", None)
+    colors = meta.pop("colors", None) or []
+    properties = meta.pop("properties", None) or []
+    source = meta.pop("source", None)
+    out = LegacyLabelMetadata(colors=list(colors), properties=list(properties), extra=meta)
+    if isinstance(source, dict):
+        source = dict(source)
+        image = source.pop("image", None)
+        out.source_image = image if isinstance(image, str) else None
+        if image is not None and out.source_image is None:
+            source["image"] = image
+        out.source_extra = source
+    elif source is not None:
+        out.source_extra = {"source": source}
+    for i, c in enumerate(out.colors):
+        if not isinstance(c, dict) or "label-value" not in c:
+            raise MigrateError(file, f"image-label.colors[{i}] has no 'label-value'")
+    for i, p in enumerate(out.properties):
+        if not isinstance(p, dict) or "label-value" not in p:
+            raise MigrateError(file, f"image-label.properties[{i}] has no 'label-value'")
+    return out
+
+
+def _read_labels(image: LegacyImage, group_dir: Path, rel: str, version: str, strict: bool,
+                 warnings: list[str]) -> None:
+    labels_dir = group_dir / "labels"
+    node = read_node(labels_dir) if labels_dir.is_dir() else None
+    if node is None:
+        return
+    ome, other, file = _ome_dict(node, version) if node.zarr_format == 3 or version == "0.4" else ({}, {}, labels_dir)
+    names = ome.pop("labels", None)
+    if names is None:
+        warnings.append(f"{file}: 'labels' group without a 'labels' list; its contents were not migrated")
+        return
+    _check("labels", version, {"version": version, "labels": names} if version == "0.5" else node.attributes,
+           file, strict, warnings)
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise MigrateError(file, "'labels' must be a list of label image paths")
+    ome.pop("version", None)
+    image.labels_group = node
+    image.labels_group_extra = ome
+    image.labels_group_other_attributes = other
+    for name in names:
+        label_dir = labels_dir / name
+        if read_node(label_dir) is None:
+            raise MigrateError(label_dir, f"label image {name!r} listed in {file} does not exist")
+        sub_rel = f"{rel}/labels/{name}" if rel else f"labels/{name}"
+        image.labels.append(_read(label_dir, sub_rel, version, strict, warnings, is_label=True))

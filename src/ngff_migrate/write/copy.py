@@ -1,0 +1,147 @@
+"""Copy migration (DESIGN §5): a new Zarr v3 store; the input is read-only.
+
+Chunk files (and any other file that is not replaced legacy metadata) are
+copied verbatim, or hard-linked with ``link=True`` where the filesystem
+allows. Everything is written into a hidden sibling directory that is renamed
+to the destination only after verification succeeded, so a failed run leaves
+no output that looks complete.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ..errors import MigrateError, UsageError
+from ..report import WriteStats
+from ..translate.plan import MigrationPlan
+from .atomic import dumps_document, write_atomic
+from .journal import JOURNAL_DIR
+
+COPY_THREADS = 8
+
+
+def check_destination(src: Path, dst: Path, *, overwrite: bool) -> None:
+    """Refuse destinations that could damage the input or existing data.
+
+    Raises
+    ------
+    UsageError
+        If ``dst`` equals or lies inside ``src``, ``src`` lies inside ``dst``
+        while overwriting, or ``dst`` exists without ``overwrite``.
+    """
+    s, d = src.resolve(), dst.resolve()
+    if d == s or d.is_relative_to(s):
+        raise UsageError(dst, f"destination is inside the source {src}; use --in-place to migrate in place")
+    if overwrite and s.is_relative_to(d):
+        raise UsageError(dst, f"destination contains the source {src}; refusing to overwrite it")
+    if dst.exists() and not overwrite:
+        raise UsageError(dst, "destination already exists (use --overwrite to replace it)")
+
+
+def files_to_copy(plan: MigrationPlan) -> list[tuple[str, int]]:
+    """Every source file to copy verbatim, as ``(relative path, size)``.
+
+    Skips the legacy metadata files replaced by a planned document, the
+    ``zarr.json`` files that are rewritten and the journal directory.
+    """
+    skip = {d.file for d in plan.documents}
+    for d in plan.documents:
+        skip.update(d.replaces)
+    out = []
+    root = plan.root
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
+        if rel_dir == "":
+            dirnames[:] = [n for n in dirnames if n != JOURNAL_DIR]
+        dirnames.sort()
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if rel in skip:
+                continue
+            out.append((rel, os.stat(os.path.join(dirpath, name)).st_size))
+    return out
+
+
+def _copy_one(src: Path, dst: Path, link: bool) -> bool:
+    """Copy (or hard-link) one file; returns True if it was linked."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if link:
+        try:
+            os.link(src, dst)
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                raise
+    shutil.copyfile(src, dst)
+    return False
+
+
+def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
+                 verify: Callable[[Path], object], stats: WriteStats,
+                 progress: Callable[[int], None] | None = None) -> None:
+    """Write the migrated dataset to ``dst``.
+
+    Parameters
+    ----------
+    link:
+        Hard-link chunk files instead of copying them where possible.
+    verify:
+        Called with the temporary output root before it is renamed into
+        place; raises to reject the output.
+    progress:
+        Called with the number of bytes of each file copied.
+
+    Raises
+    ------
+    UsageError
+        For a bad destination (see :func:`check_destination`).
+    MigrateError
+        If writing or verification fails; the partial output is removed.
+    """
+    src = plan.root
+    check_destination(src, dst, overwrite=overwrite)
+    parent = dst.resolve().parent
+    if not parent.is_dir():
+        raise MigrateError(parent, "destination's parent directory does not exist")
+    tmp = parent / f".{dst.name}.ngff-migrate-partial-{os.getpid()}"
+    try:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        files = files_to_copy(plan)
+        with ThreadPoolExecutor(max_workers=COPY_THREADS) as pool:
+            futures = [(size, pool.submit(_copy_one, src / rel, tmp / rel, link)) for rel, size in files]
+            for size, fut in futures:
+                linked = fut.result()
+                stats.files_linked += linked
+                stats.files_copied += not linked
+                stats.bytes_copied += size
+                if progress is not None:
+                    progress(size)
+        for doc in plan.documents:
+            target = tmp / doc.file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = dumps_document(doc.document)
+            write_atomic(target, data)
+            stats.documents_written += 1
+            stats.document_bytes += len(data)
+        verify(tmp)
+        if dst.exists():
+            trash = parent / f".{dst.name}.ngff-migrate-old-{os.getpid()}"
+            os.replace(dst, trash)
+            os.replace(tmp, dst)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(tmp, dst)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise MigrateError(exc.filename or dst, f"write failed: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,120 @@
+"""Copy mode: a new Zarr v3 store from images written by ome-zarr-py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from checks import arrays_under, assert_documents_valid, assert_pixels_equal
+from conftest import tree_digest
+
+import ngff_migrate
+
+CHUNK_METADATA = {".zarray", ".zattrs", ".zgroup", "zarr.json"}
+
+
+@pytest.mark.parametrize("name,fmt", [("v04_labels", 2), ("v05_labels", 3)])
+def test_copy_image_with_labels(tree, tmp_path, name, fmt):
+    src = tree(name)
+    before = tree_digest(src)
+    dst = tmp_path / "out.zarr"
+    report = ngff_migrate.convert(src, dst, verify="full")
+    assert report.status == "done"
+    assert tree_digest(src) == before, "the source must not change"
+    docs = assert_documents_valid(dst)
+    root = docs["zarr.json"]
+    assert root["version"] == "0.x"
+    assert root["type"] == "collection"
+    raw, stub = root["nodes"]
+    assert raw["type"] == "multiscale" and raw["name"] == "raw image"
+    assert [n["name"] for n in raw["nodes"]] == ["s0", "s1", "s2"]
+    assert raw["attributes"]["ngff-migrate:omero"]["channels"][0]["label"] == "a"
+    assert stub == {"type": "multiscale", "id": "nuclei", "name": "nuclei",
+                    "path": {"type": "zarr", "path": "./labels/nuclei"},
+                    "attributes": {"labels": {"source": [{"id": raw["id"]}]}}}
+    label = docs["labels/nuclei/zarr.json"]
+    assert "version" in label and label["type"] == "multiscale"
+    labels = label["attributes"]["labels"]
+    assert labels["source"] == [{"id": raw["id"], "path": {"type": "zarr", "path": "../.."}}]
+    assert labels["labelAttributes"] == [{"labelValue": 3, "color": [255, 0, 0, 255]}]
+    assert label["attributes"]["ngff-migrate:image-label"] == {
+        "properties": [{"label-value": 3, "class": "nucleus", "lab:score": 0.9}]}
+    # the labels group is a plain group; non-OME attributes stay outside "ome"
+    assert json.loads((dst / "labels" / "zarr.json").read_text())["attributes"] == {}
+    assert json.loads((dst / "zarr.json").read_text())["attributes"]["lab:note"] == "not OME"
+    # every array: pixel-equal; every chunk file byte-identical; no v2 metadata left
+    out = tree_digest(dst)
+    assert arrays_under(dst) == arrays_under(src)
+    for rel in arrays_under(src):
+        assert_pixels_equal(src, fmt, dst, rel)
+    chunks_src = {k: v for k, v in before.items() if k.rsplit("/", 1)[-1] not in CHUNK_METADATA}
+    chunks_dst = {k: v for k, v in out.items() if k.rsplit("/", 1)[-1] not in CHUNK_METADATA}
+    assert chunks_src == chunks_dst
+    assert not any(k.endswith((".zarray", ".zattrs", ".zgroup")) for k in out)
+    assert report.verification["chunks_compared"] == report.verification["chunks_total"] > 0
+
+
+def test_v3_array_documents_kept_verbatim(tree, tmp_path):
+    src = tree("v05_plain")
+    dst = tmp_path / "out.zarr"
+    ngff_migrate.convert(src, dst)
+    for rel in arrays_under(src):
+        assert (dst / rel / "zarr.json").read_bytes() == (src / rel / "zarr.json").read_bytes()
+
+
+def test_v2_arrays_get_v2_chunk_key_encoding(tree, tmp_path):
+    src = tree("v04_plain")
+    dst = tmp_path / "out.zarr"
+    ngff_migrate.convert(src, dst)
+    meta = json.loads((dst / "s0" / "zarr.json").read_text())
+    zarray = json.loads((src / "s0" / ".zarray").read_text())
+    assert meta["chunk_key_encoding"] == {"name": "v2", "configuration": {
+        "separator": zarray.get("dimension_separator", ".")}}
+    assert meta["dimension_names"] == ["c", "z", "y", "x"]
+    assert meta["shape"] == zarray["shape"]
+
+
+def test_output_is_deterministic(tree, tmp_path):
+    src = tree("v04_labels")
+    a, b = tmp_path / "a.zarr", tmp_path / "b.zarr"
+    ngff_migrate.convert(src, a)
+    ngff_migrate.convert(src, b)
+    assert tree_digest(a) == tree_digest(b)
+
+
+def test_target_version_and_prefix(tree, tmp_path):
+    src = tree("v04_plain")
+    dst = tmp_path / "out.zarr"
+    ngff_migrate.convert(src, dst, target_version="1.0.dev0", prefix="legacy")
+    root = json.loads((dst / "zarr.json").read_text())["attributes"]["ome"]
+    assert root["version"] == "1.0.dev0"
+    assert root["type"] == "multiscale"
+    assert "legacy:omero" in root["attributes"]
+
+
+def test_link_mode_hard_links_chunks(tree, tmp_path):
+    src = tree("v04_plain")
+    dst = tmp_path / "out.zarr"
+    report = ngff_migrate.convert(src, dst, link=True)
+    assert report.write.files_linked > 0 and report.write.files_copied == 0
+    chunk = next(p for p in (src / "s0").rglob("*") if p.is_file() and not p.name.startswith("."))
+    assert (dst / chunk.relative_to(src)).stat().st_ino == chunk.stat().st_ino
+
+
+@pytest.mark.parametrize("name,fmt", [("v04_global", 2), ("v05_global", 3)])
+def test_spec_example_global_transforms_composed(tree, tmp_path, name, fmt):
+    """The spec's multiscales_transformations example: the multiscale-level
+    scale [10, 10] is composed into the level; type/metadata are carried."""
+    src = tree(name)
+    dst = tmp_path / "out.zarr"
+    report = ngff_migrate.convert(src, dst, verify="full")
+    root = assert_documents_valid(dst)["zarr.json"]
+    level = root["nodes"][0]
+    assert level["attributes"]["coordinateTransformations"] == [
+        {"type": "scale", "scale": [10.0, 10.0], "input": {"id": "0"}, "output": {"id": "physical"}}]
+    assert root["attributes"]["ngff-migrate:type"] == "foo"
+    assert root["attributes"]["ngff-migrate:metadata"] == {"key": "value"}
+    assert root["name"] == "image_with_coordinateTransformations"
+    carried = {k.key for k in report.keys if k.disposition == "carried"}
+    assert {"multiscales[0].type", "multiscales[0].metadata"} <= carried
+    assert_pixels_equal(src, fmt, dst, "0")
