@@ -19,6 +19,7 @@ from typing import Any
 
 from ..readers.model import LegacyImage, LegacyLabelMetadata, LegacyLevel, LegacyMultiscale
 from ..rfc8.ids import IdAllocator
+from ..rfc8.serialize import dump_document, parse_document
 from .paths import join, relative, zarr_path
 from .plan import DocumentPlan, KeyRecord, MigrationPlan
 
@@ -283,7 +284,8 @@ class ImageTranslator:
 
     def _add_group_document(self, image: LegacyImage, root: dict[str, Any]) -> None:
         file = self._file(image)
-        ome = {"version": self.opts.target_version, **root}
+        # through the RFC-8 model: canonical field order, same bytes for the same input
+        ome = dump_document(parse_document({"version": self.opts.target_version, **root}))
         attributes: dict[str, Any] = {"ome": ome}
         for key, value in image.other_attributes.items():
             attributes[key] = value
