@@ -118,3 +118,63 @@ def test_spec_example_global_transforms_composed(tree, tmp_path, name, fmt):
     carried = {k.key for k in report.keys if k.disposition == "carried"}
     assert {"multiscales[0].type", "multiscales[0].metadata"} <= carried
     assert_pixels_equal(src, fmt, dst, "0")
+
+
+def _rewrite_level(src, rel, **create):
+    """Replace one level of a 0.4 image with a v2 array using other encodings."""
+    import numpy as np
+    import zarr
+
+    data = zarr.open_array(src / rel, mode="r", zarr_format=2)[...]
+    arr = zarr.create_array(store=src / rel, shape=data.shape, dtype=data.dtype, zarr_format=2,
+                            overwrite=True, **create)
+    arr[...] = data
+    return np.asarray(data)
+
+
+def test_v2_encodings_f_order_filters_fill_null_end_to_end(tree, tmp_path):
+    """F order, a Delta filter, Blosc, '.' separator and fill_value null,
+    migrated in place and by copy: pixels equal, chunks untouched, fill
+    value reported."""
+    import numcodecs
+    import numpy as np
+    import zarr
+
+    src = tree("v04_plain")
+    expected = _rewrite_level(src, "s1", chunks=(1, 4, 8, 8), order="F", fill_value=None,
+                              filters=[numcodecs.Delta(dtype="<u2")],
+                              compressors=numcodecs.Blosc(cname="lz4", shuffle=numcodecs.Blosc.BITSHUFFLE),
+                              chunk_key_encoding={"name": "v2", "separator": "."})
+    before = tree_digest(src)
+    dst = tmp_path / "out.zarr"
+    report = ngff_migrate.convert(src, dst, verify="full")
+    assert any("fill_value" in w and "s1" in w for w in report.warnings), report.warnings
+    meta = json.loads((dst / "s1" / "zarr.json").read_text())
+    names = [c["name"] for c in meta["codecs"]]
+    assert names == ["transpose", "numcodecs.delta", "bytes", "blosc"]
+    assert meta["chunk_key_encoding"] == {"name": "v2", "configuration": {"separator": "."}}
+    np.testing.assert_array_equal(zarr.open_array(dst / "s1", mode="r", zarr_format=3)[...], expected)
+    chunks = {k: v for k, v in before.items() if k.startswith("s1/") and not k.endswith((".zarray", ".zattrs"))}
+    assert chunks and all(tree_digest(dst)[k] == v for k, v in chunks.items())
+    report = ngff_migrate.convert(src, in_place=True, verify="full")
+    np.testing.assert_array_equal(zarr.open_array(src / "s1", mode="r", zarr_format=3)[...], expected)
+    ngff_migrate.rollback(src)
+    assert tree_digest(src) == before
+
+
+def test_non_expressible_array_fails_cleanly(tree, tmp_path):
+    """An array whose v2 encoding has no byte-identical v3 form (a Delta
+    filter with another dtype) is refused with the .zarray named; nothing
+    is written."""
+    src = tree("v04_plain")
+    zarray = json.loads((src / "s2" / ".zarray").read_text())
+    zarray["filters"] = [{"id": "delta", "dtype": ">u2"}]
+    (src / "s2" / ".zarray").write_text(json.dumps(zarray))
+    before = tree_digest(src)
+    with pytest.raises(ngff_migrate.MigrateError) as info:
+        ngff_migrate.convert(src, tmp_path / "out.zarr")
+    assert info.value.path.endswith("s2/.zarray")
+    assert not (tmp_path / "out.zarr").exists()
+    with pytest.raises(ngff_migrate.MigrateError):
+        ngff_migrate.convert(src, in_place=True)
+    assert tree_digest(src) == before
