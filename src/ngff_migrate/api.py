@@ -50,7 +50,9 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
         For input that is not a migratable OME-Zarr image; the message
         names the file and the problem.
     """
+    from .readers.hcs import read_plate
     from .readers.ngff_image import read_image
+    from .translate.hcs import translate_plate
     from .translate.image import translate_image
 
     report = report or Report(source=str(source), destination=None, mode="plan")
@@ -61,10 +63,17 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
         raise UnsupportedError(detection.path, f"already an RFC-8 tree (version {detection.version!r}); "
                                                "nothing to migrate (use `ngff-migrate validate`)")
     warnings: list[str] = []
+    options = TranslateOptions(target_version=target_version, prefix=prefix)
     with report.timer("read"):
-        image = read_image(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
+        if detection.layout == "hcs-plate":
+            source = read_plate(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
+        else:
+            source = read_image(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
     with report.timer("translate"):
-        result = translate_image(image, TranslateOptions(target_version=target_version, prefix=prefix))
+        if detection.layout == "hcs-plate":
+            result = translate_plate(source, options)
+        else:
+            result = translate_image(source, options)
     result.warnings[:0] = warnings
     report.keys = result.keys
     report.warnings = list(result.warnings)

@@ -89,10 +89,17 @@ def detect(path: str | Path) -> Detection:
     doc = root / node.files[0] if node.zarr_format == 3 else root / ".zattrs"
     if node.zarr_format == 3 and "type" in ome:
         return Detection(root, "rfc8", _str(ome.get("version")), 3, f"{where} has a node 'type' ({ome['type']!r})")
-    for key, what in (("plate", "an HCS plate"), ("well", "an HCS well"),
+    if "plate" in ome:
+        version = _str(ome.get("version") if node.zarr_format == 3 else
+                       (ome["plate"].get("version") if isinstance(ome["plate"], dict) else None))
+        if node.zarr_format == 2 and version is None:
+            version = "0.4"  # bioformats2raw and early writers omit the plate version
+        _check_version(doc, version, node.zarr_format)
+        return Detection(root, "hcs-plate", version, node.zarr_format, f"{where} has 'plate' at version {version}")
+    for key, what in (("well", "an HCS well (convert the plate that holds it)"),
                       ("bioformats2raw.layout", "a bioformats2raw.layout container")):
         if key in ome:
-            raise UnsupportedError(doc, f"{what} ({where} has '{key}'); this release migrates single images")
+            raise UnsupportedError(doc, f"{what} ({where} has '{key}'); not migrated by this release")
     if "multiscales" not in ome:
         if "labels" in ome:
             raise NotRecognisedError(doc, "a 'labels' group, not an image: convert the image that holds it")
@@ -104,16 +111,20 @@ def detect(path: str | Path) -> Detection:
         version = _str(ome.get("version"))
     else:
         version = _str(ms[0].get("version"))
+    _check_version(doc, version, node.zarr_format)
+    return Detection(root, "ngff-image", version, node.zarr_format,
+                     f"{where} has 'multiscales' at version {version}")
+
+
+def _check_version(doc: Path, version: str | None, zarr_format: int) -> None:
     if version not in SUPPORTED_IMAGE_VERSIONS:
         raise UnsupportedError(
             doc,
-            f"unsupported OME-Zarr version {version!r} in Zarr v{node.zarr_format} metadata "
+            f"unsupported OME-Zarr version {version!r} in Zarr v{zarr_format} metadata "
             f"(this release migrates {', '.join(SUPPORTED_IMAGE_VERSIONS)})",
         )
-    if (version == "0.4") != (node.zarr_format == 2):
-        raise MigrateError(doc, f"NGFF {version} declared in Zarr v{node.zarr_format} metadata")
-    return Detection(root, "ngff-image", version, node.zarr_format,
-                     f"{where} has 'multiscales' at version {version}")
+    if (version == "0.4") != (zarr_format == 2):
+        raise MigrateError(doc, f"NGFF {version} declared in Zarr v{zarr_format} metadata")
 
 
 def _str(value: Any) -> str | None:

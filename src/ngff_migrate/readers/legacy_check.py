@@ -16,7 +16,7 @@ def legacy_problems(kind: str, version: str, attrs: dict[str, Any]) -> list[str]
     Parameters
     ----------
     kind:
-        ``"image"``, ``"image-label"`` or ``"labels"``.
+        ``"image"``, ``"image-label"``, ``"labels"``, ``"plate"`` or ``"well"``.
     version:
         ``"0.4"`` (``attrs`` = the ``.zattrs`` dict) or ``"0.5"`` (``attrs`` =
         the ``attributes.ome`` dict).
@@ -39,6 +39,13 @@ def legacy_problems(kind: str, version: str, attrs: dict[str, Any]) -> list[str]
 
 
 def _model(kind: str, version: str):
+    if kind in ("plate", "well"):
+        mod = "v04" if version == "0.4" else "v05"
+        if kind == "plate":
+            module = __import__(f"ome_zarr_models.{mod}.hcs", fromlist=["HCSAttrs"])
+            return module.HCSAttrs
+        module = __import__(f"ome_zarr_models.{mod}.well", fromlist=["WellAttrs"])
+        return module.WellAttrs
     if version == "0.4":
         if kind == "image":
             from ome_zarr_models.v04.image import ImageAttrs

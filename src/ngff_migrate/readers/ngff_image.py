@@ -21,7 +21,7 @@ MULTISCALE_MAPPED = ("axes", "datasets", "coordinateTransformations", "name", "v
 
 
 def read_image(root: Path, version: str, *, strict: bool = True,
-               warnings: list[str] | None = None) -> LegacyImage:
+               warnings: list[str] | None = None, rel: str = "") -> LegacyImage:
     """Read the legacy image group at ``root`` with its label images.
 
     Parameters
@@ -30,6 +30,9 @@ def read_image(root: Path, version: str, *, strict: bool = True,
         The image group directory.
     version:
         ``"0.4"`` or ``"0.5"``, as found by :func:`~ngff_migrate.readers.detect.detect`.
+    rel:
+        The image's path relative to the dataset root (``""`` when the
+        image is the dataset).
     strict:
         Raise on metadata that fails ome-zarr-models validation; when
         ``False`` the problems are appended to ``warnings`` instead.
@@ -43,7 +46,7 @@ def read_image(root: Path, version: str, *, strict: bool = True,
         For features this release cannot migrate (e.g. path-valued transforms).
     """
     warnings = warnings if warnings is not None else []
-    return _read(root, "", version, strict, warnings, is_label=False)
+    return _read(root, rel, version, strict, warnings, is_label=False)
 
 
 def _ome_dict(node: ZarrNode, version: str) -> tuple[dict[str, Any], dict[str, Any], Path]:

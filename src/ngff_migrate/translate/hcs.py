@@ -1,0 +1,190 @@
+"""Translate a legacy HCS plate into RFC-8 (DESIGN §4 "HCS").
+
+* the plate group's document is a ``collection`` with ``attributes.plate``
+  (``rows``/``columns`` with ids = their names, ``acquisitions`` with string
+  ids) and the well collections **inline**, so one document read loads the
+  whole plate layout;
+* each well collection has ``attributes.well = {row: {id}, column: {id}}``
+  and one path-only stub per field of view, carrying
+  ``attributes.acquisition = {id}`` when the field has one;
+* each field image gets its own document, as a single image would
+  (:mod:`ngff_migrate.translate.image`);
+* row and well groups get plain Zarr v3 group documents;
+* plate/well keys with no RFC-8 home are carried under ``<prefix>:plate``,
+  ``<prefix>:well`` and ``<prefix>:acquisitions``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..readers.model import LegacyPlate, LegacyWell
+from ..readers.zarr_node import ZarrNode
+from ..rfc8.ids import IdAllocator
+from ..rfc8.serialize import dump_document, parse_document
+from .arrays import plan_arrays
+from .image import ImageTranslator, TranslateOptions
+from .paths import join, zarr_path
+from .plan import DocumentPlan, KeyRecord, MigrationPlan
+
+
+class PlateTranslator:
+    """Builds the :class:`MigrationPlan` of one legacy plate."""
+
+    def __init__(self, plate: LegacyPlate, options: TranslateOptions, plan: MigrationPlan) -> None:
+        self.plate = plate
+        self.opts = options
+        self.plan = plan
+        self.ids = IdAllocator()
+        self.file = "zarr.json" if plate.group.zarr_format == 3 else ".zattrs"
+        self.images = ImageTranslator(None, options, plan)  # type: ignore[arg-type]
+
+    def _p(self, key: str) -> str:
+        return f"{self.opts.prefix}:{key}"
+
+    def _key(self, file: str, key: str, disposition: str, target: str | None) -> None:
+        self.plan.keys.append(KeyRecord(file, key, disposition, target))  # type: ignore[arg-type]
+
+    def plate_attribute(self) -> tuple[dict[str, Any], dict[Any, str], dict[str, str], dict[str, str]]:
+        """``attributes.plate`` plus the legacy→RFC-8 id maps for acquisitions,
+        rows and columns (RFC-8 §Plate attribute)."""
+        p = self.plate
+        rows, row_ids = [], {}
+        for r in p.rows:
+            row_ids[r["name"]] = self.ids.allocate(r["name"])
+            rows.append({"id": row_ids[r["name"]], "name": r["name"]})
+        columns, col_ids = [], {}
+        for c in p.columns:
+            col_ids[c["name"]] = self.ids.allocate(c["name"])
+            columns.append({"id": col_ids[c["name"]], "name": c["name"]})
+        acquisitions, acq_ids = [], {}
+        for a in p.acquisitions:
+            acq_ids[a["id"]] = self.ids.allocate(str(a["id"]))
+            entry = {"id": acq_ids[a["id"]]}
+            if isinstance(a.get("name"), str) and a["name"]:
+                entry["name"] = a["name"]
+            acquisitions.append(entry)
+        plate: dict[str, Any] = {"rows": rows, "columns": columns}
+        if acquisitions:
+            plate["acquisitions"] = acquisitions
+        for key in ("rows", "columns", "wells"):
+            self._key(self.file, f"plate.{key}", "mapped", f"ome.attributes.plate.{key if key != 'wells' else 'nodes'}")
+        if p.acquisitions:
+            self._key(self.file, "plate.acquisitions", "mapped", "ome.attributes.plate.acquisitions")
+        return plate, acq_ids, row_ids, col_ids
+
+    def well_node(self, well: LegacyWell, acq_ids: dict[Any, str], row_ids: dict[str, str],
+                  col_ids: dict[str, str], index: int) -> dict[str, Any]:
+        """Inline well collection with one stub per field (RFC-8 §Well attribute)."""
+        name = f"{well.row}{well.column}"
+        where = f"ome.nodes[{index}]"
+        wfile = join(well.path, "zarr.json" if well.group.zarr_format == 3 else ".zattrs")
+        node_id = self.ids.allocate(name)
+        attributes: dict[str, Any] = {"well": {"row": {"id": row_ids[well.row]},
+                                               "column": {"id": col_ids[well.column]}}}
+        carried = {**({"path": well.path} if well.entry_extra else {}), **well.entry_extra, **well.well_extra}
+        if carried:
+            attributes[self._p("well")] = carried
+            for key in well.entry_extra:
+                self._key(self.file, f"plate.wells[{index}].{key}", "carried", f"{where}.attributes[{self._p('well')!r}]")
+            for key in well.well_extra:
+                self._key(wfile, f"well.{key}", "carried", f"{where}.attributes[{self._p('well')!r}]")
+        self._key(wfile, "well.images", "mapped", f"{where}.nodes")
+        nodes = []
+        for j, f in enumerate(well.fields):
+            root = self.images.image_document(f.image, source_ref=None)
+            stub: dict[str, Any] = {
+                "type": root["type"],
+                "id": self.ids.allocate(f"{name}-{f.path}"),
+                "name": f.path,
+                "path": zarr_path("", f.image.rel),
+            }
+            stub_attrs: dict[str, Any] = {}
+            if f.acquisition is not None:
+                if f.acquisition in acq_ids:
+                    stub_attrs["acquisition"] = {"id": acq_ids[f.acquisition]}
+                    self._key(wfile, f"well.images[{j}].acquisition", "mapped",
+                              f"{where}.nodes[{j}].attributes.acquisition")
+                else:
+                    stub_attrs[self._p("acquisition")] = f.acquisition
+                    self._key(wfile, f"well.images[{j}].acquisition", "carried",
+                              f"{where}.nodes[{j}].attributes[{self._p('acquisition')!r}] (undeclared)")
+            for key, value in f.extra.items():
+                stub_attrs[self._p(key)] = value
+                self._key(wfile, f"well.images[{j}].{key}", "carried", f"{where}.nodes[{j}].attributes")
+            if stub_attrs:
+                stub["attributes"] = stub_attrs
+            nodes.append(stub)
+        self._plain_group(well.path, well.group, well.other_attributes)
+        return {"type": "collection", "id": node_id, "name": name, "attributes": attributes, "nodes": nodes}
+
+    def _plain_group(self, rel: str, node: ZarrNode, other: dict[str, Any]) -> None:
+        file = join(rel, node.files[0]) if node.files else rel
+        for key in other:
+            self._key(file, key, "preserved", f"{rel}/zarr.json attributes[{key!r}]")
+        self.plan.documents.append(DocumentPlan(
+            rel=rel, node_type="group",
+            document={"zarr_format": 3, "node_type": "group", "attributes": dict(other)},
+            replaces=[join(rel, f) for f in node.files]))
+
+    def translate(self) -> None:
+        p = self.plate
+        coll_id = self.ids.allocate(p.name or p.basename)
+        plate_attr, acq_ids, row_ids, col_ids = self.plate_attribute()
+        attributes: dict[str, Any] = {"plate": plate_attr}
+        if p.plate_extra:
+            attributes[self._p("plate")] = p.plate_extra
+            for key in p.plate_extra:
+                disposition = "carried"
+                self._key(self.file, f"plate.{key}", disposition, f"ome.attributes[{self._p('plate')!r}]")
+        acq_extra = [a for a in p.acquisitions if set(a) - {"id", "name"} or not isinstance(a["id"], str)]
+        if acq_extra:
+            attributes[self._p("acquisitions")] = acq_extra
+            self._key(self.file, "plate.acquisitions[*] (extra keys, original ids)", "carried",
+                      f"ome.attributes[{self._p('acquisitions')!r}]")
+        for key, value in p.ome_extra.items():
+            attributes[self._p(key)] = value
+            self._key(self.file, key, "carried", f"ome.attributes[{self._p(key)!r}]")
+        if p.version == "0.5":
+            self._key(self.file, "version", "mapped", "ome.version (target version)")
+        wells = [self.well_node(w, acq_ids, row_ids, col_ids, i) for i, w in enumerate(p.wells)]
+        for row, node in sorted(p.row_groups.items()):
+            other = {k: v for k, v in node.attributes.items() if k != "ome"}
+            self._plain_group(row, node, other)
+        root = {"version": self.opts.target_version, "type": "collection", "id": coll_id,
+                "name": p.name or p.basename, "attributes": attributes, "nodes": wells}
+        ome = dump_document(parse_document(root))
+        doc_attrs: dict[str, Any] = {"ome": ome}
+        for key, value in p.other_attributes.items():
+            doc_attrs[key] = value
+            self._key(self.file, key, "preserved", f"attributes[{key!r}] (outside ome)")
+        self.plan.documents.append(DocumentPlan(
+            rel="", node_type="group",
+            document={"zarr_format": 3, "node_type": "group", "attributes": doc_attrs},
+            replaces=list(p.group.files)))
+
+
+def translate_plate(plate: LegacyPlate, options: TranslateOptions | None = None) -> MigrationPlan:
+    """Translate a legacy plate into a :class:`MigrationPlan`.
+
+    Documents are ordered arrays first, then groups deepest first, so an
+    interrupted in-place run never leaves a root pointing at missing
+    documents.
+
+    Raises
+    ------
+    MigrateError
+        If an array's v2 metadata cannot be expressed in Zarr v3 without
+        re-encoding.
+    """
+    options = options or TranslateOptions()
+    plan = MigrationPlan(root=plate.group.directory, layout="hcs-plate", version=plate.version,
+                         zarr_format=plate.group.zarr_format)
+    for image in plate.iter_images():
+        plan_arrays(image, plan)
+    PlateTranslator(plate, options, plan).translate()
+    groups = [d for d in plan.documents if d.node_type == "group"]
+    arrays = [d for d in plan.documents if d.node_type == "array"]
+    groups.sort(key=lambda d: -(d.rel.count("/") + 1 if d.rel else 0))
+    plan.documents = arrays + groups
+    return plan
