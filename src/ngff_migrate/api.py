@@ -50,10 +50,18 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
         For input that is not a migratable OME-Zarr image; the message
         names the file and the problem.
     """
+    from .readers.bf2raw import read_bioformats2raw
     from .readers.hcs import read_plate
     from .readers.ngff_image import read_image
+    from .translate.bf2raw import translate_bioformats2raw
     from .translate.hcs import translate_plate
     from .translate.image import translate_image
+
+    layouts = {
+        "ngff-image": (read_image, translate_image),
+        "hcs-plate": (read_plate, translate_plate),
+        "bioformats2raw": (read_bioformats2raw, translate_bioformats2raw),
+    }
 
     report = report or Report(source=str(source), destination=None, mode="plan")
     with report.timer("detect"):
@@ -64,16 +72,11 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
                                                "nothing to migrate (use `ngff-migrate validate`)")
     warnings: list[str] = []
     options = TranslateOptions(target_version=target_version, prefix=prefix)
+    read, translate = layouts[detection.layout]
     with report.timer("read"):
-        if detection.layout == "hcs-plate":
-            source = read_plate(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
-        else:
-            source = read_image(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
+        source = read(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
     with report.timer("translate"):
-        if detection.layout == "hcs-plate":
-            result = translate_plate(source, options)
-        else:
-            result = translate_image(source, options)
+        result = translate(source, options)
     result.warnings[:0] = warnings
     report.keys = result.keys
     report.warnings = list(result.warnings)

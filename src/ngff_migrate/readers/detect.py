@@ -25,8 +25,9 @@ class Detection:
     path:
         The dataset root.
     layout:
-        ``"ngff-image"`` (a legacy multiscale image group) or ``"rfc8"``
-        (a document already in the RFC-8 node model).
+        ``"ngff-image"`` (a legacy multiscale image group), ``"hcs-plate"``,
+        ``"bioformats2raw"`` (a container, possibly wrapping a plate) or
+        ``"rfc8"`` (a document already in the RFC-8 node model).
     version:
         The OME-Zarr version string found in the metadata.
     zarr_format:
@@ -89,6 +90,12 @@ def detect(path: str | Path) -> Detection:
     doc = root / node.files[0] if node.zarr_format == 3 else root / ".zattrs"
     if node.zarr_format == 3 and "type" in ome:
         return Detection(root, "rfc8", _str(ome.get("version")), 3, f"{where} has a node 'type' ({ome['type']!r})")
+    if "bioformats2raw.layout" in ome:
+        version = _str(ome.get("version")) if node.zarr_format == 3 else "0.4"
+        _check_version(doc, version, node.zarr_format)
+        inner = " wrapping a plate" if "plate" in ome else ""
+        return Detection(root, "bioformats2raw", version, node.zarr_format,
+                         f"{where} has 'bioformats2raw.layout' {ome['bioformats2raw.layout']!r}{inner}")
     if "plate" in ome:
         version = _str(ome.get("version") if node.zarr_format == 3 else
                        (ome["plate"].get("version") if isinstance(ome["plate"], dict) else None))
@@ -96,10 +103,8 @@ def detect(path: str | Path) -> Detection:
             version = "0.4"  # bioformats2raw and early writers omit the plate version
         _check_version(doc, version, node.zarr_format)
         return Detection(root, "hcs-plate", version, node.zarr_format, f"{where} has 'plate' at version {version}")
-    for key, what in (("well", "an HCS well (convert the plate that holds it)"),
-                      ("bioformats2raw.layout", "a bioformats2raw.layout container")):
-        if key in ome:
-            raise UnsupportedError(doc, f"{what} ({where} has '{key}'); not migrated by this release")
+    if "well" in ome:
+        raise NotRecognisedError(doc, f"an HCS well ({where} has 'well'): convert the plate that holds it")
     if "multiscales" not in ome:
         if "labels" in ome:
             raise NotRecognisedError(doc, "a 'labels' group, not an image: convert the image that holds it")
