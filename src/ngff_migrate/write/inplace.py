@@ -36,6 +36,9 @@ def migrate_in_place(plan: MigrationPlan, *, options: dict, verify: Callable[[Pa
     stats:
         Updated with the number of documents and bytes written.
 
+    Documents whose current bytes already equal the new ones are skipped;
+    when nothing changes no journal is written.
+
     Raises
     ------
     MigrateError
@@ -49,12 +52,21 @@ def migrate_in_place(plan: MigrationPlan, *, options: dict, verify: Callable[[Pa
                                                "run `ngff-migrate rollback` first")
     if not os.access(root, os.W_OK):
         raise MigrateError(root, "not writable; an in-place migration needs write access")
+    pending = []
+    for doc in plan.documents:
+        data = dumps_document(doc.document)
+        target = root / doc.file
+        if target.is_file() and target.read_bytes() == data:
+            continue  # already what we would write: an idempotent re-run touches nothing
+        pending.append((doc, data))
+    if not pending:
+        verify(root)
+        return Journal(root, options=options, state="unchanged")
     journal = Journal(root, options=options)
     try:
-        journal.prepare([d.file for d in plan.documents])
+        journal.prepare([doc.file for doc, _ in pending])
         stats.backups = sum(1 for e in journal.entries if e.action == "replaced")
-        for doc in plan.documents:
-            data = dumps_document(doc.document)
+        for doc, data in pending:
             write_atomic(root / doc.file, data)
             stats.documents_written += 1
             stats.document_bytes += len(data)
