@@ -184,3 +184,20 @@ def test_ome_xml_malformed_is_a_warning_and_kept(tmp_path):
     report = ngff_migrate.convert(src, tmp_path / "out.zarr")
     assert any("not well-formed" in w for w in report.warnings)
     assert (tmp_path / "out.zarr" / "OME" / "METADATA.ome.xml").read_bytes() == b"<OME><Image>"
+
+
+def test_inspect_shows_plate_map_and_series_list():
+    from typer.testing import CliRunner
+
+    from ngff_migrate.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["inspect", str(REAL / "hcs.zarr")])
+    assert result.exit_code == 0, result.output
+    assert "plate Plate Name 0" in result.output
+    assert "4 wells, 8 fields; acquisitions: 0" in result.output
+    assert "│ A │ 2 │ 2 │" in result.output
+    result = runner.invoke(app, ["inspect", str(REAL / "fake-series-2.zarr")])
+    assert result.exit_code == 0, result.output
+    assert "series of fake-series-2.zarr" in result.output
+    assert "│ 1      │ ./1  │" in result.output

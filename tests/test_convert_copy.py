@@ -178,3 +178,24 @@ def test_non_expressible_array_fails_cleanly(tree, tmp_path):
     with pytest.raises(ngff_migrate.MigrateError):
         ngff_migrate.convert(src, in_place=True)
     assert tree_digest(src) == before
+
+
+def test_group_with_two_multiscales_entries_becomes_a_collection(tree, tmp_path):
+    src = tree("v04_plain")
+    attrs = json.loads((src / ".zattrs").read_text())
+    second = json.loads(json.dumps(attrs["multiscales"][0]))
+    second["name"] = "coarse view"
+    second["datasets"] = second["datasets"][1:]
+    attrs["multiscales"].append(second)
+    (src / ".zattrs").write_text(json.dumps(attrs))
+    dst = tmp_path / "out.zarr"
+    ngff_migrate.convert(src, dst, verify="full")
+    root = assert_documents_valid(dst)["zarr.json"]
+    assert root["type"] == "collection"
+    assert [(n["type"], n["name"]) for n in root["nodes"]] == [("multiscale", "raw image"),
+                                                                ("multiscale", "coarse view")]
+    assert [s["name"] for s in root["nodes"][1]["nodes"]] == ["s1", "s2"]
+    ids = [s["id"] for n in root["nodes"] for s in n["nodes"]]
+    assert len(ids) == len(set(ids))
+    assert "ngff-migrate:omero" in root["attributes"]
+    assert ngff_migrate.validate(dst).ok

@@ -171,8 +171,22 @@ def inspect(
         ome = json.loads((path / "zarr.json").read_text())["attributes"]["ome"]
         console.print(node_tree(ome, f"{path} (RFC-8)"))
         return
-    for file, doc in found.documents.items():
-        console.print(node_tree(doc["attributes"]["ome"], f"would write {file}"))
+    from .render import plate_map, series_table
+
+    root_ome = found.documents.get("zarr.json", {}).get("attributes", {}).get("ome", {})
+    big = len(root_ome.get("nodes") or []) > 24
+    if "plate" in (root_ome.get("attributes") or {}):
+        console.print(plate_map(root_ome))
+    elif d.layout == "bioformats2raw":
+        console.print(series_table(root_ome, found.documents, "ngff-migrate"))
+    if d.layout in ("hcs-plate", "bioformats2raw"):
+        if big:
+            console.print(f"(node tree of {len(root_ome['nodes'])} children omitted; --json prints the documents)")
+        else:
+            console.print(node_tree(root_ome, "would write zarr.json"))
+    else:
+        for file, doc in found.documents.items():
+            console.print(node_tree(doc["attributes"]["ome"], f"would write {file}"))
     c = {"mapped": 0, "carried": 0, "preserved": 0, "dropped": 0}
     for k in found.plan.keys:
         c[k.disposition] += 1

@@ -77,3 +77,42 @@ def summary_table(report: Any) -> Table:
 def print_warnings(console: Console, warnings: list[str]) -> None:
     for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
+
+
+def plate_map(ome: dict[str, Any]) -> Table:
+    """A plate map (rows × columns, fields per well) of an RFC-8 plate collection,
+    followed by nothing else; acquisitions are listed in the caption."""
+    plate = (ome.get("attributes") or {}).get("plate") or {}
+    rows = [r.get("id") for r in plate.get("rows", [])]
+    columns = [c.get("id") for c in plate.get("columns", [])]
+    fields: dict[tuple[str, str], int] = {}
+    for well in ome.get("nodes") or []:
+        ref = (well.get("attributes") or {}).get("well") or {}
+        key = ((ref.get("row") or {}).get("id"), (ref.get("column") or {}).get("id"))
+        fields[key] = len(well.get("nodes") or [])
+    acquisitions = plate.get("acquisitions") or []
+    caption = f"{len(fields)} wells, {sum(fields.values())} fields"
+    if acquisitions:
+        caption += "; acquisitions: " + ", ".join(
+            f"{a.get('id')}" + (f" ({a['name']})" if a.get("name") else "") for a in acquisitions)
+    table = Table(title=f"plate {escape(str(ome.get('name')))}", caption=escape(caption))
+    table.add_column("")
+    for c in columns:
+        table.add_column(escape(str(c)), justify="center")
+    for r in rows:
+        table.add_row(escape(str(r)), *[str(fields[(r, c)]) if (r, c) in fields else "·" for c in columns])
+    return table
+
+
+def series_table(ome: dict[str, Any], documents: dict[str, Any], prefix: str) -> Table:
+    """The series of a bioformats2raw container, in series order."""
+    table = Table(title=f"series of {escape(str(ome.get('name')))}")
+    for col in ("series", "path", "image name", "type", "levels"):
+        table.add_column(col)
+    for node in ome.get("nodes") or []:
+        path = (node.get("path") or {}).get("path", "")
+        doc = documents.get(f"{path[2:]}/zarr.json", {}).get("attributes", {}).get("ome", {})
+        levels = len(doc.get("nodes") or []) if doc.get("type") == "multiscale" else "-"
+        table.add_row(str((node.get("attributes") or {}).get(f"{prefix}:series", "")), escape(path),
+                      escape(str(doc.get("name", ""))), escape(str(node.get("type"))), str(levels))
+    return table
