@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import MigrateError, UnsupportedError, UsageError
+from .errors import MigrateError, UsageError
 from .readers.detect import Detection, detect
 from .report import Report
 from .translate.image import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION, TranslateOptions
@@ -53,23 +53,23 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     from .readers.bf2raw import read_bioformats2raw
     from .readers.hcs import read_plate
     from .readers.ngff_image import read_image
+    from .readers.rfc8_tree import read_rfc8_tree
     from .translate.bf2raw import translate_bioformats2raw
     from .translate.hcs import translate_plate
     from .translate.image import translate_image
+    from .translate.rfc8_normalise import translate_rfc8
 
     layouts = {
         "ngff-image": (read_image, translate_image),
         "hcs-plate": (read_plate, translate_plate),
         "bioformats2raw": (read_bioformats2raw, translate_bioformats2raw),
+        "rfc8": (read_rfc8_tree, translate_rfc8),
     }
 
     report = report or Report(source=str(source), destination=None, mode="plan")
     with report.timer("detect"):
         detection = detect(source)
     report.layout, report.version, report.zarr_format = detection.layout, detection.version, detection.zarr_format
-    if detection.layout == "rfc8":
-        raise UnsupportedError(detection.path, f"already an RFC-8 tree (version {detection.version!r}); "
-                                               "nothing to migrate (use `ngff-migrate validate`)")
     warnings: list[str] = []
     options = TranslateOptions(target_version=target_version, prefix=prefix)
     read, translate = layouts[detection.layout]

@@ -44,6 +44,9 @@ class LegacyMultiscale:
     global_scale: list[float] | None = None
     global_translation: list[float] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: legacy keys read but not kept because their value was null/empty
+    #: (e.g. ``axes[0].unit``, ``name``); reported as mapped to "absent"
+    empty_keys: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class LegacyLabelMetadata:
     source_image: str | None = None
     source_extra: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    version: str | None = None
 
 
 @dataclass
@@ -98,6 +102,7 @@ class LegacyImage:
     labels_group: ZarrNode | None = None
     labels_group_extra: dict[str, Any] = field(default_factory=dict)
     labels_group_other_attributes: dict[str, Any] = field(default_factory=dict)
+    labels_group_version: str | None = None
 
     @property
     def basename(self) -> str:

@@ -134,7 +134,10 @@ def _transforms(items: Any, file: Path, where: str, n: int) -> tuple[list[float]
     return scale, translation
 
 
-def _axes(entry: dict[str, Any], file: Path, where: str) -> list[dict[str, Any]]:
+def _axes(entry: dict[str, Any], file: Path, where: str, empty: list[str]) -> list[dict[str, Any]]:
+    """Legacy axes in array order; null-valued fields (``"unit": null``) are
+    left out and listed in ``empty`` (null means absent; RFC-5 axes take
+    strings)."""
     axes = entry.get("axes")
     if not isinstance(axes, list) or not axes:
         raise MigrateError(file, f"{where}.axes is missing or empty")
@@ -144,7 +147,8 @@ def _axes(entry: dict[str, Any], file: Path, where: str) -> list[dict[str, Any]]
             axis = {"name": axis}
         if not isinstance(axis, dict) or not isinstance(axis.get("name"), str):
             raise MigrateError(file, f"{where}.axes[{i}] has no name")
-        out.append(dict(axis))
+        empty.extend(f"axes[{i}].{k}" for k, v in axis.items() if v is None)
+        out.append({k: v for k, v in axis.items() if v is not None})
     return out
 
 
@@ -152,7 +156,8 @@ def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path) -> Lega
     where = f"multiscales[{index}]"
     if not isinstance(entry, dict):
         raise MigrateError(file, f"{where} is not an object")
-    axes = _axes(entry, file, where)
+    empty: list[str] = []
+    axes = _axes(entry, file, where, empty)
     n = len(axes)
     gscale, gtrans = _transforms(entry.get("coordinateTransformations"), file, where, n)
     datasets = entry.get("datasets")
@@ -177,20 +182,23 @@ def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path) -> Lega
         ))
     extra = {k: v for k, v in entry.items() if k not in MULTISCALE_MAPPED}
     name = entry.get("name")
+    if "name" in entry and name in (None, ""):
+        empty.append("name")
     return LegacyMultiscale(index=index, name=str(name) if name not in (None, "") else None,
                             axes=axes, levels=levels, global_scale=gscale,
-                            global_translation=gtrans, extra=extra)
+                            global_translation=gtrans, extra=extra, empty_keys=empty)
 
 
 def _read_label_meta(meta: Any, file: Path) -> LegacyLabelMetadata:
     if not isinstance(meta, dict):
         raise MigrateError(file, "'image-label' is not an object")
     meta = dict(meta)
-    meta.pop("version", None)
+    label_version = meta.pop("version", None)
     colors = meta.pop("colors", None) or []
     properties = meta.pop("properties", None) or []
     source = meta.pop("source", None)
-    out = LegacyLabelMetadata(colors=list(colors), properties=list(properties), extra=meta)
+    out = LegacyLabelMetadata(colors=list(colors), properties=list(properties), extra=meta,
+                              version=None if label_version is None else str(label_version))
     if isinstance(source, dict):
         source = dict(source)
         image = source.pop("image", None)
@@ -215,6 +223,8 @@ def _read_labels(image: LegacyImage, group_dir: Path, rel: str, version: str, st
     node = read_node(labels_dir) if labels_dir.is_dir() else None
     if node is None:
         return
+    if node.node_type != "group":
+        raise MigrateError(node.directory / node.files[0], "'labels' must be a Zarr group, found an array")
     ome, other, file = _ome_dict(node, version) if node.zarr_format == 3 or version == "0.4" else ({}, {}, labels_dir)
     names = ome.pop("labels", None)
     if names is None:
@@ -224,7 +234,8 @@ def _read_labels(image: LegacyImage, group_dir: Path, rel: str, version: str, st
            file, strict, warnings)
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
         raise MigrateError(file, "'labels' must be a list of label image paths")
-    ome.pop("version", None)
+    group_version = ome.pop("version", None)
+    image.labels_group_version = None if group_version is None else str(group_version)
     image.labels_group = node
     image.labels_group_extra = ome
     image.labels_group_other_attributes = other

@@ -144,6 +144,8 @@ class ImageTranslator:
                       f"{where}.nodes[*].attributes.coordinateTransformations (composed)")
         if ms.name is not None:
             self._key(file, f"{src}.name", "mapped", f"{where}.name")
+        for key in ms.empty_keys:
+            self._key(file, f"{src}.{key}", "mapped", "absent (the legacy value was null or empty)")
         if image.version == "0.4":
             self._key(file, f"{src}.version", "mapped", "ome.version (target version)")
         for key, value in ms.extra.items():
@@ -278,6 +280,8 @@ class ImageTranslator:
         for key, value in meta.extra.items():
             carried[key] = value
             self._key(file, f"image-label.{key}", "carried", f"{target}.{key}")
+        if meta.version is not None:
+            self._key(file, "image-label.version", "mapped", "ome.version (target version)")
         node["attributes"]["labels"] = labels
         if carried:
             node["attributes"][self._p("image-label")] = carried
@@ -303,6 +307,9 @@ class ImageTranslator:
         rel = join(image.rel, "labels")
         file = join(rel, self._file_name(image))
         attributes: dict[str, Any] = {}
+        if image.labels_group_version is not None:
+            self._key(file, "version", "mapped", "dropped with the labels group's OME metadata: "
+                      "RFC-8 documents carry the target version")
         for key, value in image.labels_group_extra.items():
             attributes[self._p(key)] = value
             self._key(file, key, "carried", f"{rel}/zarr.json attributes[{self._p(key)!r}]")

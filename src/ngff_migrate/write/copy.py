@@ -82,6 +82,14 @@ def _copy_one(src: Path, dst: Path, link: bool) -> bool:
     return False
 
 
+def _public(path, tmp: Path, dst: Path):
+    """``path`` with the temporary output directory replaced by ``dst``."""
+    if path is None:
+        return None
+    text = str(path)
+    return text.replace(str(tmp), str(dst), 1) if text.startswith(str(tmp)) else text
+
+
 def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
                  verify: Callable[[Path], object], stats: WriteStats,
                  progress: Callable[[int], None] | None = None) -> None:
@@ -141,7 +149,15 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
             os.replace(tmp, dst)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise MigrateError(exc.filename or dst, f"write failed: {exc.strerror or exc}") from None
+        raise MigrateError(_public(exc.filename, tmp, dst) or dst,
+                           f"write failed: {exc.strerror or exc}") from None
+    except MigrateError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if exc.path:  # name the file as it would have been in DST, not the removed temporary dir
+            exc.path = _public(exc.path, tmp, dst)
+            exc.problem += " (output not kept)"
+            exc.args = (exc.one_line(),)
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
