@@ -187,11 +187,10 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
             prefix: str = DEFAULT_PREFIX, lenient: bool = True) -> Inspection:
     """Detect ``path`` and translate it in memory (nothing is written).
 
-    For an RFC-8 tree the plan is ``None``. Raises like :func:`plan`.
+    For an RFC-8 tree ``documents`` holds only what normalisation would
+    change (empty for an up-to-date tree). Raises like :func:`plan`.
     """
     detection = detect(path)
-    if detection.layout == "rfc8":
-        return Inspection(detection, None)
     result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient)
     return Inspection(detection, result, {d.file: d.document for d in result.documents if d.ome})
 

@@ -78,6 +78,10 @@ def detect(path: str | Path) -> Detection:
             root, "no Zarr metadata (zarr.json, .zgroup or .zattrs): not an OME-Zarr dataset"
         )
     if node.node_type == "array":
+        ome = node.attributes.get("ome") if node.zarr_format == 3 else None
+        if isinstance(ome, dict) and "type" in ome:  # a stand-alone RFC-8 singlescale
+            return Detection(root, "rfc8", _str(ome.get("version")), 3,
+                             f"zarr.json of an array has a node 'type' ({ome['type']!r})")
         raise NotRecognisedError(root, f"a Zarr v{node.zarr_format} array, not an OME-Zarr group")
     ome, where = _ome_of(node)
     if ome is None:

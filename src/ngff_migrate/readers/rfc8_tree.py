@@ -19,6 +19,7 @@ Only metadata files are read; chunk files are never opened.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -164,14 +165,14 @@ class _Reader:
 
     # -- documents ---------------------------------------------------------------
     def load(self, file: Path, referrer: str | None) -> Rfc8Document | None:
-        raw = read_json(file)
         where = f" (referenced from {referrer})" if referrer else ""
+        kind: Literal["zarr", "json"]
         if file.name == V3_DOC:
-            node = read_node(file.parent)
-            assert node is not None  # zarr.json exists
-            ome = node.attributes.get("ome")
-            kind: Literal["zarr", "json"] = "zarr"
+            node = read_node(file.parent)  # reads and checks zarr.json
+            assert node is not None and node.zarr_format == 3
+            raw, ome, kind = node.metadata, node.attributes.get("ome"), "zarr"
         else:
+            raw = read_json(file)
             node, ome, kind = None, raw.get("ome"), "json"
         if not isinstance(ome, dict) or "type" not in ome:
             message = f"no RFC-8 'ome' node (an 'ome' object with a 'type'){where}"
@@ -185,10 +186,10 @@ class _Reader:
         start = self.root / V3_DOC
         if not start.is_file():
             raise MigrateError(start, "file not found: an RFC-8 tree starts at the root's zarr.json")
-        queue: list[tuple[Path, str | None]] = [(start, None)]
+        queue: deque[tuple[Path, str | None]] = deque([(start, None)])
         self.queued.add(self.rel(start))
         while queue:
-            file, referrer = queue.pop(0)
+            file, referrer = queue.popleft()
             doc = self.load(file, referrer)
             if doc is None:
                 continue
