@@ -30,7 +30,7 @@ def _ome(node: ZarrNode, version: str) -> tuple[dict[str, Any], dict[str, Any]]:
     if node.zarr_format == 3:
         ome = attrs.pop("ome", None)
         return (dict(ome) if isinstance(ome, dict) else {}), attrs
-    ome = {k: attrs.pop(k) for k in list(attrs) if k in ("plate", "well")}
+    ome = {k: attrs.pop(k) for k in list(attrs) if k in ("plate", "well", "bioformats2raw.layout")}
     return ome, attrs
 
 
@@ -64,13 +64,11 @@ def read_plate(root: Path, version: str, *, strict: bool = True,
     wells = plate.pop("wells", None)
     if not isinstance(wells, list) or not wells:
         raise MigrateError(file, "plate.wells is missing or empty")
-    name = plate.pop("name", None)
+    name = plate.get("name")
     result = LegacyPlate(group=node, version=version, rows=rows, columns=columns,
                          acquisitions=[dict(a) for a in acquisitions],
                          name=None if name in (None, "") else str(name), plate_extra=plate,
                          ome_extra=ome, other_attributes=other)
-    if name not in (None, ""):
-        result.plate_extra = {"name": name, **plate}
     declared = {a["id"] for a in acquisitions}
     for i, entry in enumerate(wells):
         result.wells.append(_read_well(root, version, i, entry, rows, columns, declared, file,

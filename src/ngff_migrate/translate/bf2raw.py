@@ -80,7 +80,7 @@ def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions 
             plan.keys.append(KeyRecord(file, k, "preserved", f"attributes[{k!r}] (outside ome)"))
         plan.documents.append(DocumentPlan(rel="", node_type="group", document={
             "zarr_format": 3, "node_type": "group", "attributes": doc_attrs}, replaces=list(c.group.files)))
-    if c.version == "0.5":
+    if c.version == "0.5" and c.plate is None:  # the plate translator records it otherwise
         plan.keys.append(KeyRecord(file, "version", "mapped", "ome.version (target version)"))
     root_doc = next(d for d in plan.documents if d.rel == "")
     if c.consolidated:

@@ -38,6 +38,7 @@ class PlateTranslator:
         self.ids = IdAllocator()
         self.file = "zarr.json" if plate.group.zarr_format == 3 else ".zattrs"
         self.images = ImageTranslator(None, options, plan)  # type: ignore[arg-type]
+        self.extra_attributes: dict[str, Any] = {}
 
     def _p(self, key: str) -> str:
         return f"{self.opts.prefix}:{key}"
@@ -49,14 +50,8 @@ class PlateTranslator:
         """``attributes.plate`` plus the legacy→RFC-8 id maps for acquisitions,
         rows and columns (RFC-8 §Plate attribute)."""
         p = self.plate
-        rows, row_ids = [], {}
-        for r in p.rows:
-            row_ids[r["name"]] = self.ids.allocate(r["name"])
-            rows.append({"id": row_ids[r["name"]], "name": r["name"]})
-        columns, col_ids = [], {}
-        for c in p.columns:
-            col_ids[c["name"]] = self.ids.allocate(c["name"])
-            columns.append({"id": col_ids[c["name"]], "name": c["name"]})
+        rows, row_ids = self._axis_entries("rows", p.rows)
+        columns, col_ids = self._axis_entries("columns", p.columns)
         acquisitions, acq_ids = [], {}
         for a in p.acquisitions:
             acq_ids[a["id"]] = self.ids.allocate(str(a["id"]))
@@ -67,11 +62,29 @@ class PlateTranslator:
         plate: dict[str, Any] = {"rows": rows, "columns": columns}
         if acquisitions:
             plate["acquisitions"] = acquisitions
-        for key in ("rows", "columns", "wells"):
-            self._key(self.file, f"plate.{key}", "mapped", f"ome.attributes.plate.{key if key != 'wells' else 'nodes'}")
+        for key in ("rows", "columns"):
+            self._key(self.file, f"plate.{key}", "mapped", f"ome.attributes.plate.{key}")
+        self._key(self.file, "plate.wells", "mapped", "ome.nodes (inline well collections)")
         if p.acquisitions:
             self._key(self.file, "plate.acquisitions", "mapped", "ome.attributes.plate.acquisitions")
         return plate, acq_ids, row_ids, col_ids
+
+    def _axis_entries(self, key: str, entries: list[dict[str, Any]]) -> tuple[list[dict], dict[str, str]]:
+        """Plate ``rows``/``columns`` → ``[{id, name}]`` (ids = names); extra
+        keys of an entry are carried under ``<prefix>:<key>``."""
+        out, ids, extras = [], {}, []
+        for i, entry in enumerate(entries):
+            ids[entry["name"]] = self.ids.allocate(entry["name"])
+            out.append({"id": ids[entry["name"]], "name": entry["name"]})
+            rest = {k: v for k, v in entry.items() if k != "name"}
+            if rest:
+                extras.append({"name": entry["name"], **rest})
+                for k in rest:
+                    self._key(self.file, f"plate.{key}[{i}].{k}", "carried",
+                              f"ome.attributes[{self._p(key)!r}]")
+        if extras:
+            self.extra_attributes[self._p(key)] = extras
+        return out, ids
 
     def well_node(self, well: LegacyWell, acq_ids: dict[Any, str], row_ids: dict[str, str],
                   col_ids: dict[str, str], index: int) -> dict[str, Any]:
@@ -119,7 +132,7 @@ class PlateTranslator:
         return {"type": "collection", "id": node_id, "name": name, "attributes": attributes, "nodes": nodes}
 
     def _plain_group(self, rel: str, node: ZarrNode, other: dict[str, Any]) -> None:
-        file = join(rel, node.files[0]) if node.files else rel
+        file = join(rel, node.attributes_file.name)
         for key in other:
             self._key(file, key, "preserved", f"{rel}/zarr.json attributes[{key!r}]")
         self.plan.documents.append(DocumentPlan(
@@ -131,7 +144,7 @@ class PlateTranslator:
         p = self.plate
         coll_id = self.ids.allocate(p.name or p.basename)
         plate_attr, acq_ids, row_ids, col_ids = self.plate_attribute()
-        attributes: dict[str, Any] = {"plate": plate_attr}
+        attributes: dict[str, Any] = {"plate": plate_attr, **self.extra_attributes}
         if p.plate_extra:
             attributes[self._p("plate")] = p.plate_extra
             for key in p.plate_extra:

@@ -1,0 +1,272 @@
+"""Survey datasets without writing anything: what a batch would do and what it costs.
+
+For each dataset :func:`survey_dataset` runs :func:`ngff_migrate.plan` (read
+and translate, no write) and reports the layout, version, number of arrays,
+documents and chunks, the *nominal* bytes (sum over arrays of shape ×
+item size: the decoded size, not the size on disk), whether a metadata-only
+migration gives plain core Zarr v3, and an estimated time.
+
+**Metadata-only** here means: the migration only writes ``zarr.json``
+documents *and* the arrays it describes need nothing beyond the Zarr v3
+core spec in C order, with no consolidated metadata left describing the old
+documents. Reasons it does not hold (``reasons``):
+
+* ``order F`` (the v3 document needs a ``transpose`` codec over the
+  untouched chunks),
+* v2 filters or compressors without a core v3 codec (from
+  :func:`ngff_migrate.zarr_meta.core_v3_expressible`; they become
+  ``numcodecs.*`` codecs that only zarr-python reads),
+* consolidated metadata (``.zmetadata``, or ``consolidated_metadata`` in the
+  root ``zarr.json``), which keeps describing the legacy documents.
+
+Arrays that cannot be described in v3 at all make the survey fail (the
+migration would fail the same way).
+
+**Estimated seconds** (measured on this project's benchmark machine; see
+``docs/batch.md``): ``in place = T_DATASET + T_ARRAY × arrays +
+T_DOCUMENT × documents``; ``copy = in place + T_CHUNK × chunks +
+nominal bytes / COPY_BYTES_PER_SECOND``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import MigrateError
+from ..zarr_meta import core_v3_expressible
+from .walk import Found, find_datasets
+
+#: Estimate model constants (seconds; bytes per second), see module docstring.
+T_DATASET = 0.012
+T_ARRAY = 0.004
+T_DOCUMENT = 0.003
+T_CHUNK = 0.0002
+COPY_BYTES_PER_SECOND = 400e6
+
+
+@dataclass
+class DatasetSurvey:
+    """What the planner found for one dataset (bytes are nominal, see module doc)."""
+
+    rel: str
+    path: str
+    layout: str | None = None
+    version: str | None = None
+    zarr_format: int | None = None
+    arrays: int = 0
+    documents: int = 0
+    chunks: int = 0
+    nominal_bytes: int = 0
+    metadata_only: bool | None = None
+    reasons: list[str] = field(default_factory=list)
+    est_seconds_in_place: float = 0.0
+    est_seconds_copy: float = 0.0
+    warnings: int = 0
+    error: str | None = None
+    error_file: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the dataset can be planned (and so migrated)."""
+        return self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _itemsize(meta: dict[str, Any], zarr_format: int) -> int:
+    try:
+        return int(np.dtype(meta["dtype"] if zarr_format == 2 else meta["data_type"]).itemsize)
+    except (KeyError, TypeError):
+        return 0
+
+
+def _chunk_shape(meta: dict[str, Any], zarr_format: int) -> list[int]:
+    if zarr_format == 2:
+        return list(meta.get("chunks") or [])
+    grid = meta.get("chunk_grid") or {}
+    return list((grid.get("configuration") or {}).get("chunk_shape") or [])
+
+
+def _grouped(reasons: list[tuple[str, str]]) -> list[str]:
+    """``[(array, reason)]`` → ``["reason (n arrays, e.g. s0)"]`` in first-seen order."""
+    by: dict[str, list[str]] = {}
+    for array, reason in reasons:
+        by.setdefault(reason, []).append(array)
+    out = []
+    for reason, arrays in by.items():
+        n = len(arrays)
+        out.append(f"{reason} ({n} array{'s' if n > 1 else ''}, e.g. {arrays[0] or '.'})")
+    return out
+
+
+def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False) -> DatasetSurvey:
+    """Survey one dataset (read-only). Never raises: failures go to ``error``/``error_file``.
+
+    ``lenient`` as for :func:`ngff_migrate.convert` (legacy validation problems
+    become warnings).
+    """
+    from ..api import plan
+
+    path = Path(path)
+    out = DatasetSurvey(rel=rel, path=str(path))
+    try:
+        result = plan(path, lenient=lenient)
+    except MigrateError as exc:
+        from ..readers.detect import detect
+
+        out.error, out.error_file = exc.problem, exc.path
+        try:
+            d = detect(path)
+            out.layout, out.version, out.zarr_format = d.layout, d.version, d.zarr_format
+        except MigrateError:
+            pass
+        if out.layout == "rfc8":
+            out.error = out.error_file = None
+            out.metadata_only = None
+            out.reasons = ["already RFC-8: nothing to migrate"]
+        return out
+    except Exception as exc:  # a bug must not stop the survey of the other datasets
+        out.error, out.error_file = f"internal error {type(exc).__name__}: {exc}", str(path)
+        return out
+    out.layout, out.version, out.zarr_format = result.layout, result.version, result.zarr_format
+    out.arrays, out.documents, out.warnings = len(result.arrays), len(result.documents), len(result.warnings)
+    reasons: list[tuple[str, str]] = []
+    for array in result.arrays:
+        meta, fmt = array.source.metadata, array.source.zarr_format
+        shape = [int(s) for s in meta.get("shape") or []]
+        out.nominal_bytes += math.prod(shape) * _itemsize(meta, fmt)
+        chunks = _chunk_shape(meta, fmt)
+        if len(chunks) == len(shape) and all(c > 0 for c in chunks):
+            out.chunks += math.prod(math.ceil(s / c) for s, c in zip(shape, chunks, strict=True))
+        if fmt != 2:
+            continue
+        if meta.get("order") == "F" and len(shape) > 1:
+            reasons.append((array.rel, "order F needs a transpose codec"))
+        ok, why = core_v3_expressible(meta)
+        if not ok:
+            reasons.append((array.rel, why or "not expressible in core Zarr v3"))
+    if (path / ".zmetadata").is_file():
+        reasons.append(("", "consolidated metadata (.zmetadata) keeps describing the legacy documents"))
+    root_doc = result.root.joinpath("zarr.json")
+    if result.zarr_format == 3 and root_doc.is_file() and b'"consolidated_metadata"' in root_doc.read_bytes():
+        import json
+
+        if json.loads(root_doc.read_bytes()).get("consolidated_metadata"):
+            reasons.append(("", "consolidated metadata (zarr.json consolidated_metadata) must be rebuilt"))
+    out.reasons = _grouped(reasons)
+    out.metadata_only = not reasons
+    out.est_seconds_in_place = round(T_DATASET + T_ARRAY * out.arrays + T_DOCUMENT * out.documents, 4)
+    out.est_seconds_copy = round(out.est_seconds_in_place + T_CHUNK * out.chunks
+                                 + out.nominal_bytes / COPY_BYTES_PER_SECOND, 4)
+    return out
+
+
+def survey_found(found: Found) -> DatasetSurvey:
+    """Survey a walk result: a failed walk entry becomes a failed survey without reading more."""
+    if found.error is not None:
+        return DatasetSurvey(rel=found.rel, path=str(found.path), layout=found.layout, version=found.version,
+                             zarr_format=found.zarr_format, error=found.error, error_file=found.error_file)
+    return survey_dataset(found.path, found.rel)
+
+
+def survey_chunk(items: list[tuple[str, str, bool]]) -> list[DatasetSurvey]:
+    """Survey ``[(path, rel, lenient)]`` in one worker task (fewer round trips than one task each)."""
+    return [survey_dataset(p, r, lenient=lenient) for p, r, lenient in items]
+
+
+@dataclass
+class TreePlan:
+    """The result of :func:`plan_tree`: one survey per dataset found, in path order."""
+
+    root: str
+    datasets: list[DatasetSurvey]
+    seconds: float = 0.0
+
+    def totals(self) -> dict[str, Any]:
+        """Counts and sums over all datasets (bytes nominal, seconds estimated)."""
+        ok = [d for d in self.datasets if d.ok]
+        by_layout: dict[str, int] = {}
+        by_version: dict[str, int] = {}
+        for d in self.datasets:
+            by_layout[d.layout or "unknown"] = by_layout.get(d.layout or "unknown", 0) + 1
+            by_version[d.version or "unknown"] = by_version.get(d.version or "unknown", 0) + 1
+        return {
+            "datasets": len(self.datasets),
+            "failed": len(self.datasets) - len(ok),
+            "metadata_only": sum(1 for d in ok if d.metadata_only),
+            "arrays": sum(d.arrays for d in ok),
+            "nominal_bytes": sum(d.nominal_bytes for d in ok),
+            "est_seconds_in_place": round(sum(d.est_seconds_in_place for d in ok), 3),
+            "est_seconds_copy": round(sum(d.est_seconds_copy for d in ok), 3),
+            "by_layout": dict(sorted(by_layout.items())),
+            "by_version": dict(sorted(by_version.items())),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` manifest."""
+        return {"manifest_version": 1, "tool": "ngff-migrate", "root": self.root,
+                "bytes_are": "nominal: sum over arrays of shape x item size (decoded size, not size on disk)",
+                "totals": self.totals(), "seconds": round(self.seconds, 3),
+                "datasets": [d.to_json() for d in self.datasets]}
+
+    CSV_COLUMNS = ("rel", "layout", "version", "zarr_format", "arrays", "documents", "chunks",
+                   "nominal_bytes", "metadata_only", "reasons", "est_seconds_in_place",
+                   "est_seconds_copy", "error", "error_file")
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """The ``--csv`` manifest rows (``reasons`` joined with ``"; "``)."""
+        rows = []
+        for d in self.datasets:
+            row = {k: getattr(d, k) for k in self.CSV_COLUMNS}
+            row["reasons"] = "; ".join(d.reasons)
+            rows.append(row)
+        return rows
+
+
+def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
+              progress: Any = None) -> TreePlan:
+    """Walk ``root`` and survey every dataset found (nothing is written).
+
+    Parameters
+    ----------
+    jobs:
+        Worker processes for the survey (``1``: in this process).
+    scheduler:
+        A dask.distributed scheduler address; surveys run on its workers.
+    progress:
+        Optional callable ``progress(n_done, n_total)``.
+
+    Raises
+    ------
+    MigrateError
+        If ``root`` is not a directory, or the scheduler cannot be reached.
+    """
+    from .pool import open_pool
+
+    start = time.perf_counter()
+    found = find_datasets(root)
+    surveys: dict[str, DatasetSurvey] = {f.rel: survey_found(f) for f in found if f.error is not None}
+    todo = [(str(f.path), f.rel, False) for f in found if f.error is None]
+    if jobs <= 1 and scheduler is None:
+        for i, (p, r, _) in enumerate(todo):
+            surveys[r] = survey_dataset(p, r)
+            if progress:
+                progress(i + 1, len(todo))
+    elif todo:
+        with open_pool(jobs=jobs, scheduler=scheduler) as pool:
+            done = 0
+            for batch in pool.map_chunks(survey_chunk, todo):
+                for s in batch:
+                    surveys[s.rel] = s
+                done += len(batch)
+                if progress:
+                    progress(done, len(todo))
+    ordered = [surveys[f.rel] for f in found]
+    return TreePlan(str(root), ordered, time.perf_counter() - start)

@@ -1,0 +1,314 @@
+"""The batch coordinator: walk, decide, survey, hand datasets to workers, journal, report.
+
+Only this process writes the batch journal. Workers (local processes or
+dask.distributed workers) run :func:`.worker.migrate_task`, which takes the
+dataset's lock, recovers from interrupted attempts, converts and writes the
+completion marker. The coordinator keeps about two tasks per worker in
+flight and marks them ``running`` when it hands them out.
+
+A dataset whose lock is held by another batch is put aside and retried,
+waiting up to ``lock_timeout`` seconds, after every other dataset: two
+batches on one tree share the work instead of queueing behind each other.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import resource
+import time
+import uuid
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from ..api import Progress
+from ..errors import MigrateError, UsageError
+from ..translate.image import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION
+from .batch_report import BatchReport, DatasetResult
+from .fingerprint import fingerprint, options_hash
+from .journal import BatchJournal
+from .marker import marker_matches, read_marker
+from .planner import DatasetSurvey, survey_chunk
+from .pool import LocalPool, Pool, open_pool
+from .state import StateDir
+from .walk import Found, find_datasets
+from .worker import Outcome, Task, migrate_task
+
+DEFAULT_LOCK_TIMEOUT = 600.0
+_STATE_OF = {"migrated": "done", "adopted": "done", "done-earlier": "done", "already-rfc8": "skipped",
+             "failed": "failed", "locked": "planned", "busy": "planned"}
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _check_paths(root: Path, destination: Path | None, in_place: bool, link: bool) -> None:
+    if in_place == (destination is not None):
+        raise UsageError(None, "give either --out DEST or --in-place (not both, not neither)")
+    if link and in_place:
+        raise UsageError(None, "--link needs --out DEST")
+    if not root.is_dir():
+        raise MigrateError(root, "no such directory")
+    if destination is not None:
+        r, d = root.resolve(), destination.resolve()
+        if d == r or d.is_relative_to(r) or r.is_relative_to(d):
+            raise UsageError(destination, f"the destination and ROOT {root} overlap; choose a directory outside ROOT")
+
+
+class _Coordinator:
+    def __init__(self, root: Path, found: list[Found], journal: BatchJournal, report: BatchReport,
+                 state: StateDir, options: dict[str, Any], destination: Path | None,
+                 lock_timeout: float, progress: Progress) -> None:
+        self.root, self.found, self.journal, self.report = root, found, journal, report
+        self.state, self.options, self.destination = state, options, destination
+        self.lock_timeout, self.progress = lock_timeout, progress
+        self.ohash = report.options_hash
+        self.results: dict[str, DatasetResult] = {}
+        self.surveys: dict[str, DatasetSurvey] = {}
+
+    # ------------------------------------------------------------------ decisions
+
+    def output(self, rel: str) -> Path | None:
+        return None if self.destination is None else self.destination / rel
+
+    def decide(self, retry_failed: bool) -> list[Found]:
+        """Settle what needs no worker; return the datasets to run, in path order."""
+        to_run = []
+        for f in self.found:
+            rec = self.journal.records.get(f.rel)
+            if f.error is not None:
+                self.journal.update(f.rel, state="failed", error=f.error, error_file=f.error_file,
+                                    fingerprint=fingerprint(f.path), options_hash=self.ohash,
+                                    layout=f.layout, version=f.version, finished=time.time())
+                self.results[f.rel] = DatasetResult(f.rel, "failed", f.layout, f.version, error=f.error,
+                                                    error_file=f.error_file)
+                continue
+            fp = fingerprint(f.path)
+            marker = read_marker(self.state, f.rel)
+            if marker_matches(marker, current_fingerprint=fp, options_hash=self.ohash,
+                              in_place=self.destination is None, output=self.output(f.rel)):
+                if rec is None or rec.state != "done":
+                    self.journal.update(f.rel, state="done", layout=marker.get("layout"),  # type: ignore[union-attr]
+                                        version=marker.get("version"), options_hash=self.ohash,  # type: ignore[union-attr]
+                                        output_fingerprint=fp if self.destination is None else None,
+                                        error=None, error_file=None)
+                self.results[f.rel] = DatasetResult(f.rel, "done-earlier", marker.get("layout"),  # type: ignore[union-attr]
+                                                    marker.get("version"),  # type: ignore[union-attr]
+                                                    nominal_bytes=rec.nominal_bytes if rec else None,
+                                                    arrays=rec.arrays if rec else None)
+                continue
+            failed_before = (rec is not None and rec.state == "failed" and rec.options_hash == self.ohash
+                             and rec.fingerprint == fp)
+            if failed_before and not retry_failed:
+                self.results[f.rel] = DatasetResult(f.rel, "failed-earlier", rec.layout, rec.version,  # type: ignore[union-attr]
+                                                    error=rec.error, error_file=rec.error_file)  # type: ignore[union-attr]
+                continue
+            if retry_failed and not (rec is not None and rec.state == "failed"):
+                self.results[f.rel] = DatasetResult(f.rel, "not-run", f.layout, f.version,
+                                                    error="not retried: --retry-failed runs only failed datasets")
+                continue
+            to_run.append(f)
+        return to_run
+
+    # ------------------------------------------------------------------ survey
+
+    def survey(self, pool: Pool, to_run: list[Found]) -> None:
+        """Plan every dataset to run (read-only, on the workers): layout, arrays, bytes."""
+        items = [(str(f.path), f.rel, bool(self.options["lenient"])) for f in to_run]
+        self.progress.start("survey", len(items))
+        for chunk in pool.map_chunks(survey_chunk, items):
+            for s in chunk:
+                self.surveys[s.rel] = s
+                self.journal.update(s.rel, state="planned", layout=s.layout, version=s.version,
+                                    arrays=s.arrays, nominal_bytes=s.nominal_bytes,
+                                    fingerprint=fingerprint(Path(s.path)), options_hash=self.ohash)
+            self.progress.advance("survey", len(chunk))
+            self.journal.flush()
+
+    # ------------------------------------------------------------------ migration
+
+    def task(self, f: Found, lock_wait: float) -> Task:
+        out = self.output(f.rel)
+        return Task(rel=f.rel, source=str(f.path.resolve()), destination=None if out is None else str(out.resolve()),
+                    state_base=str(self.state.base.resolve()), options=self.options,
+                    options_hash=self.ohash, run_id=self.report.run_id, lock_wait=lock_wait)
+
+    def record(self, outcome: Outcome) -> None:
+        rel = outcome.rel
+        s = self.surveys.get(rel)
+        w = outcome.write
+        result = DatasetResult(
+            rel, outcome.status, outcome.layout or (s.layout if s else None),
+            outcome.version or (s.version if s else None), arrays=s.arrays if s else None,
+            nominal_bytes=s.nominal_bytes if s else None,
+            files_written=w.get("documents_written", 0) + w.get("files_copied", 0) + w.get("files_linked", 0),
+            bytes_written=w.get("document_bytes", 0) + w.get("bytes_copied", 0),
+            seconds=outcome.seconds, error=outcome.error, error_file=outcome.error_file,
+            recovered=outcome.recovered, warnings=len(outcome.warnings), worker=outcome.worker)
+        self.results[rel] = result
+        values: dict[str, Any] = {"state": _STATE_OF[outcome.status], "error": outcome.error,
+                                  "error_file": outcome.error_file, "worker": outcome.worker,
+                                  "layout": result.layout, "version": result.version,
+                                  "options_hash": self.ohash}
+        if outcome.status != "busy":
+            values["finished"] = time.time()
+        if outcome.fingerprint:
+            values["fingerprint"] = outcome.fingerprint
+        if outcome.output_fingerprint:
+            values["output_fingerprint"] = outcome.output_fingerprint
+        self.journal.update(rel, **values)
+        if outcome.status != "busy":
+            self.progress.advance("datasets", 1)
+            self.progress.advance("bytes", result.nominal_bytes or 0)
+
+    def migrate(self, pool: Pool, to_run: list[Found]) -> None:
+        """Hand every dataset to the workers; put locked ones aside and retry them last."""
+        by_rel = {f.rel: f for f in to_run}
+        queue: deque[tuple[str, float]] = deque((f.rel, 0.0) for f in to_run)
+        deferred: list[str] = []
+        inflight: dict[Any, tuple[str, float]] = {}
+        broken: set[str] = set()
+        window = 2 * pool.slots
+        self.progress.start("datasets", len(to_run))
+        self.progress.start("bytes", sum((self.surveys[r].nominal_bytes if r in self.surveys else 0)
+                                         for r in by_rel))
+        try:
+            while queue or inflight or deferred:
+                if not queue and not inflight:
+                    queue.extend((rel, self.lock_timeout) for rel in deferred)
+                    deferred = []
+                while queue and len(inflight) < window:
+                    rel, wait = queue.popleft()
+                    rec = self.journal.record(rel)
+                    self.journal.update(rel, state="running", attempts=rec.attempts + 1, started=time.time(),
+                                        error=None, error_file=None)
+                    inflight[pool.submit(migrate_task, self.task(by_rel[rel], wait))] = (rel, wait)
+                restart = False
+                for fut in pool.wait(inflight, timeout=0.5):
+                    rel, wait = inflight.pop(fut)
+                    try:
+                        outcome = pool.result(fut)
+                    except cf.process.BrokenProcessPool:
+                        restart = True
+                        if rel not in broken:  # maybe collateral damage: try once more
+                            broken.add(rel)
+                            queue.appendleft((rel, wait))
+                            continue
+                        outcome = Outcome(rel, error="the worker process died twice while migrating it "
+                                                     "(killed, or out of memory)", error_file=str(by_rel[rel].path))
+                    except Exception as exc:  # dask: KilledWorker, lost futures, ...
+                        outcome = Outcome(rel, error=f"worker failed: {type(exc).__name__}: {exc}",
+                                          error_file=str(by_rel[rel].path))
+                    if outcome.status == "busy":
+                        deferred.append(rel)
+                    self.record(outcome)
+                if restart and isinstance(pool, LocalPool):
+                    pool.restart()
+                self.journal.flush()
+        except BaseException:
+            for fut in inflight:
+                fut.cancel()
+            raise
+
+
+def run_batch(root: str | Path, *, destination: str | Path | None = None, in_place: bool = False,
+              jobs: int | None = None, scheduler: str | None = None, retry_failed: bool = False,
+              link: bool = False, target_version: str = DEFAULT_TARGET_VERSION,
+              prefix: str = DEFAULT_PREFIX, lenient: bool = False, verify: str = "sample",
+              sample_chunks: int = 8, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+              progress: Progress | None = None) -> BatchReport:
+    """Migrate every dataset under ``root``: into ``destination/<rel>``, or in place.
+
+    Parameters
+    ----------
+    jobs:
+        Local worker processes (default: the number of CPUs); ignored with
+        ``scheduler``.
+    scheduler:
+        Address of a dask.distributed scheduler (``tcp://HOST:PORT``): the
+        datasets are migrated on its workers, which must see the same paths.
+    retry_failed:
+        Run only the datasets whose last attempt failed.
+    lock_timeout:
+        Seconds to wait for a dataset locked by another batch (after every
+        other dataset is done) before reporting it ``locked``.
+    progress:
+        Callbacks for the stages ``survey`` (datasets), ``datasets`` and
+        ``bytes`` (nominal bytes).
+
+    Returns
+    -------
+    BatchReport
+        One result per dataset found; ``report.ok`` tells whether all are
+        migrated. Failures of single datasets never raise.
+
+    Raises
+    ------
+    UsageError
+        Contradictory options, overlapping ROOT and destination, ROOT itself
+        a dataset, or a state directory of another batch.
+    MigrateError
+        ROOT missing, scheduler unreachable, journal unwritable at the start.
+    KeyboardInterrupt
+        After the journal recorded the interruption.
+    """
+    start = time.time()
+    root = Path(root)
+    dest = None if destination is None else Path(destination)
+    _check_paths(root, dest, in_place, link)
+    if verify not in ("none", "sample", "full"):
+        raise UsageError(None, f"--verify must be none, sample or full, not {verify!r}")
+    progress = progress or Progress()
+    found = find_datasets(root)
+    if any(f.rel == "." for f in found):
+        raise UsageError(root, "ROOT is itself a dataset; use `ngff-migrate convert`, or give the directory holding it")
+    if dest is not None:
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MigrateError(dest, f"cannot create the destination: {exc.strerror or exc}") from None
+    state = StateDir(root if in_place else dest)  # type: ignore[arg-type]
+    mode = "in-place" if in_place else ("link" if link else "copy")
+    options = {"mode": mode, "target_version": target_version, "prefix": prefix, "lenient": lenient,
+               "verify": verify, "sample_chunks": sample_chunks}
+    ohash = options_hash(options)
+    run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    header = {"root": str(root.resolve()), "destination": None if dest is None else str(dest.resolve()),
+              "mode": mode, "options": options, "options_hash": ohash}
+    journal = BatchJournal(state, header, run_id)
+    report = BatchReport(root=str(root), destination=None if dest is None else str(dest), mode=mode,
+                         run_id=run_id, state_dir=str(state.journal_file), options=options,
+                         options_hash=ohash, started=start)
+    coord = _Coordinator(root, found, journal, report, state, options, dest, lock_timeout, progress)
+    status = "finished"
+    try:
+        to_run = coord.decide(retry_failed)
+        journal.flush()
+        if to_run:
+            with open_pool(jobs=jobs or default_jobs(), scheduler=scheduler) as pool:
+                report.pool = pool.name
+                coord.survey(pool, to_run)
+                coord.migrate(pool, to_run)
+        else:
+            report.pool = "none (nothing to run)"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        report.interrupted = True
+        raise
+    finally:
+        try:
+            journal.close(status)
+        except MigrateError as exc:
+            report.journal_error = exc.one_line()
+        report.datasets = [coord.results[f.rel] for f in found if f.rel in coord.results]
+        report.wall_seconds = round(time.time() - start, 3)
+        report.coordinator_peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        if scheduler is None:
+            report.workers_peak_rss_bytes = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 or None
+    return report

@@ -1,0 +1,126 @@
+"""Find every dataset under a root directory, without listing chunk directories.
+
+The walk goes top-down and decides per directory, from its root metadata
+files only (``zarr.json``, ``.zgroup``, ``.zarray``, ``.zattrs``):
+
+* no Zarr metadata: a plain directory; its subdirectories are visited;
+* a Zarr array: not a dataset, never entered (its children are chunks);
+* a group that :func:`ngff_migrate.readers.detect.detect` recognises
+  (``ngff-image``, ``hcs-plate``, ``bioformats2raw``, ``rfc8``): a dataset,
+  never entered, so labels inside images, fields inside plates and series
+  inside containers are counted once, as part of their dataset;
+* a group without OME metadata, or with OME metadata that is not a dataset
+  root on its own (a ``labels`` group, a well outside its plate): visited
+  like a plain directory;
+* a directory whose metadata cannot be read or names an unsupported version
+  (truncated JSON, unknown NGFF version, ...): a *failed* dataset, reported
+  with the file and the reason, never entered.
+
+Hidden directories (name starting with ``.``: the batch state directory,
+in-place journals, copy leftovers, ``.snapshot``, ``.git``) and symbolic
+links to directories are not visited.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import MigrateError, NotRecognisedError
+from ..readers.detect import detect
+from ..readers.zarr_node import read_node
+
+
+@dataclass(frozen=True)
+class Found:
+    """One dataset (or failed dataset) found by :func:`find_datasets`.
+
+    Attributes
+    ----------
+    path:
+        The dataset directory.
+    rel:
+        Its POSIX path relative to the walked root (``"."`` for the root).
+    layout:
+        ``ngff-image``, ``hcs-plate``, ``bioformats2raw`` or ``rfc8``;
+        ``None`` when detection failed.
+    version:
+        The OME-Zarr version found (``None`` when unknown).
+    zarr_format:
+        2 or 3 (``None`` when unknown).
+    error:
+        ``None``, or the one-line problem that makes this a failed dataset.
+    error_file:
+        The file the problem concerns.
+    """
+
+    path: Path
+    rel: str
+    layout: str | None = None
+    version: str | None = None
+    zarr_format: int | None = None
+    error: str | None = None
+    error_file: str | None = None
+
+
+def classify(directory: Path, rel: str) -> tuple[Found | None, bool]:
+    """Decide what ``directory`` is: ``(found, descend)``.
+
+    ``found`` is a dataset or failed dataset (``None`` otherwise); ``descend``
+    says whether its subdirectories may hold datasets. Raises nothing.
+    """
+    try:
+        node = read_node(directory)
+    except MigrateError as exc:
+        return Found(directory, rel, error=exc.problem, error_file=exc.path), False
+    if node is None:
+        return None, True
+    if node.node_type == "array":
+        return None, False
+    try:
+        d = detect(directory)
+    except NotRecognisedError:
+        return None, True
+    except MigrateError as exc:  # unsupported version, malformed OME metadata
+        return Found(directory, rel, error=exc.problem, error_file=exc.path), False
+    return Found(directory, rel, d.layout, d.version, d.zarr_format), False
+
+
+def find_datasets(root: str | Path) -> list[Found]:
+    """Every dataset under ``root`` (``root`` itself included), in sorted path order.
+
+    Only root metadata documents are read and only directories that are not
+    datasets or arrays are listed, so the cost grows with the number of
+    datasets and plain directories, not with the number of chunks.
+
+    Raises
+    ------
+    MigrateError
+        If ``root`` is not a directory.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise MigrateError(root, "not a directory")
+    out: list[Found] = []
+    stack: list[tuple[Path, str]] = [(root, ".")]
+    while stack:
+        directory, rel = stack.pop()
+        found, descend = classify(directory, rel)
+        if found is not None:
+            out.append(found)
+        if not descend:
+            continue
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name, reverse=True)
+        except OSError as exc:
+            out.append(Found(directory, rel, error=f"cannot list directory: {exc.strerror or exc}",
+                             error_file=str(directory)))
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+                continue
+            child_rel = entry.name if rel == "." else f"{rel}/{entry.name}"
+            stack.append((Path(entry.path), child_rel))
+    out.sort(key=lambda f: f.rel)
+    return out

@@ -1,0 +1,229 @@
+"""The task a worker process runs for one dataset: lock, recover, convert, mark done.
+
+:func:`migrate_task` never raises: every failure becomes an
+:class:`Outcome` with ``status == "failed"``, the problem and the file, so
+one failing dataset never stops the others. Steps, all under the dataset's
+lock (:mod:`.lock`):
+
+1. a completion marker that matches the current input and options: nothing
+   to do (``done-earlier``);
+2. recovery from an interrupted earlier attempt:
+
+   * in place: a dataset journal (``.ngff-migrate/journal.json``) not in
+     state ``done`` is rolled back with
+     :func:`~ngff_migrate.write.journal.rollback_journal`; one in state
+     ``done`` whose options match is *adopted* (the migration finished, only
+     the marker is missing); one with other options is rolled back so the
+     dataset is migrated again with the new ones; a ``.ngff-migrate``
+     directory without a journal (killed while taking backups, before any
+     write) is removed;
+   * copy: ``.NAME.ngff-migrate-partial-*`` and ``-old-*`` directories next
+     to the output are removed; an existing output without a marker is
+     replaced if it is an RFC-8 tree (an earlier, unmarked run), refused
+     otherwise;
+
+3. :func:`ngff_migrate.convert` (an input that is already RFC-8 is
+   ``already-rfc8``);
+4. the completion marker, written last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import MigrateError
+from ..write.journal import JOURNAL_DIR, JOURNAL_FILE, Journal, rollback_journal
+from .fingerprint import fingerprint
+from .lock import Busy, Lock
+from .marker import marker_matches, read_marker, remove_marker, write_marker
+from .state import StateDir
+
+
+@dataclass(frozen=True)
+class Task:
+    """One dataset to migrate (plain values only: it travels to worker processes).
+
+    ``destination`` is ``DEST/<rel>`` (absolute) or ``None`` in place;
+    ``options`` holds ``mode``, ``target_version``, ``prefix``, ``lenient``,
+    ``verify`` and ``sample_chunks``; ``lock_wait`` is how long to wait for
+    the dataset's lock, in seconds (``0``: report ``busy`` at once).
+    """
+
+    rel: str
+    source: str
+    destination: str | None
+    state_base: str
+    options: dict[str, Any]
+    options_hash: str
+    run_id: str
+    lock_wait: float = 0.0
+
+
+@dataclass
+class Outcome:
+    """What happened to one dataset.
+
+    ``status``: ``migrated`` (by this task), ``adopted`` (an earlier attempt
+    had finished; marker written now), ``done-earlier`` (a valid marker was
+    there), ``already-rfc8``, ``failed``, ``busy`` (locked, not waited for)
+    or ``locked`` (still locked after waiting). ``write`` holds the
+    :class:`~ngff_migrate.report.WriteStats` fields; ``seconds`` is wall
+    time in the worker.
+    """
+
+    rel: str
+    status: str = "failed"
+    layout: str | None = None
+    version: str | None = None
+    fingerprint: str | None = None
+    output_fingerprint: str | None = None
+    error: str | None = None
+    error_file: str | None = None
+    recovered: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    write: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    worker: str = ""
+
+
+def _is_rfc8_tree(path: Path) -> bool:
+    try:
+        ome = json.loads((path / "zarr.json").read_text()).get("attributes", {}).get("ome", {})
+    except (OSError, ValueError, AttributeError):
+        return False
+    return isinstance(ome, dict) and "type" in ome
+
+
+def _recover_in_place(src: Path, task: Task, out: Outcome) -> bool:
+    """Undo or adopt an earlier attempt on ``src``; True if it finished and is adopted."""
+    jdir = src / JOURNAL_DIR
+    if not jdir.exists():
+        return False
+    if not (jdir / JOURNAL_FILE).is_file():
+        shutil.rmtree(jdir)  # killed while taking backups: nothing in the tree was written yet
+        out.recovered = f"removed {JOURNAL_DIR}/ left without a journal (no file had been written)"
+        return False
+    journal = Journal.load(src)
+    same = all(journal.options.get(k) == task.options.get(k) for k in ("target_version", "prefix"))
+    if journal.state == "done" and same and _is_rfc8_tree(src):
+        out.recovered = "adopted a finished in-place migration (its completion marker was missing)"
+        return True
+    undone = rollback_journal(src)
+    why = "an interrupted" if journal.state != "done" else "an earlier (other options)"
+    out.recovered = f"rolled back {why} in-place migration ({len(undone)} files restored or removed)"
+    return False
+
+
+def _recover_copy(dst: Path, out: Outcome) -> bool:
+    """Remove leftovers of an interrupted copy; True if ``dst`` must be overwritten."""
+    removed = []
+    if dst.parent.is_dir():
+        for pattern in (f".{dst.name}.ngff-migrate-partial-*", f".{dst.name}.ngff-migrate-old-*"):
+            for left in dst.parent.glob(pattern):
+                shutil.rmtree(left)
+                removed.append(left.name)
+    if removed:
+        out.recovered = f"removed interrupted copy {', '.join(sorted(removed))}"
+    if not dst.exists():
+        return False
+    if not _is_rfc8_tree(dst):
+        raise MigrateError(dst, "exists and is not an RFC-8 tree written by ngff-migrate; "
+                                "refusing to overwrite it (remove it or choose another --out)")
+    return True
+
+
+def _run(task: Task, state: StateDir, out: Outcome) -> None:
+    from ..api import convert
+    from ..readers.detect import detect
+
+    src = Path(task.source)
+    dst = Path(task.destination) if task.destination else None
+    in_place = dst is None
+    marker = read_marker(state, task.rel)
+    fp = fingerprint(src)
+    if marker_matches(marker, current_fingerprint=fp, options_hash=task.options_hash,
+                      in_place=in_place, output=dst):
+        out.status = "done-earlier"
+        for key in ("layout", "version", "fingerprint", "output_fingerprint"):
+            setattr(out, key, marker.get(key))  # type: ignore[union-attr]
+        return
+    if marker is not None:
+        remove_marker(state, task.rel)
+    overwrite = False
+    if in_place:
+        if _recover_in_place(src, task, out):
+            d = detect(src)
+            out.layout, out.version = d.layout, d.version
+            out.fingerprint = (marker or {}).get("fingerprint")
+            out.output_fingerprint = fingerprint(src)
+            _mark(task, state, out)
+            out.status = "adopted"
+            return
+    else:
+        overwrite = _recover_copy(dst, out)  # type: ignore[arg-type]
+    out.fingerprint = fingerprint(src)
+    d = detect(src)
+    out.layout, out.version = d.layout, d.version
+    if d.layout == "rfc8":
+        out.status = "already-rfc8"
+        return
+    if dst is not None:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+    o = task.options
+    report = convert(src, dst, in_place=in_place, link=o.get("mode") == "link",
+                     target_version=o["target_version"], verify=o.get("verify", "sample"),
+                     sample_chunks=o.get("sample_chunks", 8), overwrite=overwrite,
+                     lenient=o.get("lenient", False), prefix=o["prefix"])
+    out.layout, out.version = report.layout, report.version
+    out.warnings = list(report.warnings)
+    out.write = asdict(report.write)
+    out.output_fingerprint = fingerprint(src if in_place else dst)  # type: ignore[arg-type]
+    try:
+        _mark(task, state, out)
+    except OSError as exc:
+        raise MigrateError(getattr(exc, "filename", None) or state.marker(task.rel),
+                           f"migrated, but the completion marker could not be written "
+                           f"({exc.strerror or exc}); the next run redoes it") from None
+    out.status = "migrated"
+
+
+def _mark(task: Task, state: StateDir, out: Outcome) -> None:
+    write_marker(state, task.rel, {
+        "fingerprint": out.fingerprint, "output_fingerprint": out.output_fingerprint,
+        "options_hash": task.options_hash, "options": task.options, "run_id": task.run_id,
+        "worker": out.worker, "layout": out.layout, "version": out.version,
+        "destination": task.destination,
+    })
+
+
+def migrate_task(task: Task) -> Outcome:
+    """Migrate one dataset under its lock (see the module docstring). Never raises."""
+    start = time.perf_counter()
+    out = Outcome(task.rel, worker=f"{socket.gethostname()}:{os.getpid()}")
+    state = StateDir(Path(task.state_base))
+    src = Path(task.source)
+    lock_path = src if task.destination is None else state.lock_file(task.rel)
+    try:
+        with Lock(lock_path, wait=task.lock_wait):
+            _run(task, state, out)
+    except Busy:
+        out.status = "busy" if task.lock_wait <= 0 else "locked"
+        if out.status == "locked":
+            out.error = f"still locked by another process after {task.lock_wait:g} s; not migrated"
+            out.error_file = str(lock_path)
+    except MigrateError as exc:
+        out.status, out.error, out.error_file = "failed", exc.problem, exc.path
+    except OSError as exc:
+        out.status, out.error = "failed", f"{exc.strerror or exc}"
+        out.error_file = str(exc.filename) if exc.filename else str(src)
+    except Exception as exc:  # a bug in one dataset must not stop the batch
+        out.status, out.error, out.error_file = "failed", f"internal error {type(exc).__name__}: {exc}", str(src)
+    out.seconds = round(time.perf_counter() - start, 6)
+    return out
