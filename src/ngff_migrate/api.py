@@ -53,10 +53,12 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     from .readers.bf2raw import read_bioformats2raw
     from .readers.hcs import read_plate
     from .readers.ngff_image import read_image
+    from .readers.ngff06 import read_image06, read_plate06, read_scene06
     from .readers.rfc8_tree import read_rfc8_tree
     from .translate.bf2raw import translate_bioformats2raw
     from .translate.hcs import translate_plate
     from .translate.image import translate_image
+    from .translate.ngff06 import translate_image06, translate_plate06, translate_scene06
     from .translate.rfc8_normalise import translate_rfc8
 
     layouts = {
@@ -64,6 +66,9 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
         "hcs-plate": (read_plate, translate_plate),
         "bioformats2raw": (read_bioformats2raw, translate_bioformats2raw),
         "rfc8": (read_rfc8_tree, translate_rfc8),
+        "ngff06-image": (read_image06, translate_image06),
+        "ngff06-scene": (read_scene06, translate_scene06),
+        "ngff06-plate": (read_plate06, translate_plate06),
     }
 
     report = report or Report(source=str(source), destination=None, mode="plan")
@@ -152,6 +157,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
                 outcome["v"] = verify_output(result, target_root, source_root=src, mode=verify,
                                              sample_chunks=sample_chunks,
                                              progress=lambda n: progress.advance("verify", n))
+                if hasattr(result, "reverse_check"):  # 0.6 inputs: legacy metadata rebuilt from the output
+                    outcome["reverse_map"] = result.reverse_check(target_root)
 
         options = {"target_version": target_version, "verify": verify, "prefix": prefix}
         with report.timer("write"):
@@ -169,6 +176,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     if v is not None:
         report.verification = v.to_json()
         report.warnings.extend(v.warnings)
+        if "reverse_map" in outcome:
+            report.verification["reverse_map"] = outcome["reverse_map"]
     report.status = "done"
     return report
 

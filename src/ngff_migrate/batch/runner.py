@@ -282,6 +282,7 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     header = {"root": str(root.resolve()), "destination": None if dest is None else str(dest.resolve()),
               "mode": mode, "options": options, "options_hash": ohash}
     journal = BatchJournal(state, header, run_id)
+    journal.reserve(len(found))
     report = BatchReport(root=str(root), destination=None if dest is None else str(dest), mode=mode,
                          run_id=run_id, state_dir=str(state.journal_file), options=options,
                          options_hash=ohash, started=start)

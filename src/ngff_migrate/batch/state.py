@@ -7,6 +7,7 @@ directory, which the dataset walk never enters::
     <state dir>/.ngff-migrate-batch/
         journal.json         one record per dataset (rewritten atomically)
         journal.lock         flock()ed while journal.json is read-merged-written
+        journal.reserve      disk room for the final journal write (while a run is on)
         done/<rel>.json      completion marker of dataset <rel>, written last
         locks/<rel>.lock     flock()ed while dataset <rel> is copied (copy batches;
                              an in-place batch locks the dataset directory itself)

@@ -26,8 +26,10 @@ class Detection:
         The dataset root.
     layout:
         ``"ngff-image"`` (a legacy multiscale image group), ``"hcs-plate"``,
-        ``"bioformats2raw"`` (a container, possibly wrapping a plate) or
-        ``"rfc8"`` (a document already in the RFC-8 node model).
+        ``"bioformats2raw"`` (a container, possibly wrapping a plate),
+        ``"rfc8"`` (a document already in the RFC-8 node model), or for
+        OME-Zarr 0.6 (RFC-5 drafts ``0.6.dev1``-``0.6rc0``, ``0.6``,
+        ``0.9.dev1``) ``"ngff06-image"``, ``"ngff06-scene"``, ``"ngff06-plate"``.
     version:
         The OME-Zarr version string found in the metadata.
     zarr_format:
@@ -94,6 +96,11 @@ def detect(path: str | Path) -> Detection:
     doc = root / node.files[0] if node.zarr_format == 3 else root / ".zattrs"
     if node.zarr_format == 3 and "type" in ome:
         return Detection(root, "rfc8", _str(ome.get("version")), 3, f"{where} has a node 'type' ({ome['type']!r})")
+    from .ngff06 import classify_v06, is_v06
+
+    if node.zarr_format == 3 and is_v06(ome.get("version")):  # RFC-5 drafts, 0.6, 0.9.dev1
+        layout, reason = classify_v06(ome, doc)
+        return Detection(root, layout, str(ome["version"]), 3, reason)
     if "bioformats2raw.layout" in ome:
         version = _str(ome.get("version")) if node.zarr_format == 3 else "0.4"
         _check_version(doc, version, node.zarr_format)

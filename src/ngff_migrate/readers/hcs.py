@@ -35,8 +35,14 @@ def _ome(node: ZarrNode, version: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def read_plate(root: Path, version: str, *, strict: bool = True,
-               warnings: list[str] | None = None) -> LegacyPlate:
+               warnings: list[str] | None = None, image_reader=read_image,
+               legacy_check: bool = True) -> LegacyPlate:
     """Read the HCS plate at ``root`` with every well and field image.
+
+    ``image_reader`` reads each field image (default: the 0.4/0.5
+    :func:`~ngff_migrate.readers.ngff_image.read_image`; the 0.6 reader
+    passes its own); ``legacy_check=False`` skips the ome-zarr-models
+    validation of the plate and wells (for versions it does not know).
 
     Raises
     ------
@@ -50,7 +56,8 @@ def read_plate(root: Path, version: str, *, strict: bool = True,
     file = node.attributes_file
     ome, other = _ome(node, version)
     legacy = node.attributes.get("ome") if node.zarr_format == 3 else node.attributes
-    _check("plate", version, legacy, file, strict, warnings)
+    if legacy_check:
+        _check("plate", version, legacy, file, strict, warnings)
     ome.pop("version", None)
     plate = ome.pop("plate", None)
     if not isinstance(plate, dict):
@@ -72,7 +79,7 @@ def read_plate(root: Path, version: str, *, strict: bool = True,
     declared = {a["id"] for a in acquisitions}
     for i, entry in enumerate(wells):
         result.wells.append(_read_well(root, version, i, entry, rows, columns, declared, file,
-                                       strict, warnings))
+                                       strict, warnings, image_reader, legacy_check))
     for row in {w.row for w in result.wells}:
         row_node = read_node(root / row)
         if row_node is not None:
@@ -90,7 +97,8 @@ def _named_list(value: Any, file: Path, where: str) -> list[dict[str, Any]]:
 
 
 def _read_well(root: Path, version: str, index: int, entry: Any, rows: list[dict], columns: list[dict],
-               declared: set, file: Path, strict: bool, warnings: list[str]) -> LegacyWell:
+               declared: set, file: Path, strict: bool, warnings: list[str], image_reader=read_image,
+               legacy_check: bool = True) -> LegacyWell:
     where = f"plate.wells[{index}]"
     if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
         raise MigrateError(file, f"{where} has no 'path'")
@@ -120,7 +128,7 @@ def _read_well(root: Path, version: str, index: int, entry: Any, rows: list[dict
     if not isinstance(well, dict):
         raise MigrateError(wfile, "no 'well' metadata in a well listed by the plate")
     legacy = node.attributes.get("ome") if node.zarr_format == 3 else node.attributes
-    if "version" in well or node.zarr_format == 3:
+    if legacy_check and ("version" in well or node.zarr_format == 3):
         _check("well", version, legacy, wfile, strict, warnings)
     well = dict(well)
     images = well.pop("images", None)
@@ -141,7 +149,7 @@ def _read_well(root: Path, version: str, index: int, entry: Any, rows: list[dict
         field_dir = well_dir / fpath
         if read_node(field_dir) is None:
             raise MigrateError(field_dir, f"field {fpath!r} listed in {wfile.name} does not exist")
-        img = read_image(field_dir, version, strict=strict, warnings=warnings, rel=f"{path}/{fpath}")
+        img = image_reader(field_dir, version, strict=strict, warnings=warnings, rel=f"{path}/{fpath}")
         result.fields.append(LegacyField(path=fpath, acquisition=acquisition, image=img,
                                          extra={k: v for k, v in image.items() if k not in ("path", "acquisition")}))
     return result

@@ -31,13 +31,15 @@ from .plan import DocumentPlan, KeyRecord, MigrationPlan
 class PlateTranslator:
     """Builds the :class:`MigrationPlan` of one legacy plate."""
 
-    def __init__(self, plate: LegacyPlate, options: TranslateOptions, plan: MigrationPlan) -> None:
+    def __init__(self, plate: LegacyPlate, options: TranslateOptions, plan: MigrationPlan,
+                 images: ImageTranslator | None = None) -> None:
         self.plate = plate
         self.opts = options
         self.plan = plan
         self.ids = IdAllocator()
         self.file = "zarr.json" if plate.group.zarr_format == 3 else ".zattrs"
-        self.images = ImageTranslator(None, options, plan)  # type: ignore[arg-type]
+        #: translates the field images (the 0.6 translation passes its own)
+        self.images = images or ImageTranslator(None, options, plan)  # type: ignore[arg-type]
         self.extra_attributes: dict[str, Any] = {}
 
     def _p(self, key: str) -> str:
@@ -177,8 +179,13 @@ class PlateTranslator:
             replaces=list(p.group.files)))
 
 
-def translate_plate(plate: LegacyPlate, options: TranslateOptions | None = None) -> MigrationPlan:
+def translate_plate(plate: LegacyPlate, options: TranslateOptions | None = None, *,
+                    images=None) -> MigrationPlan:
     """Translate a legacy plate into a :class:`MigrationPlan`.
+
+    ``images`` optionally builds the field-image translator from
+    ``(options, plan)`` (default: :class:`ImageTranslator`; the 0.6
+    translation passes its subclass).
 
     Documents are ordered arrays first, then groups deepest first, so an
     interrupted in-place run never leaves a root pointing at missing
@@ -195,7 +202,7 @@ def translate_plate(plate: LegacyPlate, options: TranslateOptions | None = None)
                          zarr_format=plate.group.zarr_format)
     for image in plate.iter_images():
         plan_arrays(image, plan)
-    PlateTranslator(plate, options, plan).translate()
+    PlateTranslator(plate, options, plan, images(options, plan) if images else None).translate()
     groups = [d for d in plan.documents if d.node_type == "group"]
     arrays = [d for d in plan.documents if d.node_type == "array"]
     groups.sort(key=lambda d: -(d.rel.count("/") + 1 if d.rel else 0))

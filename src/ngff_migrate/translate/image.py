@@ -203,7 +203,7 @@ class ImageTranslator:
     # -- documents -----------------------------------------------------------
     def image_document(self, image: LegacyImage, *, source_ref: dict[str, Any] | None) -> dict[str, Any]:
         """Root ``ome`` node of the document at ``image.rel``; adds label documents."""
-        doc = _Doc(image.rel)
+        doc = self.new_doc(image)
         names: set[str] = set()
         single = len(image.multiscales) == 1
         is_collection = bool(image.labels) or not single
@@ -248,6 +248,12 @@ class ImageTranslator:
             del root["attributes"]
         self._add_group_document(image, root)
         return root
+
+    def new_doc(self, image: LegacyImage) -> _Doc:
+        """The id/directory state of the document at ``image.rel`` (a hook:
+        subclasses reserve ids, e.g. coordinate-system names, before any
+        node id is allocated)."""
+        return _Doc(image.rel)
 
     def _file_name(self, image: LegacyImage) -> str:
         return "zarr.json" if image.group.zarr_format == 3 else ".zattrs"

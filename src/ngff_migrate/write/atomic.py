@@ -9,8 +9,12 @@ from pathlib import Path
 from ..zarr_meta import dumps_json as dumps_document  # noqa: F401  (one canonical JSON writer)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (readers see old or new, never half).
+
+    ``fsync=False`` skips the per-file fsync: callers writing thousands of
+    documents call :func:`sync_all` once instead (the journal still lists
+    every file, so an interrupted run can be rolled back).
 
     Raises
     ------
@@ -23,7 +27,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -31,3 +36,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def sync_all() -> None:
+    """Flush every written file to storage (one ``sync()`` instead of one
+    fsync per document)."""
+    os.sync()

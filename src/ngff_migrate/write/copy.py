@@ -19,10 +19,12 @@ from pathlib import Path
 from ..errors import MigrateError, UsageError
 from ..report import WriteStats
 from ..translate.plan import MigrationPlan
-from .atomic import dumps_document, write_atomic
+from .atomic import dumps_document, sync_all, write_atomic
 from .journal import JOURNAL_DIR
 
 COPY_THREADS = 8
+#: errors of the writing side of a copy (disk full, quota, file too large, read-only)
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
 
 
 def check_destination(src: Path, dst: Path, *, overwrite: bool) -> None:
@@ -136,9 +138,10 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
             target = tmp / doc.file
             target.parent.mkdir(parents=True, exist_ok=True)
             data = dumps_document(doc.document)
-            write_atomic(target, data)
+            write_atomic(target, data, fsync=False)
             stats.documents_written += 1
             stats.document_bytes += len(data)
+        sync_all()
         verify(tmp)
         if dst.exists():
             trash = parent / f".{dst.name}.ngff-migrate-old-{os.getpid()}"
@@ -149,7 +152,10 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
             os.replace(tmp, dst)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise MigrateError(_public(exc.filename, tmp, dst) or dst,
+        # shutil.copyfile reports (source, destination) as (filename, filename2): a full or
+        # read-only destination must name the file that could not be written
+        failed = exc.filename2 if exc.errno in _WRITE_ERRNOS and exc.filename2 else exc.filename
+        raise MigrateError(_public(failed, tmp, dst) or dst,
                            f"write failed: {exc.strerror or exc}") from None
     except MigrateError as exc:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..errors import MigrateError
 from ..report import WriteStats
 from ..translate.plan import MigrationPlan
-from .atomic import dumps_document, write_atomic
+from .atomic import dumps_document, sync_all, write_atomic
 from .journal import JOURNAL_DIR, Journal, rollback_journal, sha256_file
 
 
@@ -67,9 +67,10 @@ def migrate_in_place(plan: MigrationPlan, *, options: dict, verify: Callable[[Pa
         journal.prepare([doc.file for doc, _ in pending])
         stats.backups = sum(1 for e in journal.entries if e.action == "replaced")
         for doc, data in pending:
-            write_atomic(root / doc.file, data)
+            write_atomic(root / doc.file, data, fsync=False)
             stats.documents_written += 1
             stats.document_bytes += len(data)
+        sync_all()
         journal.state = "written"
         journal.save()
         verify(root)

@@ -1,0 +1,707 @@
+"""Readers for OME-Zarr 0.6 (RFC-5) images, scenes and plates.
+
+Implements the reading side of the 0.6 drafts found in the wild
+(``0.6.dev1`` ... ``0.6.dev4``, ``0.6rc0``, the released ``0.6``) and of
+``0.9.dev1`` (0.6 plus RFC-3 axes and RFC-4 orientation, as ngff-zarr writes
+it): §"coordinateSystems", §"coordinateTransformations", §"multiscales",
+§"labels", §"plate", §"well" and §"scene".
+
+Transformation ``input``/``output`` are plain strings up to ``0.6.dev3``
+(the dataset path for a level's input, a coordinate-system name otherwise)
+and ``{"name", "path"}`` objects from ``0.6.dev4`` on. Every reference is
+resolved while reading: an unknown coordinate system, a missing parameter
+array, an array whose rank differs from its axes or a scene graph that is
+not connected stops the migration before anything is written.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import MigrateError, NotRecognisedError, UnsupportedError
+from .check06 import (
+    check_coordinate_systems,
+    check_label,
+    check_plate,
+    check_transform,
+    check_well,
+    parameter_paths,
+)
+from .model import LegacyLabelMetadata
+from .model06 import CoordinateSystem06, Image06, Level06, Multiscale06, ParameterNodes, Scene06
+from .ngff_image import _read_label_meta
+from .zarr_node import ZarrNode, read_node
+
+#: 0.6 drafts and releases read by this module, oldest first.
+V06_VERSIONS = ("0.6.dev1", "0.6.dev2", "0.6.dev3", "0.6.dev4", "0.6rc0", "0.6")
+#: 0.6 plus RFC-3/RFC-4 (ngff-zarr's opt-in ``0.9.dev1``): read like 0.6,
+#: without the 0.6 axis-model limits; axis ``orientation`` is carried as is.
+RFC3_VERSIONS = ("0.9.dev1",)
+#: Versions whose transformation ``input``/``output`` are plain strings.
+STRING_REF_VERSIONS = ("0.6.dev1", "0.6.dev2", "0.6.dev3")
+#: Keys of a ``multiscales`` entry that map to RFC-8.
+MULTISCALE_MAPPED = ("coordinateSystems", "datasets", "coordinateTransformations", "name")
+
+
+def is_v06(version: Any) -> bool:
+    """Whether ``version`` is a 0.6 draft/release or ``0.9.dev1`` (read by this module)."""
+    return version in V06_VERSIONS or version in RFC3_VERSIONS
+
+
+def classify_v06(ome: dict[str, Any], doc: Path) -> tuple[str, str]:
+    """The layout of a 0.6 group from its ``ome`` object: ``(layout, reason)``.
+
+    Layouts: ``ngff06-image`` (``multiscales``), ``ngff06-scene`` (``scene``,
+    or a stand-alone ``coordinateTransformations`` document) and
+    ``ngff06-plate`` (``plate``).
+
+    Raises
+    ------
+    NotRecognisedError
+        For a well or a ``labels`` group on its own, or no 0.6 content.
+    UnsupportedError
+        For a 0.6 ``bioformats2raw.layout`` container, or a group that is
+        both an image and a scene.
+    """
+    version = ome.get("version")
+    if "bioformats2raw.layout" in ome:
+        raise UnsupportedError(doc, f"a bioformats2raw.layout container at OME-Zarr {version}: "
+                                    "0.6 containers are not migrated yet (convert its series one by one)")
+    if "plate" in ome:
+        return "ngff06-plate", f"zarr.json attributes.ome has 'plate' at version {version}"
+    if "well" in ome:
+        raise NotRecognisedError(doc, "an HCS well (zarr.json attributes.ome has 'well'): "
+                                      "convert the plate that holds it")
+    if "scene" in ome and "multiscales" in ome:
+        raise UnsupportedError(doc, "a group that is both a scene and an image is not migrated")
+    if "scene" in ome:
+        return "ngff06-scene", f"zarr.json attributes.ome has 'scene' at version {version}"
+    if "multiscales" in ome:
+        return "ngff06-image", f"zarr.json attributes.ome has 'multiscales' at version {version}"
+    if "coordinateTransformations" in ome:
+        return "ngff06-scene", (f"zarr.json attributes.ome has 'coordinateTransformations' at version "
+                                f"{version} (a stand-alone transformation document)")
+    if "labels" in ome:
+        raise NotRecognisedError(doc, "a 'labels' group, not an image: convert the image that holds it")
+    raise NotRecognisedError(doc, f"OME-Zarr {version} metadata without 'multiscales', 'scene' or 'plate' "
+                                  f"(keys: {sorted(ome)})")
+
+
+# --- reading context ------------------------------------------------------------
+
+
+@dataclass
+class _Ctx:
+    """Reading state shared by every document of one dataset."""
+
+    root: Path
+    strict: bool
+    warnings: list[str]
+    images: dict[str, Image06] = field(default_factory=dict)
+
+    def invalid(self, file: Path, problems: list[str]) -> None:
+        """Invalid 0.6 metadata that can still be carried verbatim: an error
+        in strict mode, warnings with ``--lenient``."""
+        if not problems:
+            return
+        if self.strict:
+            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise MigrateError(file, f"invalid OME-Zarr 0.6 metadata: {problems[0]}{more} "
+                                     "(use --lenient to migrate anyway)")
+        self.warnings.extend(f"{file}: invalid OME-Zarr 0.6 metadata: {p}" for p in problems)
+
+
+def _ome_of(node: ZarrNode | None, directory: Path, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(ome, other attributes)`` of a 0.6 group; raises if it is not one."""
+    if node is None or node.node_type != "group" or node.zarr_format != 3:
+        raise MigrateError(directory, f"expected a Zarr v3 group holding {what}")
+    attrs = dict(node.attributes)
+    ome = attrs.pop("ome", None)
+    if not isinstance(ome, dict):
+        raise MigrateError(node.attributes_file, f"no 'ome' attributes: not {what}")
+    return dict(ome), attrs
+
+
+def _version(ome: dict[str, Any], file: Path, fallback: str) -> str:
+    version = ome.get("version", fallback)
+    if not is_v06(version):
+        raise MigrateError(file, f"OME-Zarr version {version!r} inside a {fallback} dataset "
+                                 f"(expected one of {', '.join(V06_VERSIONS + RFC3_VERSIONS)})")
+    return str(version)
+
+
+def _child_path(base_rel: str, path: Any, file: Path, where: str) -> str:
+    """Root-relative POSIX path of ``path`` given relative to ``base_rel``."""
+    if not isinstance(path, str) or not path or "://" in path or path.startswith(("/", "file:")):
+        raise MigrateError(file, f"{where}: {path!r} is not a relative path inside the dataset")
+    joined = posixpath.normpath(posixpath.join(base_rel or ".", path))
+    if joined == ".." or joined.startswith("../"):
+        raise MigrateError(file, f"{where}: {path!r} leaves the dataset")
+    return "" if joined == "." else joined
+
+
+# --- references -------------------------------------------------------------------
+
+
+def ref_parts(value: Any, version: str, *, level: bool) -> tuple[str | None, str | None] | None:
+    """``(name, path)`` of a transformation ``input``/``output``; ``None`` if malformed.
+
+    Up to 0.6.dev3 a reference is a string: a level's ``input`` names its
+    dataset path (``level=True`` for that position), everything else a
+    coordinate system. From 0.6.dev4 it is ``{"name"?, "path"?}``.
+    """
+    if version in STRING_REF_VERSIONS:
+        if not isinstance(value, str) or not value:
+            return None
+        return (None, value) if level else (value, None)
+    if not isinstance(value, dict) or set(value) - {"name", "path"}:
+        return None
+    name, path = value.get("name"), value.get("path")
+    if (name is not None and not isinstance(name, str)) or (path is not None and not isinstance(path, str)):
+        return None
+    return name, path
+
+
+def _ref_form(version: str) -> str:
+    return ("a string" if version in STRING_REF_VERSIONS else "an object {\"name\", \"path\"}") + \
+        f" at OME-Zarr {version}"
+
+
+# --- images -------------------------------------------------------------------------
+
+
+def read_image06(root: Path, version: str, *, strict: bool = True, warnings: list[str] | None = None,
+                 rel: str = "") -> Image06:
+    """Read the 0.6 image group at ``root`` with its label images.
+
+    Parameters
+    ----------
+    root:
+        The image group directory.
+    version:
+        The dataset's version (a member of :data:`V06_VERSIONS` or
+        :data:`RFC3_VERSIONS`); each document's own ``version`` is used for
+        its references.
+    rel:
+        The image's path relative to the dataset root (``""`` when the image
+        is the dataset; the plate reader passes ``A/1/0``).
+    strict:
+        Raise on invalid 0.6 metadata; with ``False`` problems that can be
+        carried verbatim become ``warnings``.
+
+    Raises
+    ------
+    MigrateError
+        If the metadata is malformed, a dataset path has no array, an array's
+        rank differs from the number of axes of its coordinate system, a
+        transformation names an unknown coordinate system, a parameter array
+        is missing, or a listed label image is missing.
+    UnsupportedError
+        For a level transformation that RFC-8 cannot express on a
+        singlescale (anything but scale, identity, sequence[scale, translation]).
+    """
+    base = Path(root)
+    for _ in (p for p in rel.split("/") if p):
+        base = base.parent
+    ctx = _Ctx(root=base, strict=strict, warnings=warnings if warnings is not None else [])
+    return _read_image(Path(root), rel, version, ctx, is_label=False)
+
+
+def _read_image(group_dir: Path, rel: str, version: str, ctx: _Ctx, *, is_label: bool) -> Image06:
+    if rel in ctx.images:
+        return ctx.images[rel]
+    node = read_node(group_dir)
+    ome, other = _ome_of(node, group_dir, "an OME-Zarr 0.6 image")
+    assert node is not None
+    file = node.attributes_file
+    version = _version(ome, file, version)
+    raw = dict(ome)
+    ome.pop("version", None)
+    if "multiscales" not in ome:
+        raise MigrateError(file, "no 'multiscales' metadata: not an OME-Zarr image")
+    entries = ome.pop("multiscales")
+    if not isinstance(entries, list) or not entries:
+        raise MigrateError(file, "'multiscales' must be a non-empty list")
+    image = Image06(group=node, rel=rel, version=version, multiscales=[], other_attributes=other,
+                    ome_raw=raw)
+    ctx.images[rel] = image
+    pending: list[tuple[Multiscale06, int, dict[str, Any]]] = []
+    for index, entry in enumerate(entries):
+        ms = _read_multiscale(node, index, entry, file, version, ctx)
+        image.multiscales.append(ms)
+        pending.extend((ms, j, t) for j, t in enumerate(ms.transforms))
+    omero = ome.pop("omero", None)
+    image.omero = omero if isinstance(omero, dict) else None
+    if omero is not None and image.omero is None:
+        image.ome_extra["omero"] = omero
+    label_meta = ome.pop("image-label", None)
+    if label_meta is not None:
+        ctx.invalid(file, check_label(label_meta))
+    if label_meta is not None or is_label:
+        image.label = _read_label_meta(label_meta or {}, file) if isinstance(label_meta, dict | None) \
+            else LegacyLabelMetadata(extra={"image-label": label_meta})
+        if label_meta is None:
+            image.absent.append("image-label")
+        elif "source" not in label_meta:
+            image.absent.append("image-label.source")
+    if "labels" in ome and isinstance(ome["labels"], list):
+        image.ome_extra["labels"] = ome.pop("labels")  # not 0.6 on an image group: carried
+    image.ome_extra.update(ome)
+    if not is_label:
+        _read_labels(image, group_dir, rel, version, ctx)
+    for ms, j, t in pending:
+        _resolve_multiscale_transform(image, ms, j, t, file, version, ctx)
+    for ms in image.multiscales:
+        _check_connected(ms, file, ctx)
+    _read_parameters(image.parameters, rel,
+                     [(f"multiscales[{ms.index}].coordinateTransformations[{j}]", t)
+                      for ms in image.multiscales for j, t in enumerate(ms.transforms)], file, version, ctx)
+    return image
+
+
+def _read_coordinate_systems(value: Any, file: Path, where: str, version: str,
+                             ctx: _Ctx) -> list[CoordinateSystem06]:
+    ctx.invalid(file, check_coordinate_systems(value, where, rfc3=version in RFC3_VERSIONS))
+    if not isinstance(value, list) or not value:
+        raise MigrateError(file, f"{where} is missing or empty")
+    out, names = [], set()
+    for i, system in enumerate(value):
+        loc = f"{where}[{i}]"
+        if not isinstance(system, dict) or not isinstance(system.get("name"), str) or not system["name"]:
+            raise MigrateError(file, f"{loc} has no 'name'")
+        if system["name"] in names:
+            raise MigrateError(file, f"{loc}: coordinate system name {system['name']!r} is repeated")
+        names.add(system["name"])
+        axes = system.get("axes")
+        if not isinstance(axes, list) or not axes or not all(
+                isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"] for a in axes):
+            raise MigrateError(file, f"{loc}.axes must be a non-empty list of named axes")
+        out.append(CoordinateSystem06(name=system["name"], axes=[dict(a) for a in axes],
+                                      extra={k: v for k, v in system.items() if k not in ("name", "axes")}))
+    return out
+
+
+def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path, version: str,
+                     ctx: _Ctx) -> Multiscale06:
+    where = f"multiscales[{index}]"
+    if not isinstance(entry, dict):
+        raise MigrateError(file, f"{where} is not an object")
+    if "coordinateSystems" not in entry:
+        raise MigrateError(file, f"{where} has no 'coordinateSystems' (required from OME-Zarr 0.6 on)")
+    systems = _read_coordinate_systems(entry["coordinateSystems"], file, f"{where}.coordinateSystems",
+                                       version, ctx)
+    by_name = {cs.name: cs for cs in systems}
+    datasets = entry.get("datasets")
+    if not isinstance(datasets, list) or not datasets:
+        raise MigrateError(file, f"{where}.datasets is missing or empty")
+    levels: list[Level06] = []
+    intrinsic: str | None = None
+    for j, ds in enumerate(datasets):
+        loc = f"{where}.datasets[{j}]"
+        if not isinstance(ds, dict) or not isinstance(ds.get("path"), str) or not ds["path"]:
+            raise MigrateError(file, f"{loc} has no 'path' (a non-empty string)")
+        level, output = _read_level(node, ds, loc, file, version, by_name, ctx)
+        if intrinsic is None:
+            intrinsic = output
+        elif output != intrinsic:
+            raise MigrateError(file, f"{loc}: output {output!r} differs from the first level's {intrinsic!r}; "
+                                     "every level must map to the same coordinate system")
+        levels.append(level)
+    assert intrinsic is not None
+    transforms = entry.get("coordinateTransformations")
+    if transforms is not None and (not isinstance(transforms, list) or not transforms):
+        ctx.invalid(file, [f"{where}.coordinateTransformations: must be a non-empty array"])
+    transforms = [dict(t) if isinstance(t, dict) else t for t in transforms or []]
+    for j, t in enumerate(transforms):
+        if not isinstance(t, dict):
+            raise MigrateError(file, f"{where}.coordinateTransformations[{j}] is not an object")
+    name = entry.get("name")
+    absent = []
+    if not isinstance(name, str) or not name:
+        absent.append("name")
+        if "name" in entry:
+            ctx.invalid(file, [f"{where}.name: must be a non-empty string, got {name!r}"])
+    extra = {k: v for k, v in entry.items() if k not in MULTISCALE_MAPPED}
+    if "name" in entry and "name" in absent:
+        extra["name"] = name
+    return Multiscale06(index=index, name=name if "name" not in absent else None,
+                        axes=by_name[intrinsic].axes, levels=levels, extra=extra,
+                        coordinate_systems=systems, intrinsic=intrinsic, transforms=transforms,
+                        absent=absent)
+
+
+def _read_level(node: ZarrNode, ds: dict[str, Any], loc: str, file: Path, version: str,
+                systems: dict[str, CoordinateSystem06], ctx: _Ctx) -> tuple[Level06, str]:
+    path = ds["path"]
+    items = ds.get("coordinateTransformations")
+    if not isinstance(items, list) or len(items) != 1:
+        count = len(items) if isinstance(items, list) else "no"
+        raise MigrateError(file, f"{loc}.coordinateTransformations: a level takes exactly one transformation "
+                                 f"(found {count})")
+    t = items[0]
+    tloc = f"{loc}.coordinateTransformations[0]"
+    if not isinstance(t, dict):
+        raise MigrateError(file, f"{tloc} is not an object")
+    for key in ("input", "output"):
+        if key not in t:
+            raise MigrateError(file, f"{tloc} has no '{key}'")
+    src = ref_parts(t["input"], version, level=True)
+    dst = ref_parts(t["output"], version, level=False)
+    if src is None or dst is None:
+        bad = "input" if src is None else "output"
+        raise MigrateError(file, f"{tloc}.{bad}: must be {_ref_form(version)}, got {t[bad]!r}")
+    if src[1] is None:
+        raise MigrateError(file, f"{tloc}.input must give the dataset 'path' ({path!r})")
+    if src[1].strip("/") != path.strip("/"):
+        # 0.6 §"multiscales": readers SHOULD treat the dataset path as the input's path
+        ctx.warnings.append(f"{file}: {tloc}.input.path {src[1]!r} differs from the dataset path {path!r}; "
+                            "the dataset path is used (the original transformation is carried)")
+    if src[0] is not None:
+        ctx.invalid(file, [f"{tloc}.input: 'name' must be omitted for a level's input"])
+    if dst[0] is None:
+        raise MigrateError(file, f"{tloc}.output must name a coordinate system ('name')")
+    if dst[0] not in systems:
+        raise MigrateError(file, f"{tloc}.output names an unknown coordinate system {dst[0]!r} "
+                                 f"(declared: {sorted(systems)})")
+    if dst[1] is not None:
+        ctx.invalid(file, [f"{tloc}.output: 'path' must be omitted for a level's output"])
+    n = len(systems[dst[0]].axes)
+    array_dir = node.directory / path.strip("/")
+    array = read_node(array_dir)
+    if array is None or array.node_type != "array":
+        raise MigrateError(array_dir, f"dataset path {path!r} listed in {loc}: no Zarr array there")
+    if len(array.shape) != n:
+        raise MigrateError(array_dir, f"array has {len(array.shape)} dimensions but coordinate system "
+                                      f"{dst[0]!r} (the output of {loc}) declares {n} axes")
+    kind = t.get("type")
+    if kind == "sequence":
+        inner = t.get("transformations")
+        kinds = [x.get("type") if isinstance(x, dict) else None for x in inner] if isinstance(inner, list) else None
+        if kinds != ["scale", "translation"]:
+            raise UnsupportedError(file, f"{tloc}: a level's sequence must be [scale, translation] "
+                                         f"(found {kinds}); RFC-8 singlescales take only that form")
+    elif kind not in ("scale", "identity"):
+        raise UnsupportedError(file, f"{tloc}: a level transformation of type {kind!r} cannot be migrated; "
+                                     "0.6 and RFC-8 allow scale, identity or sequence[scale, translation]")
+    problems = check_transform({k: v for k, v in t.items() if k not in ("input", "output")}, tloc,
+                               n_in=n, n_out=n, rfc3=version in RFC3_VERSIONS)
+    if problems:
+        raise MigrateError(file, f"invalid OME-Zarr 0.6 metadata: {problems[0]}")
+    if kind == "scale":
+        scale, translation = list(t["scale"]), None
+    elif kind == "identity":
+        scale, translation = [1.0] * n, None
+    else:
+        scale, translation = list(t["transformations"][0]["scale"]), list(t["transformations"][1]["translation"])
+    extra = {k: v for k, v in ds.items() if k not in ("path", "coordinateTransformations")}
+    return Level06(path=path.strip("/"), array=array, scale=scale, translation=translation, extra=extra,
+                   transform=dict(t)), dst[0]
+
+
+def _resolve_multiscale_transform(image: Image06, ms: Multiscale06, j: int, t: dict[str, Any], file: Path,
+                                  version: str, ctx: _Ctx) -> None:
+    """Check a multiscale-level transformation: references resolve (to this
+    multiscale or to a label image's system), parameters fit the systems."""
+    where = f"multiscales[{ms.index}].coordinateTransformations[{j}]"
+    dims = []
+    for key in ("input", "output"):
+        if key not in t:
+            raise MigrateError(file, f"{where} has no '{key}'")
+        parts = ref_parts(t[key], version, level=False)
+        if parts is None:
+            raise MigrateError(file, f"{where}.{key}: must be {_ref_form(version)}, got {t[key]!r}")
+        name, path = parts
+        if name is None:
+            raise MigrateError(file, f"{where}.{key} must name a coordinate system ('name')")
+        dims.append(len(resolve_system(image, ms, name, path, file, f"{where}.{key}").axes))
+    ctx.invalid(file, check_transform({k: v for k, v in t.items() if k not in ("input", "output")}, where,
+                                      n_in=dims[0], n_out=dims[1], rfc3=version in RFC3_VERSIONS))
+
+
+def resolve_system(image: Image06, ms: Multiscale06, name: str, path: str | None, file: Path,
+                   where: str) -> CoordinateSystem06:
+    """The coordinate system a multiscale-level reference names: one of
+    ``ms`` (no ``path``) or of a label image of ``image`` (``path`` relative
+    to the image group, 0.6 §"multiscales").
+
+    Raises
+    ------
+    MigrateError
+        If the reference names no such system or image.
+    """
+    if path is None:
+        for cs in ms.coordinate_systems:
+            if cs.name == name:
+                return cs
+        raise MigrateError(file, f"{where} names an unknown coordinate system {name!r} "
+                                 f"(declared: {[cs.name for cs in ms.coordinate_systems]})")
+    target = _child_path(image.rel, path, file, f"{where}.path")
+    label = next((lab for lab in image.labels if lab.rel == target), None)
+    if label is None:
+        raise MigrateError(file, f"{where}.path {path!r} is not a label image of this image "
+                                 "(0.6: a multiscale-level reference points into the child 'labels' group)")
+    found = system_of(label, name)
+    if found is None:
+        raise MigrateError(file, f"{where} names an unknown coordinate system {name!r} of {path!r}")
+    return found
+
+
+def system_of(image: Image06, name: str) -> CoordinateSystem06 | None:
+    """The first coordinate system called ``name`` in ``image``'s multiscales."""
+    for ms in image.multiscales:
+        for cs in ms.coordinate_systems:
+            if cs.name == name:
+                return cs
+    return None
+
+
+def _components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
+    parent = {n: n for n in nodes}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        if a in parent and b in parent:
+            parent[find(a)] = find(b)
+    groups: dict[str, list[str]] = {}
+    for n in nodes:
+        groups.setdefault(find(n), []).append(n)
+    return list(groups.values())
+
+
+def _check_connected(ms: Multiscale06, file: Path, ctx: _Ctx) -> None:
+    """0.6 §"Additional details": the coordinate systems of a multiscale and
+    its transformations form a connected graph."""
+    names = [cs.name for cs in ms.coordinate_systems]
+    edges = []
+    for t in ms.transforms:
+        ends = [t.get(k) for k in ("input", "output")]
+        parsed = [e.get("name") if isinstance(e, dict) and not e.get("path") else
+                  (e if isinstance(e, str) else None) for e in ends]
+        edges.append((parsed[0], parsed[1]))
+    parts = _components(names, edges)
+    if len(parts) > 1:
+        ctx.invalid(file, [f"multiscales[{ms.index}]: coordinate systems {parts[1]} are not connected to "
+                           f"{parts[0]} by any transformation (the graph must be connected)"])
+
+
+def _read_parameters(params: ParameterNodes, base_rel: str, transforms: list[tuple[str, Any]], file: Path,
+                     version: str, ctx: _Ctx) -> None:
+    """Find the Zarr node behind every ``path`` parameter (RFC-5: "a Zarr
+    array at a location in this container", relative to the group holding
+    the metadata): an array, or a 0.6 image (a field written as an image)."""
+    for where, t in transforms:
+        for suffix, path in parameter_paths(t):
+            target = _child_path(base_rel, path, file, f"{where}{suffix}.path")
+            if target in params.arrays or any(f.rel == target for f in params.fields):
+                continue
+            node = read_node(ctx.root / target)
+            if node is None:
+                raise MigrateError(ctx.root / target, f"parameter array {path!r} named by {where}{suffix} "
+                                                      f"in {file.name} does not exist")
+            if node.node_type == "array":
+                params.arrays[target] = node
+                continue
+            ome = node.attributes.get("ome") if node.zarr_format == 3 else None
+            if not isinstance(ome, dict) or "multiscales" not in ome:
+                raise MigrateError(ctx.root / target, f"parameter path {path!r} named by {where}{suffix} is a "
+                                                      "group but not an OME-Zarr 0.6 image (a field image)")
+            params.fields.append(_read_image(ctx.root / target, target, version, ctx, is_label=False))
+
+
+def _read_labels(image: Image06, group_dir: Path, rel: str, version: str, ctx: _Ctx) -> None:
+    labels_dir = group_dir / "labels"
+    node = read_node(labels_dir) if labels_dir.is_dir() else None
+    if node is None:
+        return
+    if node.node_type != "group":
+        raise MigrateError(node.directory / node.files[0], "'labels' must be a Zarr group, found an array")
+    attrs = dict(node.attributes)
+    ome = attrs.pop("ome", None)
+    ome = dict(ome) if isinstance(ome, dict) else {}
+    file = node.attributes_file
+    names = ome.pop("labels", None)
+    if names is None:
+        ctx.warnings.append(f"{file}: 'labels' group without a 'labels' list; its contents were not migrated")
+        return
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+        raise MigrateError(file, "'labels' must be a non-empty list of label image paths")
+    group_version = ome.pop("version", None)
+    image.labels_group_version = None if group_version is None else str(group_version)
+    image.labels_group = node
+    image.labels_group_extra = ome
+    image.labels_group_other_attributes = attrs
+    for name in names:
+        label_dir = labels_dir / name
+        if read_node(label_dir) is None:
+            raise MigrateError(label_dir, f"label image {name!r} listed in {file} does not exist")
+        sub_rel = f"{rel}/labels/{name}" if rel else f"labels/{name}"
+        image.labels.append(_read_image(label_dir, sub_rel, version, ctx, is_label=True))
+
+
+# --- scenes -------------------------------------------------------------------------
+
+
+def read_scene06(root: Path, version: str, *, strict: bool = True,
+                 warnings: list[str] | None = None) -> Scene06:
+    """Read a 0.6 scene group (or a stand-alone transformation document) and
+    every image its transformations reference (0.6 §"scene").
+
+    Raises
+    ------
+    MigrateError
+        If a reference is malformed or names an unknown coordinate system or
+        image, a parameter array is missing, an image is invalid (see
+        :func:`read_image06`), or (strict) the graph of coordinate systems
+        and images is not connected.
+    """
+    root = Path(root)
+    ctx = _Ctx(root=root, strict=strict, warnings=warnings if warnings is not None else [])
+    node = read_node(root)
+    ome, other = _ome_of(node, root, "an OME-Zarr 0.6 scene")
+    assert node is not None
+    file = node.attributes_file
+    version = _version(ome, file, version)
+    raw = dict(ome)
+    ome.pop("version", None)
+    if "scene" in ome:
+        form, scene = "scene", ome.pop("scene")
+        if not isinstance(scene, dict):
+            raise MigrateError(file, "'scene' must be an object")
+        scene = dict(scene)
+        prefix = "scene."
+    else:
+        form, scene, prefix = "transformations", ome, ""
+    systems_raw = scene.pop("coordinateSystems", None)
+    transforms = scene.pop("coordinateTransformations", None)
+    if not isinstance(transforms, list) or not transforms:
+        raise MigrateError(file, f"{prefix}coordinateTransformations is missing or empty "
+                                 "(a scene must declare its transformations)")
+    systems = [] if systems_raw is None else _read_coordinate_systems(
+        systems_raw, file, f"{prefix}coordinateSystems", version, ctx)
+    result = Scene06(group=node, version=version, form=form, coordinate_systems=systems,
+                     transforms=[dict(t) if isinstance(t, dict) else t for t in transforms],
+                     scene_extra=scene if form == "scene" else {}, ome_extra=ome if form == "scene" else {},
+                     other_attributes=other, ome_raw=raw)
+    refs: list[tuple[str, str, str | None, str | None]] = []
+    for j, t in enumerate(result.transforms):
+        where = f"{prefix}coordinateTransformations[{j}]"
+        if not isinstance(t, dict):
+            raise MigrateError(file, f"{where} is not an object")
+        for key in ("input", "output"):
+            if key not in t:
+                raise MigrateError(file, f"{where} has no '{key}'")
+            parts = ref_parts(t[key], version, level=False)
+            if parts is None:
+                raise MigrateError(file, f"{where}.{key}: must be {_ref_form(version)}, got {t[key]!r}")
+            if parts[0] is None:
+                raise MigrateError(file, f"{where}.{key} must name a coordinate system ('name')")
+            path = None if parts[1] is None else _child_path("", parts[1], file, f"{where}.{key}.path")
+            if path == "":
+                raise MigrateError(file, f"{where}.{key}.path names the scene group itself")
+            refs.append((where, key, parts[0], path))
+    for path in dict.fromkeys(r[3] for r in refs if r[3] is not None):
+        result.images.append(_scene_image(root, path, version, ctx))
+    dims: dict[tuple[str, str], int] = {}
+    scene_names = {cs.name: cs for cs in systems}
+    for where, key, name, path in refs:
+        if path is None:
+            cs = scene_names.get(name)
+            if cs is None:
+                raise MigrateError(file, f"{where}.{key} names an unknown coordinate system {name!r} "
+                                         f"(the scene declares {sorted(scene_names)})")
+        else:
+            cs = system_of(ctx.images[path], name)
+            if cs is None:
+                raise MigrateError(file, f"{where}.{key} names an unknown coordinate system {name!r} of the "
+                                         f"image {path!r}")
+        dims[(where, key)] = len(cs.axes)
+    for j, t in enumerate(result.transforms):
+        where = f"{prefix}coordinateTransformations[{j}]"
+        ctx.invalid(file, check_transform({k: v for k, v in t.items() if k not in ("input", "output")}, where,
+                                          n_in=dims[(where, "input")], n_out=dims[(where, "output")],
+                                          rfc3=version in RFC3_VERSIONS))
+    nodes = [f"coordinate system {cs.name!r}" for cs in systems] + [f"image {im.rel!r}" for im in result.images]
+
+    def node_of(name: str, path: str | None) -> str:
+        return f"coordinate system {name!r}" if path is None else f"image {path!r}"
+
+    edges = [(node_of(*refs[2 * j][2:]), node_of(*refs[2 * j + 1][2:])) for j in range(len(result.transforms))]
+    parts = _components(nodes, edges)
+    if len(parts) > 1:
+        problem = (f"the scene graph is not connected: {', '.join(parts[1])} cannot be reached from "
+                   f"{', '.join(parts[0])} through any transformation")
+        if ctx.strict:
+            raise MigrateError(file, problem)
+        ctx.warnings.append(f"{file}: {problem}")
+    _read_parameters(result.parameters, "", [(f"{prefix}coordinateTransformations[{j}]", t)
+                                             for j, t in enumerate(result.transforms)], file, version, ctx)
+    return result
+
+
+def _scene_image(root: Path, path: str, version: str, ctx: _Ctx) -> Image06:
+    """The image at ``path`` below the scene (already read if it is a label
+    image of an image read before)."""
+    if path in ctx.images:
+        return ctx.images[path]
+    directory = root / path
+    node = read_node(directory)
+    if node is None:
+        raise MigrateError(directory, f"the scene references {path!r}, which does not exist")
+    ome = node.attributes.get("ome") if node.zarr_format == 3 else None
+    if not isinstance(ome, dict) or "multiscales" not in ome:
+        raise MigrateError(node.attributes_file, f"the scene references {path!r}, which is not an "
+                                                 "OME-Zarr 0.6 image")
+    return _read_image(directory, path, version, ctx, is_label=False)
+
+
+# --- plates -------------------------------------------------------------------------
+
+
+def read_plate06(root: Path, version: str, *, strict: bool = True, warnings: list[str] | None = None):
+    """Read a 0.6 HCS plate with its wells and field images (0.6 §"plate", §"well").
+
+    The plate and well metadata are checked against the 0.6 rules, then read
+    by :func:`ngff_migrate.readers.hcs.read_plate` with
+    :func:`read_image06` for the fields.
+
+    Raises
+    ------
+    MigrateError
+        Like :func:`~ngff_migrate.readers.hcs.read_plate` and
+        :func:`read_image06`; in strict mode also for invalid plate or well
+        metadata.
+    """
+    from .hcs import read_plate
+
+    root = Path(root)
+    warnings = warnings if warnings is not None else []
+    ctx = _Ctx(root=root, strict=strict, warnings=warnings)
+    node = read_node(root)
+    ome, _ = _ome_of(node, root, "an OME-Zarr 0.6 plate")
+    assert node is not None
+    _version(ome, node.attributes_file, version)
+    plate = ome.get("plate")
+    ctx.invalid(node.attributes_file, check_plate(plate))
+    for entry in plate.get("wells") or [] if isinstance(plate, dict) else []:
+        path = entry.get("path") if isinstance(entry, dict) else None
+        well_node = read_node(root / path) if isinstance(path, str) and (root / path).is_dir() else None
+        if well_node is None:
+            continue  # read_plate reports a missing well
+        well_ome = well_node.attributes.get("ome")
+        if isinstance(well_ome, dict):
+            ctx.invalid(well_node.attributes_file, check_well(well_ome.get("well")))
+
+    def field_reader(field_dir: Path, field_version: str, *, strict: bool, warnings: list[str],
+                     rel: str) -> Image06:
+        return _read_image(field_dir, rel, field_version, ctx, is_label=False)
+
+    return read_plate(root, version, strict=strict, warnings=warnings, image_reader=field_reader,
+                      legacy_check=False)
