@@ -97,8 +97,5 @@ def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions 
         plan.documents.append(DocumentPlan(rel="OME", node_type="group", document={
             "zarr_format": 3, "node_type": "group", "attributes": {**attrs, **other}},
             replaces=[f"OME/{f}" for f in c.ome_group.files]))
-    groups = [d for d in plan.documents if d.node_type == "group"]
-    arrays = [d for d in plan.documents if d.node_type == "array"]
-    groups.sort(key=lambda d: -(d.rel.count("/") + 1 if d.rel else 0))
-    plan.documents = arrays + groups
+    plan.order_documents()
     return plan

@@ -203,8 +203,5 @@ def translate_plate(plate: LegacyPlate, options: TranslateOptions | None = None,
     for image in plate.iter_images():
         plan_arrays(image, plan)
     PlateTranslator(plate, options, plan, images(options, plan) if images else None).translate()
-    groups = [d for d in plan.documents if d.node_type == "group"]
-    arrays = [d for d in plan.documents if d.node_type == "array"]
-    groups.sort(key=lambda d: -(d.rel.count("/") + 1 if d.rel else 0))
-    plan.documents = arrays + groups
+    plan.order_documents()
     return plan

@@ -353,8 +353,5 @@ def translate_image(image: LegacyImage, options: TranslateOptions | None = None,
     plan_arrays(image, plan)
     translator = ImageTranslator(image, options, plan)
     translator.image_document(image, source_ref=None)
-    groups = [d for d in plan.documents if d.node_type == "group"]
-    arrays = [d for d in plan.documents if d.node_type == "array"]
-    groups.sort(key=lambda d: -d.rel.count("/") - (1 if d.rel else 0))
-    plan.documents = arrays + groups
+    plan.order_documents()
     return plan

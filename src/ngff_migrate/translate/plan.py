@@ -105,6 +105,15 @@ class MigrationPlan:
         """The document written at the dataset root."""
         return next(d for d in self.documents if d.rel == "")
 
+    def order_documents(self) -> None:
+        """Put array documents first, then group documents deepest first, so
+        that an interrupted in-place run never leaves a document pointing at
+        documents that were not written yet."""
+        arrays = [d for d in self.documents if d.node_type == "array"]
+        groups = [d for d in self.documents if d.node_type != "array"]
+        groups.sort(key=lambda d: -(d.rel.count("/") + 1 if d.rel else 0))
+        self.documents = arrays + groups
+
     def carried(self) -> list[KeyRecord]:
         """Records of keys carried under the project prefix."""
         return [k for k in self.keys if k.disposition == "carried"]
