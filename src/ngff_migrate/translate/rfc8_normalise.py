@@ -352,10 +352,6 @@ def translate_rfc8(tree: Rfc8Tree, options: TranslateOptions | None = None) -> M
         documents.append(DocumentPlan(rel=array.rel, node_type="array", document=conv.metadata,
                                       replaces=[join(array.rel, f) for f in node.files]))
 
-    # arrays first, then groups children before parents (a half-written
-    # in-place run never has a parent pointing at a missing document)
-    arrays = [d for d in documents if d.node_type == "array"]
-    groups = [d for d in documents if d.node_type != "array"]
-    groups.sort(key=lambda d: -d.rel.count("/") - (1 if d.rel else 0))
-    plan.documents = arrays + groups
+    plan.documents = documents
+    plan.order_documents()
     return plan
