@@ -141,15 +141,63 @@ def fresh_copy(src: Path, dst: Path) -> None:
 
 # --------------------------------------------------------------------------- timing
 
+def child_env() -> dict[str, str]:
+    """Environment of every timed process: bytecode caching on, into
+    ``benchmarks/_work/pycache`` (``PYTHONPYCACHEPREFIX``).
+
+    Some machines (this project's sandbox among them) export
+    ``PYTHONDONTWRITEBYTECODE=1``; an editable install then recompiles
+    ngff-migrate's sources in every process while wheels installed by pip
+    come with their ``.pyc``. A user's installed copy has bytecode, so the
+    benchmarks give every tool a warm bytecode cache (see :func:`warm_up`),
+    written outside ``src/``.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(WORK / "pycache")
+    return env
+
+
 def timed(cmd: list[str], *, check: bool = True) -> tuple[float, subprocess.CompletedProcess]:
-    """Whole-process wall time of ``cmd`` (output captured, as in a pipe)."""
+    """Whole-process wall time of ``cmd`` (output captured, as in a pipe).
+
+    ``os.sync()`` first (untimed): dirty pages left by writing inputs or by a
+    reset would otherwise be flushed inside the timed run (on ext4 an fsync
+    of one small file commits the journal, waiting for other files' data).
+    """
+    env = child_env()
+    os.sync()
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - t0
     if check and proc.returncode != 0:
         raise RuntimeError(f"command failed ({proc.returncode}): {' '.join(cmd)}\n"
                            f"stdout: {proc.stdout[-2000:]}\nstderr: {proc.stderr[-2000:]}")
     return elapsed, proc
+
+
+def warm_up() -> None:
+    """Untimed: fill the bytecode cache and the page cache for every code
+    path the benchmarks time (a migration of a tiny image with each
+    ``--verify`` mode, a copy, a rollback, and the ngff-zarr import)."""
+    src = cached_image("warmup_z2", 2, yx=512)
+    tmp = WORK / "warmup"
+    for mode in ("none", "sample", "full"):
+        fresh_copy(src, tmp)
+        timed([NGFF_MIGRATE, "convert", "--in-place", str(tmp), "--verify", mode])
+        timed([NGFF_MIGRATE, "rollback", str(tmp)])
+        shutil.rmtree(WORK / "warmup.out", ignore_errors=True)
+        timed([NGFF_MIGRATE, "convert", str(tmp), str(WORK / "warmup.out"), "--verify", mode])
+    shutil.rmtree(WORK / "warmup.out", ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    timed([PY, "-c", "import ngff_zarr, ngff_zarr.upgrade_ome_zarr, zarr, dask.array, ome_zarr"], check=False)
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def median(xs: list[float]) -> float:
@@ -166,18 +214,23 @@ def human(nbytes: int) -> str:
     return f"{nbytes / MIB:.1f} MiB"
 
 
+def filesystem_of(path: Path) -> str:
+    """Filesystem type of ``path`` as ``df -T`` reports it."""
+    df = subprocess.run(["df", "-T", str(path)], capture_output=True, text=True).stdout.splitlines()
+    return df[-1].split()[1] if len(df) > 1 else "?"
+
+
 def machine_info() -> dict:
     """nproc, Python, filesystem of ``benchmarks/_work`` and package versions."""
     WORK.mkdir(parents=True, exist_ok=True)
-    df = subprocess.run(["df", "-T", str(WORK)], capture_output=True, text=True).stdout.splitlines()
-    fs = df[-1].split()[1] if len(df) > 1 else "?"
+    fs = filesystem_of(WORK)
     versions = {}
     for mod in ("zarr", "numcodecs", "numpy", "dask", "ome_zarr", "ngff_zarr", "ngff_migrate"):
         code = f"import importlib.metadata as m; print(m.version({mod.replace('_', '-')!r}))"
         r = subprocess.run([PY, "-c", code], capture_output=True, text=True)
         versions[mod] = r.stdout.strip() if r.returncode == 0 else "not installed"
     return {"nproc": os.cpu_count(), "python": platform.python_version(), "filesystem": fs,
-            "kernel": platform.release(), "versions": versions}
+            "kernel": platform.release(), "versions": versions, "loadavg_start": loadavg()}
 
 
 def print_machine(info: dict) -> None:
@@ -185,10 +238,13 @@ def print_machine(info: dict) -> None:
     print(f"machine: nproc={info['nproc']}, Python {info['python']}, "
           f"filesystem of benchmarks/_work: {info['filesystem']}, kernel {info['kernel']}")
     print(f"versions: {v}")
+    print(f"load average at start: {info['loadavg_start']} (other processes share the "
+          f"{info['nproc']} cores; compare medians, not single runs)")
 
 
 def save_results(name: str, data: dict) -> Path:
     """Write ``benchmarks/_work/results/<name>.json`` (for docs/performance.md)."""
+    data.setdefault("machine", {})["loadavg_end"] = loadavg()
     out = WORK / "results" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=2) + "\n")

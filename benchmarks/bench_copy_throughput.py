@@ -13,13 +13,19 @@ Timed, each as a whole process (``time.perf_counter()`` around
 * ``ngff-migrate convert SRC DST --verify none --link`` (hard links);
 * ``ngff-migrate convert SRC DST`` (default ``--verify sample``), for reference.
 
-Before every run DST is removed and ``sync`` is called (neither timed); the
+DST is ``benchmarks/_work/copy/dst.zarr`` unless ``--dst-dir`` says otherwise
+(e.g. ``--dst-dir /dev/shm/ngff-bench`` to take the disk filesystem out of the
+picture). Before every run DST is removed and ``sync`` is called (neither timed); the
 source stays in the page cache (warm-cache numbers: reading is cheap, the cost
 is creating files and copying bytes). MB/s = chunk bytes / median seconds
-(MB = 10^6 bytes). ``--runs`` defaults to 5.
+(MB = 10^6 bytes). ``--runs`` defaults to 5. Ratios: median / ``cp -r``
+median, and the median of the per-round ratios (robust to drift).
 
-Usage: ``python benchmarks/bench_copy_throughput.py [--quick] [--runs N] [--fresh]``
+Usage: ``python benchmarks/bench_copy_throughput.py [--quick] [--runs N] [--fresh] [--dst-dir DIR]``
 (``--quick``: 3 runs and skip the ``--verify sample`` variant.)
+
+Common method (untimed sync before each run, warm bytecode cache, warm-up run):
+``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 Z = 96
 CHUNKS = (1, 128, 128)
@@ -42,6 +48,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="3 runs, no --verify sample variant")
     ap.add_argument("--runs", type=int, default=None, help="timed runs per command (default 5, 3 with --quick)")
     ap.add_argument("--fresh", action="store_true", help="rewrite the cached input")
+    ap.add_argument("--dst-dir", type=Path, default=c.WORK / "copy",
+                    help="where DST is written (default benchmarks/_work/copy; e.g. /dev/shm/x for tmpfs)")
     args = ap.parse_args()
     runs = args.runs or (3 if args.quick else 5)
     if runs < 3:
@@ -53,13 +61,16 @@ def main() -> None:
     if args.fresh:
         shutil.rmtree(c.WORK / "inputs" / name, ignore_errors=True)
     src = c.cached_image(name, Z, chunks=CHUNKS)
+    c.warm_up()
     stats = c.tree_stats(src)
     total_files = stats["chunk_files"] + stats["metadata_files"]
     print(f"input: {src.relative_to(c.HERE.parent)}: {stats['chunk_bytes']:,} B of chunks "
           f"({c.human(stats['chunk_bytes'])}) in {stats['chunk_files']:,} chunk files "
           f"({total_files:,} files in all)", flush=True)
-    dst = c.WORK / "copy" / "dst.zarr"
+    dst = args.dst_dir.resolve() / "dst.zarr"
     dst.parent.mkdir(parents=True, exist_ok=True)
+    dst_fs = c.filesystem_of(dst.parent)
+    print(f"DST: {dst} (filesystem {dst_fs})", flush=True)
 
     variants = {
         "cp -r": ["cp", "-r", str(src), str(dst)],
@@ -91,18 +102,23 @@ def main() -> None:
         shutil.rmtree(dst)
 
     peer = c.median(times["cp -r"])
-    header = ["command", "median s", "min s", "max s", "MB/s", "ratio to cp -r"]
+    header = ["command", "median s", "min s", "max s", "MB/s", "ratio to cp -r",
+              "median of per-round ratios"]
     rows, results = [], {}
     for label in variants:
         med = c.median(times[label])
         mbps = stats["chunk_bytes"] / med / 1e6
-        results[label] = {"median_s": med, "times_s": times[label], "MB_per_s": mbps, "ratio_to_cp": med / peer}
+        per_round = c.median([t / p for t, p in zip(times[label], times["cp -r"], strict=True)])
+        results[label] = {"median_s": med, "times_s": times[label], "MB_per_s": mbps, "ratio_to_cp": med / peer,
+                          "median_round_ratio_to_cp": per_round}
         rows.append([f"`{label}`", c.fmt_s(med), c.fmt_s(min(times[label])), c.fmt_s(max(times[label])),
-                     f"{mbps:.0f}", f"{med / peer:.2f}"])
+                     f"{mbps:.0f}", f"{med / peer:.2f}", f"{per_round:.2f}"])
     print(f"\n== summary ({runs} runs each; MB/s = {stats['chunk_bytes']:,} chunk bytes / median s)")
     print(c.markdown_table(header, rows))
-    out = c.save_results("bench_copy_throughput",
-                         {"machine": info, "input": stats, "runs": runs, "results": results})
+    tag = "" if dst_fs == info["filesystem"] else f"_{dst_fs}"
+    out = c.save_results(f"bench_copy_throughput{tag}",
+                         {"machine": info, "dst": str(dst), "dst_filesystem": dst_fs, "input": stats,
+                          "runs": runs, "results": results})
     print(f"\nresults: {out}")
 
 

@@ -21,6 +21,9 @@ counts the chunk files the process opened (``openat``) and stat'ed: with
 
 Usage: ``python benchmarks/bench_inplace_scaling.py [--quick] [--runs N] [--fresh]``
 (``--quick`` skips the 2 GiB image; ``--fresh`` rewrites cached inputs.)
+
+Common method (untimed sync before each run, warm bytecode cache, warm-up run):
+``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 SIZES = [("16 MiB", 8), ("256 MiB", 128), ("2 GiB", 1024)]  # level-0 nominal size, z planes of 2 MiB
 MODES = ("none", "sample")
@@ -98,43 +101,53 @@ def main() -> None:
     sizes = SIZES[:2] if args.quick else SIZES
     if args.fresh:
         shutil.rmtree(c.WORK / "inputs", ignore_errors=True)
+    c.warm_up()
 
-    results = []
+    prepared = []
     for label, z in sizes:
-        print(f"\n== {label} level 0 ({z} x 1024 x 1024 uint16, chunks 1x256x256)", flush=True)
         src = c.cached_image(f"inplace_z{z}", z)
         work = c.WORK / "inplace" / f"z{z}"
         c.fresh_copy(src, work)  # untimed; the cached input itself is never migrated
         stats = c.tree_stats(work)
-        pristine = c.fingerprint(work)
-        print(f"  input: {stats['chunk_bytes']} B of chunks ({c.human(stats['chunk_bytes'])}) in "
-              f"{stats['chunk_files']} chunk files, {stats['metadata_files']} metadata files", flush=True)
-        report = c.WORK / "inplace" / "report.json"
-        times = {m: [] for m in MODES}
-        stage = {m: [] for m in MODES}
-        docs = {}
-        chunks_compared = {}
-        for i in range(args.runs):
-            for mode in MODES:  # interleaved, so drift hits both modes alike
-                t, _ = c.timed([c.NGFF_MIGRATE, "convert", "--in-place", str(work), "--verify", mode,
+        print(f"{label} level 0 ({z} x 1024 x 1024 uint16, chunks 1x256x256): {stats['chunk_bytes']:,} B "
+              f"of chunks ({c.human(stats['chunk_bytes'])}) in {stats['chunk_files']:,} chunk files, "
+              f"{stats['metadata_files']} metadata files", flush=True)
+        prepared.append({"label": label, "z": z, "work": work, "stats": stats, "pristine": c.fingerprint(work),
+                         "times": {m: [] for m in MODES}, "stage": {m: [] for m in MODES}, "docs": {},
+                         "chunks_compared": {}})
+
+    report = c.WORK / "inplace" / "report.json"
+    for i in range(args.runs):
+        # interleaved: every round runs every size and mode, so drift (other
+        # processes, writeback) hits all of them alike
+        for p in prepared:
+            for mode in MODES:
+                t, _ = c.timed([c.NGFF_MIGRATE, "convert", "--in-place", str(p["work"]), "--verify", mode,
                                 "--report", str(report)])
                 rep = json.loads(report.read_text())
-                times[mode].append(t)
-                stage[mode].append(rep["timings"])
-                docs[mode] = rep["write"]["documents_written"]
-                chunks_compared[mode] = (rep.get("verification") or {}).get("chunks_compared", 0)
-                reset(work, pristine)
-        row = {"size": label, "z": z, **stats, "runs": args.runs}
+                p["times"][mode].append(t)
+                p["stage"][mode].append(rep["timings"])
+                p["docs"][mode] = rep["write"]["documents_written"]
+                p["chunks_compared"][mode] = (rep.get("verification") or {}).get("chunks_compared", 0)
+                reset(p["work"], p["pristine"])
+        print(f"  round {i + 1}/{args.runs}: " + ", ".join(
+            f"{p['label']} {m} {p['times'][m][-1]:.3f} s" for p in prepared for m in MODES), flush=True)
+
+    results = []
+    for p in prepared:
+        print(f"\n== {p['label']} level 0", flush=True)
+        times, stage = p["times"], p["stage"]
+        row = {"size": p["label"], "z": p["z"], **p["stats"], "runs": args.runs}
         for mode in MODES:
             med = c.median(times[mode])
             inner = {k: round(c.median([s.get(k, 0.0) for s in stage[mode]]), 3)
                      for k in ("read", "verify", "write", "total")}
-            row[mode] = {"median_s": med, "times_s": times[mode], "documents_written": docs[mode],
-                         "chunks_compared": chunks_compared[mode], "report_timings_median_s": inner}
+            row[mode] = {"median_s": med, "times_s": times[mode], "documents_written": p["docs"][mode],
+                         "chunks_compared": p["chunks_compared"][mode], "report_timings_median_s": inner}
             print(f"  --verify {mode:6s}: median {c.fmt_s(med)} s over {args.runs} runs "
                   f"(min {min(times[mode]):.3f}, max {max(times[mode]):.3f}); "
-                  f"files written {docs[mode]}; chunks compared {chunks_compared[mode]}; "
-                  f"in-process {inner}", flush=True)
+                  f"files written {p['docs'][mode]}; chunks compared {p['chunks_compared'][mode]}; "
+                  f"in-process median {inner}", flush=True)
         results.append(row)
 
     base = results[0]

@@ -9,7 +9,8 @@ Public API (the CLI is a thin layer over these):
 * :func:`rollback` — undo an in-place migration byte-for-byte.
 """
 
-from .api import Inspection, Progress, convert, inspect, plan, rollback, validate
+from typing import TYPE_CHECKING
+
 from .errors import (
     MigrateError,
     NotRecognisedError,
@@ -19,6 +20,21 @@ from .errors import (
 )
 
 __version__ = "0.1.0"
+
+_API = ("Inspection", "Progress", "convert", "inspect", "plan", "rollback", "validate")
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import Inspection, Progress, convert, inspect, plan, rollback, validate
+
+
+def __getattr__(name: str):
+    """Import the API on first use: ``ngff-migrate rollback`` and ``--help``
+    need not pay for the RFC-8 models and JSON schemas."""
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'ngff_migrate' has no attribute {name!r}")
 
 __all__ = [
     "Inspection", "MigrateError", "NotRecognisedError", "Progress", "UnsupportedError", "UsageError",

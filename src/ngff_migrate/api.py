@@ -52,8 +52,8 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     """
     from .readers.bf2raw import read_bioformats2raw
     from .readers.hcs import read_plate
-    from .readers.ngff_image import read_image
     from .readers.ngff06 import read_image06, read_plate06, read_scene06
+    from .readers.ngff_image import read_image
     from .readers.rfc8_tree import read_rfc8_tree
     from .translate.bf2raw import translate_bioformats2raw
     from .translate.hcs import translate_plate
@@ -166,11 +166,11 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
                 migrate_in_place(result, options=options, verify=_verify, stats=report.write)
             else:
                 from .write.copy import files_to_copy
-                total = sum(s for _, s in files_to_copy(result))
-                progress.start("copy", total)
+                files = files_to_copy(result)
+                progress.start("copy", sum(s for _, s in files))
                 migrate_copy(result, Path(destination), link=link, overwrite=overwrite,  # type: ignore[arg-type]
                              verify=_verify, stats=report.write,
-                             progress=lambda n: progress.advance("copy", n))
+                             progress=lambda n: progress.advance("copy", n), files=files)
         report.timings["write"] = round(report.timings["write"] - report.timings.get("verify", 0.0), 6)
     v = outcome.get("v")
     if v is not None:

@@ -88,7 +88,7 @@ def _choose_chunks(grid: tuple[int, ...], mode: str, n: int, seed: str) -> list[
 #: Arrays compared concurrently.
 VERIFY_THREADS = 8
 #: Arrays up to this many bytes are compared whole, in one read per side.
-WHOLE_ARRAY_BYTES = 4 << 20
+WHOLE_ARRAY_BYTES = 32 << 20
 
 
 def _check_keys(source_dir: Path, meta: dict[str, Any], fmt: int, chosen: list[tuple[int, ...]],

@@ -72,6 +72,7 @@ class BatchReport:
     wall_seconds: float = 0.0
     interrupted: bool = False
     journal_error: str | None = None
+    #: peak resident memory of the batch process, and of the largest worker (Linux VmHWM)
     coordinator_peak_rss_bytes: int | None = None
     workers_peak_rss_bytes: int | None = None
     datasets: list[DatasetResult] = field(default_factory=list)

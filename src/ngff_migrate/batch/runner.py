@@ -33,7 +33,7 @@ from .planner import DatasetSurvey, survey_chunk
 from .pool import LocalPool, Pool, open_pool
 from .state import StateDir
 from .walk import Found, find_datasets
-from .worker import Outcome, Task, migrate_task
+from .worker import Outcome, Task, migrate_task, peak_rss_bytes
 
 DEFAULT_LOCK_TIMEOUT = 600.0
 _STATE_OF = {"migrated": "done", "adopted": "done", "done-earlier": "done", "already-rfc8": "skipped",
@@ -71,6 +71,7 @@ class _Coordinator:
         self.ohash = report.options_hash
         self.results: dict[str, DatasetResult] = {}
         self.surveys: dict[str, DatasetSurvey] = {}
+        self.workers_peak_rss = 0
 
     # ------------------------------------------------------------------ decisions
 
@@ -93,23 +94,21 @@ class _Coordinator:
             marker = read_marker(self.state, f.rel)
             if marker_matches(marker, current_fingerprint=fp, options_hash=self.ohash,
                               in_place=self.destination is None, output=self.output(f.rel)):
+                m = marker or {}
                 if rec is None or rec.state != "done":
-                    self.journal.update(f.rel, state="done", layout=marker.get("layout"),  # type: ignore[union-attr]
-                                        version=marker.get("version"), options_hash=self.ohash,  # type: ignore[union-attr]
-                                        output_fingerprint=fp if self.destination is None else None,
-                                        error=None, error_file=None)
-                self.results[f.rel] = DatasetResult(f.rel, "done-earlier", marker.get("layout"),  # type: ignore[union-attr]
-                                                    marker.get("version"),  # type: ignore[union-attr]
+                    self.journal.update(f.rel, state="done", layout=m.get("layout"), version=m.get("version"),
+                                        options_hash=self.ohash, error=None, error_file=None,
+                                        output_fingerprint=fp if self.destination is None else None)
+                self.results[f.rel] = DatasetResult(f.rel, "done-earlier", m.get("layout"), m.get("version"),
                                                     nominal_bytes=rec.nominal_bytes if rec else None,
                                                     arrays=rec.arrays if rec else None)
                 continue
-            failed_before = (rec is not None and rec.state == "failed" and rec.options_hash == self.ohash
-                             and rec.fingerprint == fp)
-            if failed_before and not retry_failed:
-                self.results[f.rel] = DatasetResult(f.rel, "failed-earlier", rec.layout, rec.version,  # type: ignore[union-attr]
-                                                    error=rec.error, error_file=rec.error_file)  # type: ignore[union-attr]
+            failed = rec is not None and rec.state == "failed"
+            if failed and not retry_failed and rec.options_hash == self.ohash and rec.fingerprint == fp:
+                self.results[f.rel] = DatasetResult(f.rel, "failed-earlier", rec.layout, rec.version,
+                                                    error=rec.error, error_file=rec.error_file)
                 continue
-            if retry_failed and not (rec is not None and rec.state == "failed"):
+            if retry_failed and not failed:
                 self.results[f.rel] = DatasetResult(f.rel, "not-run", f.layout, f.version,
                                                     error="not retried: --retry-failed runs only failed datasets")
                 continue
@@ -122,14 +121,18 @@ class _Coordinator:
         """Plan every dataset to run (read-only, on the workers): layout, arrays, bytes."""
         items = [(str(f.path), f.rel, bool(self.options["lenient"])) for f in to_run]
         self.progress.start("survey", len(items))
-        for chunk in pool.map_chunks(survey_chunk, items):
-            for s in chunk:
-                self.surveys[s.rel] = s
-                self.journal.update(s.rel, state="planned", layout=s.layout, version=s.version,
-                                    arrays=s.arrays, nominal_bytes=s.nominal_bytes,
-                                    fingerprint=fingerprint(Path(s.path)), options_hash=self.ohash)
-            self.progress.advance("survey", len(chunk))
-            self.journal.flush()
+        try:
+            for chunk in pool.map_chunks(survey_chunk, items):
+                for s in chunk:
+                    self.surveys[s.rel] = s
+                    self.journal.update(s.rel, state="planned", layout=s.layout, version=s.version,
+                                        arrays=s.arrays, nominal_bytes=s.nominal_bytes,
+                                        fingerprint=fingerprint(Path(s.path)), options_hash=self.ohash)
+                self.progress.advance("survey", len(chunk))
+                self.journal.flush()
+        except Exception:  # a worker died: the survey only feeds layouts and byte totals, go on
+            if isinstance(pool, LocalPool):
+                pool.restart()
 
     # ------------------------------------------------------------------ migration
 
@@ -141,6 +144,7 @@ class _Coordinator:
 
     def record(self, outcome: Outcome) -> None:
         rel = outcome.rel
+        self.workers_peak_rss = max(self.workers_peak_rss, outcome.peak_rss_bytes or 0)
         s = self.surveys.get(rel)
         w = outcome.write
         result = DatasetResult(
@@ -211,9 +215,15 @@ class _Coordinator:
                 if restart and isinstance(pool, LocalPool):
                     pool.restart()
                 self.journal.flush()
-        except BaseException:
+        except KeyboardInterrupt:
             for fut in inflight:
                 fut.cancel()
+            for fut in inflight:  # running tasks finish (workers ignore Ctrl-C): record them
+                if not fut.cancelled():
+                    try:
+                        self.record(pool.result(fut))
+                    except Exception:  # cancelled or lost: the next run sees it
+                        pass
             raise
 
 
@@ -309,7 +319,6 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
             report.journal_error = exc.one_line()
         report.datasets = [coord.results[f.rel] for f in found if f.rel in coord.results]
         report.wall_seconds = round(time.time() - start, 3)
-        report.coordinator_peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        if scheduler is None:
-            report.workers_peak_rss_bytes = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 or None
+        report.coordinator_peak_rss_bytes = peak_rss_bytes() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        report.workers_peak_rss_bytes = coord.workers_peak_rss or None
     return report

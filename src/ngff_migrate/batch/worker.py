@@ -91,6 +91,22 @@ class Outcome:
     write: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     worker: str = ""
+    peak_rss_bytes: int | None = None
+
+
+def peak_rss_bytes() -> int | None:
+    """This process's peak resident memory in bytes (Linux ``VmHWM``), or ``None``.
+
+    Unlike ``getrusage(RUSAGE_SELF).ru_maxrss``, ``VmHWM`` starts afresh at
+    ``exec``: it does not include the memory of the parent that forked us.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def _is_rfc8_tree(path: Path) -> bool:
@@ -226,4 +242,5 @@ def migrate_task(task: Task) -> Outcome:
     except Exception as exc:  # a bug in one dataset must not stop the batch
         out.status, out.error, out.error_file = "failed", f"internal error {type(exc).__name__}: {exc}", str(src)
     out.seconds = round(time.perf_counter() - start, 6)
+    out.peak_rss_bytes = peak_rss_bytes()
     return out

@@ -180,7 +180,8 @@ def check_transform(t: Any, where: str, *, n_in: int | None = None, n_out: int |
     if kind in ("affine", "rotation"):
         has_path, has_values = "path" in t, kind in t
         if has_path == has_values:
-            return [f"{where}: a {kind} needs exactly one of '{kind}' (JSON) and 'path' (a Zarr array)"]
+            article = "an" if kind == "affine" else "a"
+            return [f"{where}: {article} {kind} needs exactly one of '{kind}' (JSON) and 'path' (a Zarr array)"]
         if has_path:
             return [] if isinstance(t["path"], str) and t["path"] else [f"{where}.path: must be a non-empty string"]
         matrix = t[kind]
@@ -271,6 +272,35 @@ def parameter_paths(t: Any) -> Iterable[tuple[str, str]]:
         suffix = f".transformations[{i}]" + (".transformation" if target is not inner else "")
         for loc, path in parameter_paths(target):
             yield f"{suffix}{loc}", path
+
+
+def check_omero(omero: Any, where: str = "omero") -> list[str]:
+    """Problems of the transitional ``omero`` object (0.6 §"omero",
+    ``image.schema``): ``channels`` is an array; a channel's ``window`` has
+    numeric ``start``/``end``/``min``/``max``; ``color``/``label``/``family``
+    are strings and ``active`` a boolean."""
+    if not isinstance(omero, dict) or not isinstance(omero.get("channels"), list):
+        return [f"{where}: must be an object with a 'channels' array"]
+    problems = []
+    for i, channel in enumerate(omero["channels"]):
+        loc = f"{where}.channels[{i}]"
+        if not isinstance(channel, dict):
+            problems.append(f"{loc}: must be an object")
+            continue
+        for key in ("color", "label", "family"):
+            if key in channel and not isinstance(channel[key], str):
+                problems.append(f"{loc}.{key}: must be a string, got {channel[key]!r}")
+        if "active" in channel and not isinstance(channel["active"], bool):
+            problems.append(f"{loc}.active: must be a boolean")
+        window = channel.get("window")
+        if "window" in channel:
+            if not isinstance(window, dict):
+                problems.append(f"{loc}.window: must be an object")
+                continue
+            for key in ("start", "end", "min", "max"):
+                if not _is_number(window.get(key)):
+                    problems.append(f"{loc}.window.{key}: must be a number, got {window.get(key)!r}")
+    return problems
 
 
 def check_label(meta: Any, where: str = "image-label") -> list[str]:
@@ -364,12 +394,12 @@ def check_plate(plate: Any, where: str = "plate") -> list[str]:
         if not isinstance(well, dict):
             problems.append(f"{loc}: must be an object")
             continue
-        for key in ("path", "rowIndex", "columnIndex"):
-            if key not in well:
-                problems.append(f"{loc}: needs '{key}'")
         path = well.get("path")
         if isinstance(path, str) and not re.match(r"^[A-Za-z0-9]+/[A-Za-z0-9]+$", path):
             problems.append(f"{loc}.path: {path!r} is not '<row>/<column>'")
+        for key in ("path", "rowIndex", "columnIndex"):
+            if key not in well:
+                problems.append(f"{loc}: needs '{key}'")
         for key in ("rowIndex", "columnIndex"):
             if key in well and not (_is_int(well[key]) and well[key] >= 0):
                 problems.append(f"{loc}.{key}: must be an integer >= 0")

@@ -81,13 +81,11 @@ class ParameterNodes:
 class Image06(LegacyImage):
     """A 0.6 image group (its labels are :class:`Image06` too).
 
-    ``ome_raw`` is the group's ``ome`` object as read (the reverse check
-    compares the reconstruction with it); ``absent`` lists legacy keys that
-    were missing but that the output fills (e.g. ``image-label.source``);
-    ``parameters`` are the nodes its transformations read parameters from.
+    ``absent`` lists legacy keys that were missing but that the output fills
+    (e.g. ``image-label.source``); ``parameters`` are the nodes its
+    transformations read parameters from.
     """
 
-    ome_raw: dict[str, Any] = field(default_factory=dict)
     absent: list[str] = field(default_factory=list)
     parameters: ParameterNodes = field(default_factory=ParameterNodes)
 
@@ -113,7 +111,6 @@ class Scene06:
     scene_extra: dict[str, Any] = field(default_factory=dict)
     ome_extra: dict[str, Any] = field(default_factory=dict)
     other_attributes: dict[str, Any] = field(default_factory=dict)
-    ome_raw: dict[str, Any] = field(default_factory=dict)
     rel: str = ""
 
     @property

@@ -25,6 +25,7 @@ from ..errors import MigrateError, NotRecognisedError, UnsupportedError
 from .check06 import (
     check_coordinate_systems,
     check_label,
+    check_omero,
     check_plate,
     check_transform,
     check_well,
@@ -134,9 +135,12 @@ def _version(ome: dict[str, Any], file: Path, fallback: str) -> str:
 
 
 def _child_path(base_rel: str, path: Any, file: Path, where: str) -> str:
-    """Root-relative POSIX path of ``path`` given relative to ``base_rel``."""
-    if not isinstance(path, str) or not path or "://" in path or path.startswith(("/", "file:")):
+    """Root-relative POSIX path of ``path`` given relative to ``base_rel``
+    (a leading ``/`` is the root of the Zarr hierarchy, i.e. the dataset)."""
+    if not isinstance(path, str) or not path or "://" in path or path.startswith("file:"):
         raise MigrateError(file, f"{where}: {path!r} is not a relative path inside the dataset")
+    if path.startswith("/"):
+        base_rel, path = "", path.lstrip("/") or "."
     joined = posixpath.normpath(posixpath.join(base_rel or ".", path))
     if joined == ".." or joined.startswith("../"):
         raise MigrateError(file, f"{where}: {path!r} leaves the dataset")
@@ -218,15 +222,13 @@ def _read_image(group_dir: Path, rel: str, version: str, ctx: _Ctx, *, is_label:
     assert node is not None
     file = node.attributes_file
     version = _version(ome, file, version)
-    raw = dict(ome)
     ome.pop("version", None)
     if "multiscales" not in ome:
         raise MigrateError(file, "no 'multiscales' metadata: not an OME-Zarr image")
     entries = ome.pop("multiscales")
     if not isinstance(entries, list) or not entries:
         raise MigrateError(file, "'multiscales' must be a non-empty list")
-    image = Image06(group=node, rel=rel, version=version, multiscales=[], other_attributes=other,
-                    ome_raw=raw)
+    image = Image06(group=node, rel=rel, version=version, multiscales=[], other_attributes=other)
     ctx.images[rel] = image
     pending: list[tuple[Multiscale06, int, dict[str, Any]]] = []
     for index, entry in enumerate(entries):
@@ -234,6 +236,8 @@ def _read_image(group_dir: Path, rel: str, version: str, ctx: _Ctx, *, is_label:
         image.multiscales.append(ms)
         pending.extend((ms, j, t) for j, t in enumerate(ms.transforms))
     omero = ome.pop("omero", None)
+    if omero is not None:
+        ctx.invalid(file, check_omero(omero))
     image.omero = omero if isinstance(omero, dict) else None
     if omero is not None and image.omero is None:
         image.ome_extra["omero"] = omero
@@ -247,9 +251,7 @@ def _read_image(group_dir: Path, rel: str, version: str, ctx: _Ctx, *, is_label:
             image.absent.append("image-label")
         elif "source" not in label_meta:
             image.absent.append("image-label.source")
-    if "labels" in ome and isinstance(ome["labels"], list):
-        image.ome_extra["labels"] = ome.pop("labels")  # not 0.6 on an image group: carried
-    image.ome_extra.update(ome)
+    image.ome_extra.update(ome)  # e.g. '@type', or 'labels' (not 0.6 on an image group): carried
     if not is_label:
         _read_labels(image, group_dir, rel, version, ctx)
     for ms, j, t in pending:
@@ -386,10 +388,8 @@ def _read_level(node: ZarrNode, ds: dict[str, Any], loc: str, file: Path, versio
     elif kind not in ("scale", "identity"):
         raise UnsupportedError(file, f"{tloc}: a level transformation of type {kind!r} cannot be migrated; "
                                      "0.6 and RFC-8 allow scale, identity or sequence[scale, translation]")
-    problems = check_transform({k: v for k, v in t.items() if k not in ("input", "output")}, tloc,
-                               n_in=n, n_out=n, rfc3=version in RFC3_VERSIONS)
-    if problems:
-        raise MigrateError(file, f"invalid OME-Zarr 0.6 metadata: {problems[0]}")
+    ctx.invalid(file, check_transform({k: v for k, v in t.items() if k not in ("input", "output")}, tloc,
+                                      n_in=n, n_out=n, rfc3=version in RFC3_VERSIONS))
     if kind == "scale":
         scale, translation = list(t["scale"]), None
     elif kind == "identity":
@@ -569,7 +569,6 @@ def read_scene06(root: Path, version: str, *, strict: bool = True,
     assert node is not None
     file = node.attributes_file
     version = _version(ome, file, version)
-    raw = dict(ome)
     ome.pop("version", None)
     if "scene" in ome:
         form, scene = "scene", ome.pop("scene")
@@ -588,8 +587,8 @@ def read_scene06(root: Path, version: str, *, strict: bool = True,
         systems_raw, file, f"{prefix}coordinateSystems", version, ctx)
     result = Scene06(group=node, version=version, form=form, coordinate_systems=systems,
                      transforms=[dict(t) if isinstance(t, dict) else t for t in transforms],
-                     scene_extra=scene if form == "scene" else {}, ome_extra=ome if form == "scene" else {},
-                     other_attributes=other, ome_raw=raw)
+                     scene_extra=scene if form == "scene" else {}, ome_extra=ome,
+                     other_attributes=other)
     refs: list[tuple[str, str, str | None, str | None]] = []
     for j, t in enumerate(result.transforms):
         where = f"{prefix}coordinateTransformations[{j}]"

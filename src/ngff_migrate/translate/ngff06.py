@@ -40,9 +40,10 @@ from typing import Any
 from ..errors import MigrateError
 from ..readers.check06 import PATH_PARAMETER_TYPES
 from ..readers.model06 import Image06, Multiscale06, Scene06
-from ..readers.ngff06 import ref_parts
+from ..readers.ngff06 import STRING_REF_VERSIONS, ref_parts
 from ..rfc8.ids import IdAllocator, is_valid_id
 from ..rfc8.serialize import dump_document, parse_document
+from ..rfc8.spec import AXIS_TYPES, is_prefixed
 from .arrays import plan_arrays
 from .image import ImageTranslator, TranslateOptions, _Doc, _unique_name
 from .paths import join, relative, zarr_path
@@ -164,6 +165,8 @@ def rebase(path: str, source_dir: str, target_dir: str) -> str:
     >>> rebase("params", "img", "")
     './img/params'
     """
+    if path.startswith("/"):  # the root of the Zarr hierarchy: the dataset root
+        source_dir, path = "", path.lstrip("/") or "."
     target = posixpath.normpath(posixpath.join(source_dir or ".", path))
     return relative(target_dir, "" if target == "." else target)
 
@@ -199,7 +202,8 @@ class Image06Translator(ImageTranslator):
             name, path = parts
             if path is None:
                 return {"id": names[name]}
-            target = posixpath.normpath(posixpath.join(image.rel or ".", path))
+            base, rest = ("", path.lstrip("/")) if path.startswith("/") else (image.rel, path)
+            target = posixpath.normpath(posixpath.join(base or ".", rest))
             label = next(lab for lab in image.labels if lab.rel == target)
             return {"id": self.systems.lookup(label, name), "path": zarr_path(doc_rel, target)}
 
@@ -221,7 +225,7 @@ class Image06Translator(ImageTranslator):
             entry: dict[str, Any] = {"id": names[cs.name]}
             if names[cs.name] != cs.name:
                 entry["name"] = cs.name
-            entry["axes"] = cs.axes
+            entry["axes"] = self.axes(cs.axes, file, f"{src}.coordinateSystems")
             cs_out.append(entry)
             if cs.extra:
                 cs_extra[cs.name] = cs.extra
@@ -234,9 +238,12 @@ class Image06Translator(ImageTranslator):
             if legacy.get("type") == "identity":
                 t = {**{k: v for k, v in t.items() if k != "type"}, "type": "scale",
                      "scale": [1.0] * len(ms.axes)}
+            if legacy.get("type") == "identity" or not _canonical_level_refs(legacy, level.path, ms.intrinsic,
+                                                                               image.version):
                 attributes[self._p("legacyTransform")] = legacy
                 self._key(file, f"{src}.datasets[{j}].coordinateTransformations[0]", "carried",
-                          f"{where}.nodes[{j}].attributes[{self._p('legacyTransform')!r}] (identity → scale of ones)")
+                          f"{where}.nodes[{j}].attributes[{self._p('legacyTransform')!r}] "
+                          "(an identity, written as a scale of ones, or non-canonical input/output)")
             else:
                 self._key(file, f"{src}.datasets[{j}].coordinateTransformations", "mapped",
                           f"{where}.nodes[{j}].attributes.coordinateTransformations")
@@ -270,15 +277,37 @@ class Image06Translator(ImageTranslator):
             ms_attrs[self._p("absent")] = list(ms.absent)
         return {"type": "multiscale", "id": node_id, "name": name, "attributes": ms_attrs, "nodes": nodes}
 
+    def axes(self, axes: list[dict[str, Any]], file: str, where: str) -> list[dict[str, Any]]:
+        """Axes verbatim, except an axis ``type`` that is neither an RFC-5
+        type nor prefixed (0.6 allows custom types; RFC-8 reserves unprefixed
+        values) becomes ``<prefix>:<type>``."""
+        out = []
+        for i, axis in enumerate(axes):
+            kind = axis.get("type")
+            if isinstance(kind, str) and kind not in AXIS_TYPES and not is_prefixed(kind):
+                axis = {**axis, "type": self._p(kind)}
+                self._key(file, f"{where}[*].axes[{i}].type", "mapped", f"axis type {self._p(kind)!r}")
+            out.append(axis)
+        return out
+
     def _carry_image_level(self, image, attrs: dict[str, Any], where: str) -> None:
-        super()._carry_image_level(image, attrs, where)
-        if isinstance(image, Image06):
-            self._key(self._file(image), "version", "mapped", "ome.version (target version)")
-            if image.ome_extra:  # tells the reverse map which carried keys sat next to 'multiscales'
-                attrs[self._p("imageKeys")] = sorted(image.ome_extra)
-            if self.plan.version is not None and image.version != self.plan.version:
-                attrs[self._p("version")] = image.version
-                self._key(self._file(image), "version", "carried", f"{where}.attributes[{self._p('version')!r}]")
+        if not isinstance(image, Image06):
+            super()._carry_image_level(image, attrs, where)
+            return
+        file = self._file(image)
+        if image.omero is not None:
+            attrs[self._p("omero")] = image.omero
+            self._key(file, "omero", "carried", f"{where}.attributes[{self._p('omero')!r}]")
+        if image.ome_extra:  # keys next to 'multiscales': one object, apart from the multiscale's own keys
+            attrs[self._p("ome")] = image.ome_extra
+            for key in image.ome_extra:
+                self._key(file, key, "carried", f"{where}.attributes[{self._p('ome')!r}]")
+        if self.plan.version is not None and image.version != self.plan.version:
+            attrs[self._p("version")] = image.version
+            self._key(file, "version", "carried", f"{where}.attributes[{self._p('version')!r}] "
+                      "(differs from the dataset's version)")
+        else:
+            self._key(file, "version", "mapped", "ome.version (target version)")
 
     def labels_attribute(self, image, meta, source_ref, node: dict[str, Any], where: str) -> None:
         """As the base class; also remembers legacy keys that were absent
@@ -296,6 +325,7 @@ class Image06Translator(ImageTranslator):
     def _add_group_document(self, image, root: dict[str, Any]) -> None:
         if isinstance(image, Image06) and image.parameters.fields:
             self._attach_fields(image, root)
+        note_consolidated(self.plan, image.group, image.rel)
         super()._add_group_document(image, root)
 
     def _attach_fields(self, image: Image06, root: dict[str, Any]) -> None:
@@ -318,6 +348,26 @@ class Image06Translator(ImageTranslator):
             root["nodes"].append({
                 "type": froot["type"], "id": taken.allocate(rel_name), "name": _unique_name(rel_name, names),
                 "path": zarr_path(image.rel, f.rel), "attributes": {self._p("role"): PARAMETER_ROLE}})
+
+
+def note_consolidated(plan: MigrationPlan, node, rel: str) -> None:
+    """Report a ``consolidated_metadata`` block of a replaced ``zarr.json``:
+    it caches the legacy documents, so the new document does not repeat it."""
+    if isinstance(node.metadata.get("consolidated_metadata"), dict):
+        file = join(rel, "zarr.json")
+        plan.keys.append(KeyRecord(file, "consolidated_metadata", "mapped",
+                                   "not rewritten: a cache of the legacy metadata (rebuild it with "
+                                   "zarr.consolidate_metadata if a reader needs it)"))
+        plan.warnings.append(f"{file}: consolidated_metadata describes the legacy documents and is not "
+                             "carried into the new zarr.json")
+
+
+def _canonical_level_refs(t: dict[str, Any], path: str, intrinsic: str, version: str) -> bool:
+    """Whether a level transformation's ``input``/``output`` are exactly what
+    the reverse map writes (the dataset path, the intrinsic system)."""
+    if version in STRING_REF_VERSIONS:
+        return t.get("input") == path and t.get("output") == intrinsic
+    return t.get("input") == {"path": path} and t.get("output") == {"name": intrinsic}
 
 
 def _ids_in(node: Any) -> list[str]:
@@ -367,9 +417,27 @@ _SCHEMA_SEEN: dict[str, list[str]] = {}
 
 
 def _schema_problems(ome: dict[str, Any]) -> list[str]:
-    """Schema errors of ``ome``, memoised on its shape (ids, names and paths
-    blanked): the fields of a plate share one shape."""
-    from ..rfc8.schemas import schema_errors_excluding_stubs
+    """Schema errors of ``ome`` (as :func:`~ngff_migrate.rfc8.schemas.schema_errors_excluding_stubs`
+    counts them), the most specific one first; memoised on the document's
+    shape (ids, names and paths blanked): the fields of a plate share one."""
+    from jsonschema.exceptions import best_match
+
+    from ..rfc8.schemas import _location, _stub_paths, iter_schema_errors
+
+    def problems(doc: dict[str, Any]) -> list[str]:
+        exempt: set[tuple[Any, ...]] = set()
+        for stub in _stub_paths(doc, ("ome",)):
+            exempt.update({stub, (*stub, "attributes")})
+        errors = [e for e in iter_schema_errors(doc)
+                  if not (e.validator == "required" and tuple(e.absolute_path) in exempt)]
+        if not errors:
+            return []
+        best = best_match(errors)
+        while best.context:  # a oneOf over transformation types: the branch that got furthest
+            branches = [c for c in best.context if c.validator != "const"] or list(best.context)
+            best = max(branches, key=lambda c: (len(c.absolute_path), c.validator != "required"))
+        message = best.message if len(best.message) <= 240 else f"{best.message[:110]} … {best.message[-110:]}"
+        return [f"{_location(best.absolute_path)}: {message}"] + [""] * (len(errors) - 1)
 
     def blank(value: Any, key: str | None = None) -> Any:
         if isinstance(value, dict):
@@ -380,7 +448,7 @@ def _schema_problems(ome: dict[str, Any]) -> list[str]:
 
     key = json.dumps(blank(ome), sort_keys=True)
     if key not in _SCHEMA_SEEN:
-        _SCHEMA_SEEN[key] = schema_errors_excluding_stubs(ome)
+        _SCHEMA_SEEN[key] = problems(ome)
     return _SCHEMA_SEEN[key]
 
 
@@ -457,6 +525,7 @@ def translate_plate06(plate, options: TranslateOptions | None = None) -> Plan06:
     _plan_parameters(list(plate.iter_images()), plan)
     _sources(plan, list(plate.iter_images()))
     plan.sources["zarr.json"] = dict(plate.group.attributes)
+    note_consolidated(plan, plate.group, "")
     for well in plate.wells:
         plan.sources[join(well.path, "zarr.json")] = dict(well.group.attributes)
     _order(plan)
@@ -490,7 +559,12 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
         if rel not in {a.rel for a in plan.arrays}:
             plan.arrays.append(ArrayPlan(rel=rel, source=node, notes=["transformation parameters"]))
     translator = Image06Translator(None, options, plan, systems)
-    roots = [translator.image_document(image, source_ref=None) for image in images]
+    # an image inside another referenced image (a label image) is written with its parent
+    nested = {inner.rel for image in images for inner in list(image.iter_images())[1:]}
+    for image in images:
+        if image.rel not in nested:
+            translator.image_document(image, source_ref=None)
+    root_types = {d.rel: d.ome["type"] for d in plan.documents if d.ome}
 
     def p(key: str) -> str:
         return f"{prefix}:{key}"
@@ -515,18 +589,19 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
         name, path = parts
         if path is None:
             return {"id": scene_ids[name]}
-        target = posixpath.normpath(path)
+        target = posixpath.normpath(path.lstrip("/"))
         return {"id": systems.lookup(by_rel[target], name), "path": zarr_path("", target)}
 
     where = "ome.attributes.scene" if scene.form == "scene" else "ome.attributes.scene (from ome)"
+    src = "scene." if scene.form == "scene" else ""
     attr: dict[str, Any] = {}
     if scene.coordinate_systems:
         attr["coordinateSystems"] = [
             {"id": scene_ids[cs.name], **({"name": cs.name} if scene_ids[cs.name] != cs.name else {}),
-             "axes": cs.axes} for cs in scene.coordinate_systems]
+             "axes": translator.axes(cs.axes, "zarr.json", f"{src}coordinateSystems")}
+            for cs in scene.coordinate_systems]
     attr["coordinateTransformations"] = [map_transform(t, map_ref, lambda q: rebase(q, "", ""))
                                          for t in scene.transforms]
-    src = "scene." if scene.form == "scene" else ""
     key(f"{src}coordinateSystems", "mapped", f"{where}.coordinateSystems")
     key(f"{src}coordinateTransformations", "mapped", f"{where}.coordinateTransformations")
     key("version", "mapped", "ome.version (target version)")
@@ -546,8 +621,8 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
         key(k, "carried", f"ome.attributes[{p(k)!r}]")
     coll_id = ids.allocate(scene.basename)
     nodes, names = [], set()
-    for image, root in zip(images, roots, strict=True):
-        stub: dict[str, Any] = {"type": root["type"], "id": ids.allocate(image.rel),
+    for image in images:
+        stub: dict[str, Any] = {"type": root_types[image.rel], "id": ids.allocate(image.rel),
                                 "name": _unique_name(image.rel, names), "path": zarr_path("", image.rel)}
         if image in scene.parameters.fields:
             stub["attributes"] = {p("role"): PARAMETER_ROLE}
@@ -563,6 +638,7 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
                                        replaces=list(scene.group.files)))
     _sources(plan, images)
     plan.sources["zarr.json"] = dict(scene.group.attributes)
+    note_consolidated(plan, scene.group, "")
     _order(plan)
     check_output(plan)
     return plan

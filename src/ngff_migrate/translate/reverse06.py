@@ -32,7 +32,7 @@ from ..readers.ngff06 import STRING_REF_VERSIONS
 
 #: Carried keys the 0.6 translation uses for its own bookkeeping (not legacy keys).
 _SPECIAL = ("absent", "legacyTransform", "coordinateSystems", "image-label", "role", "version",
-            "imageKeys", "layout", "scene")
+            "layout", "scene")
 
 
 def _load(root: Path, rel_dir: str, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -80,6 +80,13 @@ class _Reverse:
 
     def strings(self, version: str | None) -> bool:
         return version in STRING_REF_VERSIONS
+
+    def axes(self, axes: Any) -> Any:
+        """Axes with a custom ``type`` the translation prefixed turned back."""
+        if not isinstance(axes, list):
+            return axes
+        return [{**a, "type": self.unprefix(a["type"])} if isinstance(a, dict) and isinstance(a.get("type"), str)
+                and self.unprefix(a["type"]) else a for a in axes]
 
     # -- references ---------------------------------------------------------------
     def system_name(self, doc_dir: str, cs_id: str, local: list[dict[str, Any]] | None) -> str:
@@ -132,15 +139,12 @@ class _Reverse:
             holder = nodes[0] if len(nodes) == 1 else root
         carried = holder.get("attributes") or {}
         version = carried.get(self.p("version"), self.version)
-        image_keys = set(carried.get(self.p("imageKeys"), [])) | {"omero"}
-        if holder is root and root.get("type") == "collection":
-            image_keys |= {k for k in (self.unprefix(key) for key in carried) if k and k not in _SPECIAL}
+        image_keys = {"omero", "ome"}
         ome: dict[str, Any] = {"version": version}
         ome["multiscales"] = [self.multiscale(n, rel_dir, version, image_keys) for n in nodes]
-        for key, value in carried.items():
-            name = self.unprefix(key)
-            if name in image_keys:
-                ome[name] = value
+        if self.p("omero") in carried:
+            ome["omero"] = carried[self.p("omero")]
+        ome.update(carried.get(self.p("ome"), {}))
         label = next((n for n in nodes if "labels" in (n.get("attributes") or {})), None)
         if label is not None:
             image_label = self.image_label(label["attributes"])
@@ -158,8 +162,8 @@ class _Reverse:
         if "name" not in absent:
             entry["name"] = node.get("name")
         entry["coordinateSystems"] = [
-            {"name": cs.get("name", cs.get("id")), "axes": cs.get("axes"), **extras.get(cs.get("name", cs.get("id")), {})}
-            for cs in systems]
+            {"name": cs.get("name", cs.get("id")), "axes": self.axes(cs.get("axes")),
+             **extras.get(cs.get("name", cs.get("id")), {})} for cs in systems]
         datasets = []
         for level in node.get("nodes") or []:
             la = level.get("attributes") or {}
@@ -248,7 +252,7 @@ class _Reverse:
         out: dict[str, Any] = {}
         if "coordinateSystems" in scene:
             out["coordinateSystems"] = [
-                {"name": cs.get("name", cs.get("id")), "axes": cs.get("axes"),
+                {"name": cs.get("name", cs.get("id")), "axes": self.axes(cs.get("axes")),
                  **extras.get(cs.get("name", cs.get("id")), {})} for cs in systems]
         out["coordinateTransformations"] = [self.untransform(t, "", systems, self.version)
                                             for t in scene.get("coordinateTransformations") or []]
@@ -354,8 +358,10 @@ def reconstruct(plan, target_root: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
-def canonical(attrs: Any) -> Any:
-    """The comparison form of a legacy ``attributes`` object (see the module docstring)."""
+def canonical(attrs: Any, doc_dir: str = "") -> Any:
+    """The comparison form of a legacy ``attributes`` object of the document
+    in ``doc_dir`` (see the module docstring; a path with a leading ``/`` is
+    taken from the dataset root)."""
     def walk(value: Any, key: str | None = None, multiscale: bool = False) -> Any:
         if isinstance(value, dict):
             out = {k: walk(v, k, multiscale or key == "multiscales") for k, v in value.items()}
@@ -372,6 +378,8 @@ def canonical(attrs: Any) -> Any:
                 items.sort(key=lambda cs: json.dumps(cs.get("name")))
             return items
         if key in ("path", "image") and isinstance(value, str):
+            if value.startswith("/"):
+                value = posixpath.relpath(value.lstrip("/") or ".", doc_dir or ".")
             return _norm(value)
         return value
 
@@ -418,7 +426,8 @@ def check_reverse(plan, target_root: Path) -> dict[str, Any]:
     rebuilt = reconstruct(plan, target_root)
     mismatches = []
     for file, source in plan.sources.items():
-        found = difference(canonical(source), canonical(rebuilt.get(file)), "attributes")
+        doc_dir = posixpath.dirname(file)
+        found = difference(canonical(source, doc_dir), canonical(rebuilt.get(file), doc_dir), "attributes")
         if found:
             mismatches.append(f"{file}: {found}")
     if mismatches:

@@ -22,7 +22,10 @@ from ..translate.plan import MigrationPlan
 from .atomic import dumps_document, sync_all, write_atomic
 from .journal import JOURNAL_DIR
 
-COPY_THREADS = 8
+#: Copy workers, each copying a batch of files (one task per file costs more
+#: than it saves on small chunk files).
+COPY_THREADS = 4
+COPY_BATCH = 256
 #: errors of the writing side of a copy (disk full, quota, file too large, read-only)
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
 
@@ -71,8 +74,7 @@ def files_to_copy(plan: MigrationPlan) -> list[tuple[str, int]]:
 
 
 def _copy_one(src: Path, dst: Path, link: bool) -> bool:
-    """Copy (or hard-link) one file; returns True if it was linked."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    """Copy (or hard-link) one file into an existing directory; True if linked."""
     if link:
         try:
             os.link(src, dst)
@@ -92,9 +94,14 @@ def _public(path, tmp: Path, dst: Path):
     return text.replace(str(tmp), str(dst), 1) if text.startswith(str(tmp)) else text
 
 
+def _copy_batch(src: Path, tmp: Path, batch: list[tuple[str, int]], link: bool) -> list[bool]:
+    return [_copy_one(src / rel, tmp / rel, link) for rel, _ in batch]
+
+
 def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
                  verify: Callable[[Path], object], stats: WriteStats,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None,
+                 files: list[tuple[str, int]] | None = None) -> None:
     """Write the migrated dataset to ``dst``.
 
     Parameters
@@ -105,7 +112,9 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
         Called with the temporary output root before it is renamed into
         place; raises to reject the output.
     progress:
-        Called with the number of bytes of each file copied.
+        Called with the number of bytes copied, per batch of files.
+    files:
+        The result of :func:`files_to_copy` when the caller already has it.
 
     Raises
     ------
@@ -124,13 +133,16 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
-        files = files_to_copy(plan)
+        files = files_to_copy(plan) if files is None else files
+        for directory in sorted({rel.rpartition("/")[0] for rel, _ in files} - {""}):
+            (tmp / directory).mkdir(parents=True, exist_ok=True)
+        batches = [files[i:i + COPY_BATCH] for i in range(0, len(files), COPY_BATCH)]
         with ThreadPoolExecutor(max_workers=COPY_THREADS) as pool:
-            futures = [(size, pool.submit(_copy_one, src / rel, tmp / rel, link)) for rel, size in files]
-            for size, fut in futures:
-                linked = fut.result()
-                stats.files_linked += linked
-                stats.files_copied += not linked
+            for batch, linked in zip(batches, pool.map(lambda b: _copy_batch(src, tmp, b, link), batches),
+                                     strict=True):
+                stats.files_linked += sum(linked)
+                stats.files_copied += len(linked) - sum(linked)
+                size = sum(s for _, s in batch)
                 stats.bytes_copied += size
                 if progress is not None:
                     progress(size)
