@@ -52,9 +52,11 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     """
     from .readers.bf2raw import read_bioformats2raw
     from .readers.hcs import read_plate
-    from .readers.ngff06 import read_image06, read_plate06, read_scene06
+    from .readers.ngff06 import read_image06
     from .readers.ngff_image import read_image
+    from .readers.plate06 import read_plate06
     from .readers.rfc8_tree import read_rfc8_tree
+    from .readers.scene06 import read_scene06
     from .translate.bf2raw import translate_bioformats2raw
     from .translate.hcs import translate_plate
     from .translate.image import translate_image

@@ -1,10 +1,11 @@
-"""Readers for OME-Zarr 0.6 (RFC-5) images, scenes and plates.
+"""Reader for OME-Zarr 0.6 (RFC-5) images, and what the 0.6 readers share.
 
 Implements the reading side of the 0.6 drafts found in the wild
 (``0.6.dev1`` ... ``0.6.dev4``, ``0.6rc0``, the released ``0.6``) and of
 ``0.9.dev1`` (0.6 plus RFC-3 axes and RFC-4 orientation, as ngff-zarr writes
 it): §"coordinateSystems", §"coordinateTransformations", §"multiscales",
-§"labels", §"plate", §"well" and §"scene".
+§"labels". Scenes: :mod:`ngff_migrate.readers.scene06`; plates:
+:mod:`ngff_migrate.readers.plate06`.
 
 Transformation ``input``/``output`` are plain strings up to ``0.6.dev3``
 (the dataset path for a level's input, a coordinate-system name otherwise)
@@ -26,13 +27,11 @@ from .check06 import (
     check_coordinate_systems,
     check_label,
     check_omero,
-    check_plate,
     check_transform,
-    check_well,
     parameter_paths,
 )
 from .model import LegacyLabelMetadata
-from .model06 import CoordinateSystem06, Image06, Level06, Multiscale06, ParameterNodes, Scene06
+from .model06 import CoordinateSystem06, Image06, Level06, Multiscale06, ParameterNodes
 from .ngff_image import _read_label_meta
 from .zarr_node import ZarrNode, read_node
 
@@ -95,7 +94,7 @@ def classify_v06(ome: dict[str, Any], doc: Path) -> tuple[str, str]:
 
 
 @dataclass
-class _Ctx:
+class ReadContext:
     """Reading state shared by every document of one dataset."""
 
     root: Path
@@ -115,7 +114,7 @@ class _Ctx:
         self.warnings.extend(f"{file}: invalid OME-Zarr 0.6 metadata: {p}" for p in problems)
 
 
-def _ome_of(node: ZarrNode | None, directory: Path, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def ome_of(node: ZarrNode | None, directory: Path, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(ome, other attributes)`` of a 0.6 group; raises if it is not one."""
     if node is None or node.node_type != "group" or node.zarr_format != 3:
         raise MigrateError(directory, f"expected a Zarr v3 group holding {what}")
@@ -126,7 +125,10 @@ def _ome_of(node: ZarrNode | None, directory: Path, what: str) -> tuple[dict[str
     return dict(ome), attrs
 
 
-def _version(ome: dict[str, Any], file: Path, fallback: str) -> str:
+def document_version(ome: dict[str, Any], file: Path, fallback: str) -> str:
+    """The document's own ``version`` (``fallback`` when absent).
+
+    Raises ``MigrateError`` if it is not a version this module reads."""
     version = ome.get("version", fallback)
     if not is_v06(version):
         raise MigrateError(file, f"OME-Zarr version {version!r} inside a {fallback} dataset "
@@ -134,7 +136,7 @@ def _version(ome: dict[str, Any], file: Path, fallback: str) -> str:
     return str(version)
 
 
-def _child_path(base_rel: str, path: Any, file: Path, where: str) -> str:
+def child_path(base_rel: str, path: Any, file: Path, where: str) -> str:
     """Root-relative POSIX path of ``path`` given relative to ``base_rel``
     (a leading ``/`` is the root of the Zarr hierarchy, i.e. the dataset)."""
     if not isinstance(path, str) or not path or "://" in path or path.startswith("file:"):
@@ -169,7 +171,8 @@ def ref_parts(value: Any, version: str, *, level: bool) -> tuple[str | None, str
     return name, path
 
 
-def _ref_form(version: str) -> str:
+def ref_form(version: str) -> str:
+    """The reference form ``version`` uses, for messages."""
     return ("a string" if version in STRING_REF_VERSIONS else "an object {\"name\", \"path\"}") + \
         f" at OME-Zarr {version}"
 
@@ -210,18 +213,20 @@ def read_image06(root: Path, version: str, *, strict: bool = True, warnings: lis
     base = Path(root)
     for _ in (p for p in rel.split("/") if p):
         base = base.parent
-    ctx = _Ctx(root=base, strict=strict, warnings=warnings if warnings is not None else [])
-    return _read_image(Path(root), rel, version, ctx, is_label=False)
+    ctx = ReadContext(root=base, strict=strict, warnings=warnings if warnings is not None else [])
+    return read_image_group(Path(root), rel, version, ctx, is_label=False)
 
 
-def _read_image(group_dir: Path, rel: str, version: str, ctx: _Ctx, *, is_label: bool) -> Image06:
+def read_image_group(group_dir: Path, rel: str, version: str, ctx: ReadContext, *, is_label: bool) -> Image06:
+    """Read the image group at ``group_dir`` (dataset path ``rel``) once per
+    reading context; see :func:`read_image06` for what it raises."""
     if rel in ctx.images:
         return ctx.images[rel]
     node = read_node(group_dir)
-    ome, other = _ome_of(node, group_dir, "an OME-Zarr 0.6 image")
+    ome, other = ome_of(node, group_dir, "an OME-Zarr 0.6 image")
     assert node is not None
     file = node.attributes_file
-    version = _version(ome, file, version)
+    version = document_version(ome, file, version)
     ome.pop("version", None)
     if "multiscales" not in ome:
         raise MigrateError(file, "no 'multiscales' metadata: not an OME-Zarr image")
@@ -258,14 +263,17 @@ def _read_image(group_dir: Path, rel: str, version: str, ctx: _Ctx, *, is_label:
         _resolve_multiscale_transform(image, ms, j, t, file, version, ctx)
     for ms in image.multiscales:
         _check_connected(ms, file, ctx)
-    _read_parameters(image.parameters, rel,
+    read_parameters(image.parameters, rel,
                      [(f"multiscales[{ms.index}].coordinateTransformations[{j}]", t)
                       for ms in image.multiscales for j, t in enumerate(ms.transforms)], file, version, ctx)
     return image
 
 
-def _read_coordinate_systems(value: Any, file: Path, where: str, version: str,
-                             ctx: _Ctx) -> list[CoordinateSystem06]:
+def read_coordinate_systems(value: Any, file: Path, where: str, version: str,
+                             ctx: ReadContext) -> list[CoordinateSystem06]:
+    """A ``coordinateSystems`` array (0.6 §"coordinateSystems"): the axis
+    model is checked (``ctx.invalid``); a system without a unique name or
+    named axes is an error (``MigrateError``)."""
     ctx.invalid(file, check_coordinate_systems(value, where, rfc3=version in RFC3_VERSIONS))
     if not isinstance(value, list) or not value:
         raise MigrateError(file, f"{where} is missing or empty")
@@ -287,13 +295,13 @@ def _read_coordinate_systems(value: Any, file: Path, where: str, version: str,
 
 
 def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path, version: str,
-                     ctx: _Ctx) -> Multiscale06:
+                     ctx: ReadContext) -> Multiscale06:
     where = f"multiscales[{index}]"
     if not isinstance(entry, dict):
         raise MigrateError(file, f"{where} is not an object")
     if "coordinateSystems" not in entry:
         raise MigrateError(file, f"{where} has no 'coordinateSystems' (required from OME-Zarr 0.6 on)")
-    systems = _read_coordinate_systems(entry["coordinateSystems"], file, f"{where}.coordinateSystems",
+    systems = read_coordinate_systems(entry["coordinateSystems"], file, f"{where}.coordinateSystems",
                                        version, ctx)
     by_name = {cs.name: cs for cs in systems}
     datasets = entry.get("datasets")
@@ -336,7 +344,7 @@ def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path, version
 
 
 def _read_level(node: ZarrNode, ds: dict[str, Any], loc: str, file: Path, version: str,
-                systems: dict[str, CoordinateSystem06], ctx: _Ctx) -> tuple[Level06, str]:
+                systems: dict[str, CoordinateSystem06], ctx: ReadContext) -> tuple[Level06, str]:
     path = ds["path"]
     items = ds.get("coordinateTransformations")
     if not isinstance(items, list) or len(items) != 1:
@@ -354,7 +362,7 @@ def _read_level(node: ZarrNode, ds: dict[str, Any], loc: str, file: Path, versio
     dst = ref_parts(t["output"], version, level=False)
     if src is None or dst is None:
         bad = "input" if src is None else "output"
-        raise MigrateError(file, f"{tloc}.{bad}: must be {_ref_form(version)}, got {t[bad]!r}")
+        raise MigrateError(file, f"{tloc}.{bad}: must be {ref_form(version)}, got {t[bad]!r}")
     if src[1] is None:
         raise MigrateError(file, f"{tloc}.input must give the dataset 'path' ({path!r})")
     if src[1].strip("/") != path.strip("/"):
@@ -402,7 +410,7 @@ def _read_level(node: ZarrNode, ds: dict[str, Any], loc: str, file: Path, versio
 
 
 def _resolve_multiscale_transform(image: Image06, ms: Multiscale06, j: int, t: dict[str, Any], file: Path,
-                                  version: str, ctx: _Ctx) -> None:
+                                  version: str, ctx: ReadContext) -> None:
     """Check a multiscale-level transformation: references resolve (to this
     multiscale or to a label image's system), parameters fit the systems."""
     where = f"multiscales[{ms.index}].coordinateTransformations[{j}]"
@@ -412,7 +420,7 @@ def _resolve_multiscale_transform(image: Image06, ms: Multiscale06, j: int, t: d
             raise MigrateError(file, f"{where} has no '{key}'")
         parts = ref_parts(t[key], version, level=False)
         if parts is None:
-            raise MigrateError(file, f"{where}.{key}: must be {_ref_form(version)}, got {t[key]!r}")
+            raise MigrateError(file, f"{where}.{key}: must be {ref_form(version)}, got {t[key]!r}")
         name, path = parts
         if name is None:
             raise MigrateError(file, f"{where}.{key} must name a coordinate system ('name')")
@@ -438,7 +446,7 @@ def resolve_system(image: Image06, ms: Multiscale06, name: str, path: str | None
                 return cs
         raise MigrateError(file, f"{where} names an unknown coordinate system {name!r} "
                                  f"(declared: {[cs.name for cs in ms.coordinate_systems]})")
-    target = _child_path(image.rel, path, file, f"{where}.path")
+    target = child_path(image.rel, path, file, f"{where}.path")
     label = next((lab for lab in image.labels if lab.rel == target), None)
     if label is None:
         raise MigrateError(file, f"{where}.path {path!r} is not a label image of this image "
@@ -458,7 +466,9 @@ def system_of(image: Image06, name: str) -> CoordinateSystem06 | None:
     return None
 
 
-def _components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
+def components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
+    """Connected components of an undirected graph, each in ``nodes`` order
+    (edges with an end outside ``nodes`` are ignored)."""
     parent = {n: n for n in nodes}
 
     def find(x: str) -> str:
@@ -476,7 +486,7 @@ def _components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str
     return list(groups.values())
 
 
-def _check_connected(ms: Multiscale06, file: Path, ctx: _Ctx) -> None:
+def _check_connected(ms: Multiscale06, file: Path, ctx: ReadContext) -> None:
     """0.6 §"Additional details": the coordinate systems of a multiscale and
     its transformations form a connected graph."""
     names = [cs.name for cs in ms.coordinate_systems]
@@ -486,20 +496,20 @@ def _check_connected(ms: Multiscale06, file: Path, ctx: _Ctx) -> None:
         parsed = [e.get("name") if isinstance(e, dict) and not e.get("path") else
                   (e if isinstance(e, str) else None) for e in ends]
         edges.append((parsed[0], parsed[1]))
-    parts = _components(names, edges)
+    parts = components(names, edges)
     if len(parts) > 1:
         ctx.invalid(file, [f"multiscales[{ms.index}]: coordinate systems {parts[1]} are not connected to "
                            f"{parts[0]} by any transformation (the graph must be connected)"])
 
 
-def _read_parameters(params: ParameterNodes, base_rel: str, transforms: list[tuple[str, Any]], file: Path,
-                     version: str, ctx: _Ctx) -> None:
+def read_parameters(params: ParameterNodes, base_rel: str, transforms: list[tuple[str, Any]], file: Path,
+                     version: str, ctx: ReadContext) -> None:
     """Find the Zarr node behind every ``path`` parameter (RFC-5: "a Zarr
     array at a location in this container", relative to the group holding
     the metadata): an array, or a 0.6 image (a field written as an image)."""
     for where, t in transforms:
         for suffix, path in parameter_paths(t):
-            target = _child_path(base_rel, path, file, f"{where}{suffix}.path")
+            target = child_path(base_rel, path, file, f"{where}{suffix}.path")
             if target in params.arrays or any(f.rel == target for f in params.fields):
                 continue
             node = read_node(ctx.root / target)
@@ -513,10 +523,10 @@ def _read_parameters(params: ParameterNodes, base_rel: str, transforms: list[tup
             if not isinstance(ome, dict) or "multiscales" not in ome:
                 raise MigrateError(ctx.root / target, f"parameter path {path!r} named by {where}{suffix} is a "
                                                       "group but not an OME-Zarr 0.6 image (a field image)")
-            params.fields.append(_read_image(ctx.root / target, target, version, ctx, is_label=False))
+            params.fields.append(read_image_group(ctx.root / target, target, version, ctx, is_label=False))
 
 
-def _read_labels(image: Image06, group_dir: Path, rel: str, version: str, ctx: _Ctx) -> None:
+def _read_labels(image: Image06, group_dir: Path, rel: str, version: str, ctx: ReadContext) -> None:
     labels_dir = group_dir / "labels"
     node = read_node(labels_dir) if labels_dir.is_dir() else None
     if node is None:
@@ -543,164 +553,4 @@ def _read_labels(image: Image06, group_dir: Path, rel: str, version: str, ctx: _
         if read_node(label_dir) is None:
             raise MigrateError(label_dir, f"label image {name!r} listed in {file} does not exist")
         sub_rel = f"{rel}/labels/{name}" if rel else f"labels/{name}"
-        image.labels.append(_read_image(label_dir, sub_rel, version, ctx, is_label=True))
-
-
-# --- scenes -------------------------------------------------------------------------
-
-
-def read_scene06(root: Path, version: str, *, strict: bool = True,
-                 warnings: list[str] | None = None) -> Scene06:
-    """Read a 0.6 scene group (or a stand-alone transformation document) and
-    every image its transformations reference (0.6 §"scene").
-
-    Raises
-    ------
-    MigrateError
-        If a reference is malformed or names an unknown coordinate system or
-        image, a parameter array is missing, an image is invalid (see
-        :func:`read_image06`), or (strict) the graph of coordinate systems
-        and images is not connected.
-    """
-    root = Path(root)
-    ctx = _Ctx(root=root, strict=strict, warnings=warnings if warnings is not None else [])
-    node = read_node(root)
-    ome, other = _ome_of(node, root, "an OME-Zarr 0.6 scene")
-    assert node is not None
-    file = node.attributes_file
-    version = _version(ome, file, version)
-    ome.pop("version", None)
-    if "scene" in ome:
-        form, scene = "scene", ome.pop("scene")
-        if not isinstance(scene, dict):
-            raise MigrateError(file, "'scene' must be an object")
-        scene = dict(scene)
-        prefix = "scene."
-    else:
-        form, scene, prefix = "transformations", ome, ""
-    systems_raw = scene.pop("coordinateSystems", None)
-    transforms = scene.pop("coordinateTransformations", None)
-    if not isinstance(transforms, list) or not transforms:
-        raise MigrateError(file, f"{prefix}coordinateTransformations is missing or empty "
-                                 "(a scene must declare its transformations)")
-    systems = [] if systems_raw is None else _read_coordinate_systems(
-        systems_raw, file, f"{prefix}coordinateSystems", version, ctx)
-    result = Scene06(group=node, version=version, form=form, coordinate_systems=systems,
-                     transforms=[dict(t) if isinstance(t, dict) else t for t in transforms],
-                     scene_extra=scene if form == "scene" else {}, ome_extra=ome,
-                     other_attributes=other)
-    refs: list[tuple[str, str, str | None, str | None]] = []
-    for j, t in enumerate(result.transforms):
-        where = f"{prefix}coordinateTransformations[{j}]"
-        if not isinstance(t, dict):
-            raise MigrateError(file, f"{where} is not an object")
-        for key in ("input", "output"):
-            if key not in t:
-                raise MigrateError(file, f"{where} has no '{key}'")
-            parts = ref_parts(t[key], version, level=False)
-            if parts is None:
-                raise MigrateError(file, f"{where}.{key}: must be {_ref_form(version)}, got {t[key]!r}")
-            if parts[0] is None:
-                raise MigrateError(file, f"{where}.{key} must name a coordinate system ('name')")
-            path = None if parts[1] is None else _child_path("", parts[1], file, f"{where}.{key}.path")
-            if path == "":
-                raise MigrateError(file, f"{where}.{key}.path names the scene group itself")
-            refs.append((where, key, parts[0], path))
-    for path in dict.fromkeys(r[3] for r in refs if r[3] is not None):
-        result.images.append(_scene_image(root, path, version, ctx))
-    dims: dict[tuple[str, str], int] = {}
-    scene_names = {cs.name: cs for cs in systems}
-    for where, key, name, path in refs:
-        if path is None:
-            cs = scene_names.get(name)
-            if cs is None:
-                raise MigrateError(file, f"{where}.{key} names an unknown coordinate system {name!r} "
-                                         f"(the scene declares {sorted(scene_names)})")
-        else:
-            cs = system_of(ctx.images[path], name)
-            if cs is None:
-                raise MigrateError(file, f"{where}.{key} names an unknown coordinate system {name!r} of the "
-                                         f"image {path!r}")
-        dims[(where, key)] = len(cs.axes)
-    for j, t in enumerate(result.transforms):
-        where = f"{prefix}coordinateTransformations[{j}]"
-        ctx.invalid(file, check_transform({k: v for k, v in t.items() if k not in ("input", "output")}, where,
-                                          n_in=dims[(where, "input")], n_out=dims[(where, "output")],
-                                          rfc3=version in RFC3_VERSIONS))
-    nodes = [f"coordinate system {cs.name!r}" for cs in systems] + [f"image {im.rel!r}" for im in result.images]
-
-    def node_of(name: str, path: str | None) -> str:
-        return f"coordinate system {name!r}" if path is None else f"image {path!r}"
-
-    edges = [(node_of(*refs[2 * j][2:]), node_of(*refs[2 * j + 1][2:])) for j in range(len(result.transforms))]
-    parts = _components(nodes, edges)
-    if len(parts) > 1:
-        problem = (f"the scene graph is not connected: {', '.join(parts[1])} cannot be reached from "
-                   f"{', '.join(parts[0])} through any transformation")
-        if ctx.strict:
-            raise MigrateError(file, problem)
-        ctx.warnings.append(f"{file}: {problem}")
-    _read_parameters(result.parameters, "", [(f"{prefix}coordinateTransformations[{j}]", t)
-                                             for j, t in enumerate(result.transforms)], file, version, ctx)
-    return result
-
-
-def _scene_image(root: Path, path: str, version: str, ctx: _Ctx) -> Image06:
-    """The image at ``path`` below the scene (already read if it is a label
-    image of an image read before)."""
-    if path in ctx.images:
-        return ctx.images[path]
-    directory = root / path
-    node = read_node(directory)
-    if node is None:
-        raise MigrateError(directory, f"the scene references {path!r}, which does not exist")
-    ome = node.attributes.get("ome") if node.zarr_format == 3 else None
-    if not isinstance(ome, dict) or "multiscales" not in ome:
-        raise MigrateError(node.attributes_file, f"the scene references {path!r}, which is not an "
-                                                 "OME-Zarr 0.6 image")
-    return _read_image(directory, path, version, ctx, is_label=False)
-
-
-# --- plates -------------------------------------------------------------------------
-
-
-def read_plate06(root: Path, version: str, *, strict: bool = True, warnings: list[str] | None = None):
-    """Read a 0.6 HCS plate with its wells and field images (0.6 §"plate", §"well").
-
-    The plate and well metadata are checked against the 0.6 rules, then read
-    by :func:`ngff_migrate.readers.hcs.read_plate` with
-    :func:`read_image06` for the fields.
-
-    Raises
-    ------
-    MigrateError
-        Like :func:`~ngff_migrate.readers.hcs.read_plate` and
-        :func:`read_image06`; in strict mode also for invalid plate or well
-        metadata.
-    """
-    from .hcs import read_plate
-
-    root = Path(root)
-    warnings = warnings if warnings is not None else []
-    ctx = _Ctx(root=root, strict=strict, warnings=warnings)
-    node = read_node(root)
-    ome, _ = _ome_of(node, root, "an OME-Zarr 0.6 plate")
-    assert node is not None
-    _version(ome, node.attributes_file, version)
-    plate = ome.get("plate")
-    ctx.invalid(node.attributes_file, check_plate(plate))
-    for entry in plate.get("wells") or [] if isinstance(plate, dict) else []:
-        path = entry.get("path") if isinstance(entry, dict) else None
-        well_node = read_node(root / path) if isinstance(path, str) and (root / path).is_dir() else None
-        if well_node is None:
-            continue  # read_plate reports a missing well
-        well_ome = well_node.attributes.get("ome")
-        if isinstance(well_ome, dict):
-            ctx.invalid(well_node.attributes_file, check_well(well_ome.get("well")))
-
-    def field_reader(field_dir: Path, field_version: str, *, strict: bool, warnings: list[str],
-                     rel: str) -> Image06:
-        return _read_image(field_dir, rel, field_version, ctx, is_label=False)
-
-    return read_plate(root, version, strict=strict, warnings=warnings, image_reader=field_reader,
-                      legacy_check=False)
+        image.labels.append(read_image_group(label_dir, sub_rel, version, ctx, is_label=True))

@@ -503,7 +503,7 @@ def translate_image06(image: Image06, options: TranslateOptions | None = None) -
 
 
 def translate_plate06(plate, options: TranslateOptions | None = None) -> Plan06:
-    """Translate a 0.6 plate (fields read by :func:`~ngff_migrate.readers.ngff06.read_plate06`).
+    """Translate a 0.6 plate (fields read by :func:`~ngff_migrate.readers.plate06.read_plate06`).
 
     The plate and well documents follow the 0.4/0.5 plate translation
     (:func:`~ngff_migrate.translate.hcs.translate_plate`); field images are

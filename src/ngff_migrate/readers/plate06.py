@@ -1,0 +1,57 @@
+"""Reader for OME-Zarr 0.6 HCS plates (0.6 §"plate", §"well").
+
+The plate and well metadata are checked against the 0.6 rules
+(:mod:`ngff_migrate.readers.check06`), then read by the 0.4/0.5 plate reader
+with the 0.6 image reader for the field images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .check06 import check_plate, check_well
+from .model06 import Image06
+from .ngff06 import ReadContext, document_version, ome_of, read_image_group
+from .zarr_node import read_node
+
+
+def read_plate06(root: Path, version: str, *, strict: bool = True, warnings: list[str] | None = None):
+    """Read a 0.6 HCS plate with its wells and field images (0.6 §"plate", §"well").
+
+    The plate and well metadata are checked against the 0.6 rules, then read
+    by :func:`ngff_migrate.readers.hcs.read_plate` with
+    :func:`~ngff_migrate.readers.ngff06.read_image06` for the fields.
+
+    Raises
+    ------
+    MigrateError
+        Like :func:`~ngff_migrate.readers.hcs.read_plate` and
+        :func:`~ngff_migrate.readers.ngff06.read_image06`; in strict mode also for invalid plate or well
+        metadata.
+    """
+    from .hcs import read_plate
+
+    root = Path(root)
+    warnings = warnings if warnings is not None else []
+    ctx = ReadContext(root=root, strict=strict, warnings=warnings)
+    node = read_node(root)
+    ome, _ = ome_of(node, root, "an OME-Zarr 0.6 plate")
+    assert node is not None
+    document_version(ome, node.attributes_file, version)
+    plate = ome.get("plate")
+    ctx.invalid(node.attributes_file, check_plate(plate))
+    for entry in plate.get("wells") or [] if isinstance(plate, dict) else []:
+        path = entry.get("path") if isinstance(entry, dict) else None
+        well_node = read_node(root / path) if isinstance(path, str) and (root / path).is_dir() else None
+        if well_node is None:
+            continue  # read_plate reports a missing well
+        well_ome = well_node.attributes.get("ome")
+        if isinstance(well_ome, dict):
+            ctx.invalid(well_node.attributes_file, check_well(well_ome.get("well")))
+
+    def field_reader(field_dir: Path, field_version: str, *, strict: bool, warnings: list[str],
+                     rel: str) -> Image06:
+        return read_image_group(field_dir, rel, field_version, ctx, is_label=False)
+
+    return read_plate(root, version, strict=strict, warnings=warnings, image_reader=field_reader,
+                      legacy_check=False)
