@@ -69,6 +69,10 @@ def summary_table(report: Any) -> Table:
     if v:
         table.add_row("verified", f"{v['mode']}: {len(v['documents'])} documents, {v['arrays_opened']} arrays "
                                   f"opened, {v['chunks_compared']}/{v['chunks_total']} chunks pixel-equal")
+    rm = (v or {}).get("reverse_map")
+    if rm:
+        table.add_row("reverse map", f"{rm.get('documents')} legacy documents rebuilt from the output, "
+                                     f"{rm.get('equal')} equal to the input")
     t = report.timings
     table.add_row("time", ", ".join(f"{k} {v:.3f}s" for k, v in t.items()))
     return table
