@@ -73,3 +73,20 @@ def test_rollback_without_journal_is_an_error(tree):
     src = tree("v04_plain")
     with pytest.raises(MigrateError, match="journal"):
         ngff_migrate.rollback(src)
+
+
+def test_written_documents_have_ordinary_permissions(tree, tmp_path):
+    """New documents get the umask default (not mkstemp's 0600); replaced
+    ones keep the mode the original had."""
+    import os
+    import stat
+
+    src = tree("v05_plain")
+    os.chmod(src / "zarr.json", 0o640)
+    ngff_migrate.convert(src, in_place=True, verify="none")
+    assert stat.S_IMODE((src / "zarr.json").stat().st_mode) == 0o640
+    dst = tmp_path / "out.zarr"
+    ngff_migrate.convert(tree("v04_plain"), dst, verify="none")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((dst / "s0" / "zarr.json").stat().st_mode) == 0o666 & ~umask

@@ -268,28 +268,36 @@ class _counter_bar:
         self.quiet = quiet
 
     def __enter__(self):
+        from rich.filesize import decimal
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
             Progress,
+            ProgressColumn,
             TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
         )
+        from rich.text import Text
 
         from .api import Progress as Callbacks
 
+        class Count(ProgressColumn):
+            """``n/total datasets``, or ``x/y MB (nominal)`` for the bytes bar."""
+
+            def render(self, task) -> Text:
+                if task.fields.get("unit") == "bytes":
+                    return Text(f"{decimal(int(task.completed))}/{decimal(int(task.total or 0))} (nominal)")
+                return Text(f"{int(task.completed)}/{int(task.total or 0)} datasets")
+
         if self.quiet or not sys.stderr.isatty():
             return Callbacks()
-        self.bar = Progress(TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[unit]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                            console=err, transient=True)
+        self.bar = Progress(TextColumn("{task.description:>8}"), BarColumn(), Count(),
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
         self.bar.start()
         tasks: dict[str, int] = {}
 
         def start(stage: str, total: int) -> None:
-            unit = "bytes (nominal)" if stage == "bytes" else "datasets"
-            tasks[stage] = self.bar.add_task(stage, total=total, unit=unit)
+            tasks[stage] = self.bar.add_task(stage, total=total, unit="bytes" if stage == "bytes" else "datasets")
 
         def advance(stage: str, n: int) -> None:
             if stage in tasks:

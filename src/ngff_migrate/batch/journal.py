@@ -4,7 +4,8 @@
 
     {"journal_version": 1, "tool": "ngff-migrate", "root": ..., "destination": ...,
      "mode": "in-place" | "copy" | "link", "options": {...}, "options_hash": ...,
-     "runs": [{"run_id", "host", "pid", "started", "finished", "status"}],
+     "runs": [{"run_id", "host", "pid", "started", "finished",
+               "status": "running" | "finished" | "interrupted" | "failed"}],
      "datasets": {"<rel>": {"state": "planned" | "running" | "done" | "failed" | "skipped",
                             "fingerprint", "output_fingerprint", "options_hash",
                             "error", "error_file", "attempts", ...}}}
@@ -229,7 +230,7 @@ class BatchJournal:
             self.reserve_file.unlink(missing_ok=True)
 
     def close(self, status: str) -> None:
-        """Record the end of this run (``finished`` or ``interrupted``) and flush,
+        """Record the end of this run (``finished``, ``interrupted`` or ``failed``) and flush,
         after freeing the room reserved for it.
 
         Raises

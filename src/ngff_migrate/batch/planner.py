@@ -42,12 +42,15 @@ from ..errors import MigrateError
 from ..zarr_meta import core_v3_expressible
 from .walk import Found, find_datasets
 
-#: Estimate model constants (seconds; bytes per second), see module docstring.
-T_DATASET = 0.012
-T_ARRAY = 0.004
-T_DOCUMENT = 0.003
-T_CHUNK = 0.0002
-COPY_BYTES_PER_SECOND = 400e6
+#: Estimate model constants (seconds; bytes per second), see module docstring. Fitted by least
+#: squares to the per-dataset worker times of ``benchmarks/bench_batch.py`` (504 datasets in
+#: place, --verify sample, ext4, 2 cores; 1 to 11 documents and 2 to 7 arrays per dataset) and
+#: to ``benchmarks/bench_copy_throughput.py`` (8,064 chunks, 264 MB: ~50 MB/s plus sampling).
+T_DATASET = 0.020
+T_ARRAY = 0.0095
+T_DOCUMENT = 0.0005
+T_CHUNK = 0.0005
+COPY_BYTES_PER_SECOND = 60e6
 
 
 @dataclass

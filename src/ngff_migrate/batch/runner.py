@@ -312,6 +312,9 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
         status = "interrupted"
         report.interrupted = True
         raise
+    except BaseException:
+        status = "failed"
+        raise
     finally:
         try:
             journal.close(status)
