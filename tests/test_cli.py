@@ -198,3 +198,11 @@ def test_console_script_runs_without_traceback(tree, tmp_path):
     proc = subprocess.run([*cmd, "--debug", "convert", str(tmp_path / "nope"), str(tmp_path / "o.zarr")],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" in proc.stderr
+
+
+def test_inspect_on_rfc8_output_says_up_to_date(tree, tmp_path):
+    dst = tmp_path / "out.zarr"
+    assert run("convert", tree("v04_labels"), dst, "-q").exit_code == 0
+    result = run("inspect", dst)
+    assert result.exit_code == 0, result.output
+    assert "rfc8" in result.output and "up to date: convert would change nothing" in result.output

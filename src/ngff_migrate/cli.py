@@ -167,9 +167,12 @@ def inspect(
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
     console.print(f"[bold]{path}[/bold]: {d.layout}, version {d.version}, Zarr v{d.zarr_format} — {d.reason}")
-    if found.plan is None:
+    if d.layout == "rfc8":
         ome = json.loads((path / "zarr.json").read_text())["attributes"]["ome"]
         console.print(node_tree(ome, f"{path} (RFC-8)"))
+        changes = len(found.documents) if found.plan is not None else 0
+        console.print("up to date: convert would change nothing" if not changes else
+                      f"convert would normalise {changes} document(s) (see --json)")
         return
     from .render import plate_map, series_table
 
