@@ -22,9 +22,11 @@ from ..translate.plan import MigrationPlan
 from .atomic import dumps_document, sync_all, write_atomic
 from .journal import JOURNAL_DIR
 
-#: Copy workers, each copying a batch of files (one task per file costs more
-#: than it saves on small chunk files).
-COPY_THREADS = 4
+#: Copy workers, each copying a batch of files. Measured on 2 cores (8,064
+#: chunk files, ext4 → tmpfs): 1 worker 1.04 s, 2 workers 1.94 s, 4 workers
+#: 2.48 s (``cp -r`` 0.80 s), so the default copies serially; raise it for
+#: high-latency storage where overlapping requests pays.
+COPY_THREADS = 1
 COPY_BATCH = 256
 #: errors of the writing side of a copy (disk full, quota, file too large, read-only)
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
@@ -138,8 +140,9 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
             (tmp / directory).mkdir(parents=True, exist_ok=True)
         batches = [files[i:i + COPY_BATCH] for i in range(0, len(files), COPY_BATCH)]
         with ThreadPoolExecutor(max_workers=COPY_THREADS) as pool:
-            for batch, linked in zip(batches, pool.map(lambda b: _copy_batch(src, tmp, b, link), batches),
-                                     strict=True):
+            results = (pool.map(lambda b: _copy_batch(src, tmp, b, link), batches) if COPY_THREADS > 1
+                       else (_copy_batch(src, tmp, b, link) for b in batches))
+            for batch, linked in zip(batches, results, strict=True):
                 stats.files_linked += sum(linked)
                 stats.files_copied += len(linked) - sum(linked)
                 size = sum(s for _, s in batch)
