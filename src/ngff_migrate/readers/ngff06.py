@@ -32,7 +32,7 @@ from .check06 import (
 )
 from .model import LegacyLabelMetadata
 from .model06 import CoordinateSystem06, Image06, Level06, Multiscale06, ParameterNodes
-from .ngff_image import _read_label_meta
+from .ngff_image import _read_label_meta, read_labels_group
 from .zarr_node import ZarrNode, read_node
 
 #: 0.6 drafts and releases read by this module, oldest first.
@@ -527,30 +527,11 @@ def read_parameters(params: ParameterNodes, base_rel: str, transforms: list[tupl
 
 
 def _read_labels(image: Image06, group_dir: Path, rel: str, version: str, ctx: ReadContext) -> None:
-    labels_dir = group_dir / "labels"
-    node = read_node(labels_dir) if labels_dir.is_dir() else None
-    if node is None:
-        return
-    if node.node_type != "group":
-        raise MigrateError(node.directory / node.files[0], "'labels' must be a Zarr group, found an array")
-    attrs = dict(node.attributes)
-    ome = attrs.pop("ome", None)
-    ome = dict(ome) if isinstance(ome, dict) else {}
-    file = node.attributes_file
-    names = ome.pop("labels", None)
-    if names is None:
-        ctx.warnings.append(f"{file}: 'labels' group without a 'labels' list; its contents were not migrated")
-        return
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
-        raise MigrateError(file, "'labels' must be a non-empty list of label image paths")
-    group_version = ome.pop("version", None)
-    image.labels_group_version = None if group_version is None else str(group_version)
-    image.labels_group = node
-    image.labels_group_extra = ome
-    image.labels_group_other_attributes = attrs
-    for name in names:
-        label_dir = labels_dir / name
-        if read_node(label_dir) is None:
-            raise MigrateError(label_dir, f"label image {name!r} listed in {file} does not exist")
-        sub_rel = f"{rel}/labels/{name}" if rel else f"labels/{name}"
-        image.labels.append(read_image_group(label_dir, sub_rel, version, ctx, is_label=True))
+    def split(node):
+        attrs = dict(node.attributes)
+        ome = attrs.pop("ome", None)
+        return (dict(ome) if isinstance(ome, dict) else {}), attrs, node.attributes_file
+
+    read_labels_group(image, group_dir, rel, split=split, check=lambda names, node, file: None,
+                      read_label=lambda d, r: read_image_group(d, r, version, ctx, is_label=True),
+                      warnings=ctx.warnings)

@@ -217,23 +217,36 @@ def _read_label_meta(meta: Any, file: Path) -> LegacyLabelMetadata:
     return out
 
 
-def _read_labels(image: LegacyImage, group_dir: Path, rel: str, version: str, strict: bool,
-                 warnings: list[str]) -> None:
+def read_labels_group(image, group_dir: Path, rel: str, *, split, check, read_label,
+                      warnings: list[str]) -> None:
+    """Read the ``labels`` group of an image group (NGFF §"labels"), shared by
+    the 0.4/0.5 and 0.6 readers.
+
+    ``split(node) -> (ome, other attributes, file)`` separates the group's
+    OME metadata; ``check(names, node, file)`` validates the legacy list (or
+    does nothing); ``read_label(label_dir, rel)`` reads one label image.
+    Fills ``image.labels`` and the ``labels_group*`` fields.
+
+    Raises
+    ------
+    MigrateError
+        If ``labels`` is a Zarr array, its list is malformed, or a listed
+        label image does not exist.
+    """
     labels_dir = group_dir / "labels"
     node = read_node(labels_dir) if labels_dir.is_dir() else None
     if node is None:
         return
     if node.node_type != "group":
         raise MigrateError(node.directory / node.files[0], "'labels' must be a Zarr group, found an array")
-    ome, other, file = _ome_dict(node, version) if node.zarr_format == 3 or version == "0.4" else ({}, {}, labels_dir)
+    ome, other, file = split(node)
     names = ome.pop("labels", None)
     if names is None:
         warnings.append(f"{file}: 'labels' group without a 'labels' list; its contents were not migrated")
         return
-    _check("labels", version, {"version": version, "labels": names} if version == "0.5" else node.attributes,
-           file, strict, warnings)
-    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
-        raise MigrateError(file, "'labels' must be a list of label image paths")
+    check(names, node, file)
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+        raise MigrateError(file, "'labels' must be a non-empty list of label image paths")
     group_version = ome.pop("version", None)
     image.labels_group_version = None if group_version is None else str(group_version)
     image.labels_group = node
@@ -243,5 +256,15 @@ def _read_labels(image: LegacyImage, group_dir: Path, rel: str, version: str, st
         label_dir = labels_dir / name
         if read_node(label_dir) is None:
             raise MigrateError(label_dir, f"label image {name!r} listed in {file} does not exist")
-        sub_rel = f"{rel}/labels/{name}" if rel else f"labels/{name}"
-        image.labels.append(_read(label_dir, sub_rel, version, strict, warnings, is_label=True))
+        image.labels.append(read_label(label_dir, f"{rel}/labels/{name}" if rel else f"labels/{name}"))
+
+
+def _read_labels(image: LegacyImage, group_dir: Path, rel: str, version: str, strict: bool,
+                 warnings: list[str]) -> None:
+    def check(names, node, file) -> None:
+        _check("labels", version, {"version": version, "labels": names} if version == "0.5"
+               else node.attributes, file, strict, warnings)
+
+    read_labels_group(image, group_dir, rel, split=lambda node: _ome_dict(node, version), check=check,
+                      read_label=lambda d, r: _read(d, r, version, strict, warnings, is_label=True),
+                      warnings=warnings)
