@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .errors import MigrateError
+from .render import progress_bars
 
 app = typer.Typer(
     name="ngff-migrate",
@@ -78,7 +79,7 @@ def convert(
     from .render import node_tree, print_warnings, summary_table
 
     try:
-        with _progress(quiet) as progress:
+        with progress_bars("bytes", quiet) as progress:
             result = do_convert(src, dst, in_place=in_place, link=link, target_version=target_version,
                                 verify=verify.value, sample_chunks=sample_chunks, overwrite=overwrite,
                                 lenient=lenient, prefix=prefix, progress=progress)
@@ -105,43 +106,6 @@ def _write_failed_report(path: Path, src: Path, dst: Path | None, exc: MigrateEr
     data = {"report_version": 1, "tool": "ngff-migrate", "source": str(src),
             "destination": None if dst is None else str(dst), "status": "failed", "error": exc.one_line()}
     path.write_text(json.dumps(data, indent=2) + "\n")
-
-
-class _progress:
-    """Rich progress bars for the copy and verify stages."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-
-    def __enter__(self):
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        from .api import Progress as Callbacks
-
-        if self.quiet or not sys.stderr.isatty():
-            return Callbacks()
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                            TimeRemainingColumn(), console=err, transient=True)
-        self.bar.start()
-        tasks: dict[str, int] = {}
-
-        def start(stage: str, total: int) -> None:
-            tasks[stage] = self.bar.add_task(stage, total=total)
-
-        def advance(stage: str, n: int) -> None:
-            self.bar.advance(tasks[stage], n)
-
-        return Callbacks(start=start, advance=advance)
-
-    def __exit__(self, *exc: object) -> None:
-        if hasattr(self, "bar"):
-            self.bar.stop()
 
 
 @app.command()
@@ -264,55 +228,6 @@ def _human_bytes(n: int) -> str:
     return str(n)  # pragma: no cover
 
 
-class _counter_bar:
-    """A rich progress bar over named stages (``plan``/``batch``), quiet when not a terminal."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-
-    def __enter__(self):
-        from rich.filesize import decimal
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            ProgressColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-        from rich.text import Text
-
-        from .api import Progress as Callbacks
-
-        class Count(ProgressColumn):
-            """``n/total datasets``, or ``x/y MB (nominal)`` for the bytes bar."""
-
-            def render(self, task) -> Text:
-                if task.fields.get("unit") == "bytes":
-                    return Text(f"{decimal(int(task.completed))}/{decimal(int(task.total or 0))} (nominal)")
-                return Text(f"{int(task.completed)}/{int(task.total or 0)} datasets")
-
-        if self.quiet or not sys.stderr.isatty():
-            return Callbacks()
-        self.bar = Progress(TextColumn("{task.description:>8}"), BarColumn(), Count(),
-                            TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
-        self.bar.start()
-        tasks: dict[str, int] = {}
-
-        def start(stage: str, total: int) -> None:
-            tasks[stage] = self.bar.add_task(stage, total=total, unit="bytes" if stage == "bytes" else "datasets")
-
-        def advance(stage: str, n: int) -> None:
-            if stage in tasks:
-                self.bar.advance(tasks[stage], n)
-
-        return Callbacks(start=start, advance=advance)
-
-    def __exit__(self, *exc: object) -> None:
-        if hasattr(self, "bar"):
-            self.bar.stop()
-
-
 @app.command()
 def plan(
     root: Annotated[Path, typer.Argument(help="A directory tree holding OME-Zarr datasets.")],
@@ -336,17 +251,17 @@ def plan(
     from .batch.planner import TreePlan, plan_tree
 
     try:
-        with _counter_bar(quiet) as bar:
+        with progress_bars("datasets", quiet) as bar:
             seen = {"n": -1}
 
-            def _progress(n: int, total: int) -> None:
+            def _survey(n: int, total: int) -> None:
                 if seen["n"] < 0:
                     bar.start("survey", total)
                     seen["n"] = 0
                 bar.advance("survey", n - seen["n"])
                 seen["n"] = n
 
-            result = plan_tree(root, jobs=jobs, scheduler=scheduler, progress=_progress)
+            result = plan_tree(root, jobs=jobs, scheduler=scheduler, progress=_survey)
         if json_file is not None:
             json_file.write_text(json.dumps(result.to_json(), indent=2) + "\n")
         if csv_file is not None:
@@ -423,7 +338,7 @@ def batch(
     from .batch.runner import run_batch
 
     try:
-        with _counter_bar(quiet) as bar:
+        with progress_bars("datasets", quiet) as bar:
             result = run_batch(root, destination=out, in_place=in_place, jobs=jobs, scheduler=scheduler,
                                retry_failed=retry_failed, link=link, target_version=target_version,
                                prefix=prefix, lenient=lenient, verify=verify.value,

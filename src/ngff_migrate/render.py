@@ -120,3 +120,69 @@ def series_table(ome: dict[str, Any], documents: dict[str, Any], prefix: str) ->
         table.add_row(str((node.get("attributes") or {}).get(f"{prefix}:series", "")), escape(path),
                       escape(str(doc.get("name", ""))), escape(str(node.get("type"))), str(levels))
     return table
+
+
+class progress_bars:
+    """Rich progress bars on stderr for the stages a run announces through
+    :class:`ngff_migrate.api.Progress` callbacks; silent when ``quiet`` or
+    when stderr is not a terminal.
+
+    ``kind`` is ``"bytes"`` (``convert``: copy bytes, verified arrays) or
+    ``"datasets"`` (``plan``/``batch``: datasets, and a ``bytes`` stage
+    counted in nominal bytes).
+    """
+
+    def __init__(self, kind: str, quiet: bool) -> None:
+        self.kind = kind
+        self.quiet = quiet
+
+    def __enter__(self):
+        import sys
+
+        from rich.filesize import decimal
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            ProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        from .api import Progress as Callbacks
+
+        class Count(ProgressColumn):
+            """``n/total datasets``, or ``x/y MB (nominal)`` for the bytes bar."""
+
+            def render(self, task) -> Text:
+                if task.fields.get("unit") == "bytes":
+                    return Text(f"{decimal(int(task.completed))}/{decimal(int(task.total or 0))} (nominal)")
+                return Text(f"{int(task.completed)}/{int(task.total or 0)} datasets")
+
+        if self.quiet or not sys.stderr.isatty():
+            return Callbacks()
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        if self.kind == "bytes":
+            columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
+        else:
+            columns = [TextColumn("{task.description:>8}"), BarColumn(), Count(), TimeElapsedColumn(),
+                       TimeRemainingColumn()]
+        self.bar = Progress(*columns, console=console, transient=True)
+        self.bar.start()
+        tasks: dict[str, int] = {}
+
+        def start(stage: str, total: int) -> None:
+            tasks[stage] = self.bar.add_task(stage, total=total,
+                                             unit="bytes" if stage == "bytes" else "datasets")
+
+        def advance(stage: str, n: int) -> None:
+            if stage in tasks:
+                self.bar.advance(tasks[stage], n)
+
+        return Callbacks(start=start, advance=advance)
+
+    def __exit__(self, *exc: object) -> None:
+        if hasattr(self, "bar"):
+            self.bar.stop()
