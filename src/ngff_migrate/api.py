@@ -159,8 +159,7 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
                 outcome["v"] = verify_output(result, target_root, source_root=src, mode=verify,
                                              sample_chunks=sample_chunks,
                                              progress=lambda n: progress.advance("verify", n))
-                if hasattr(result, "reverse_check"):  # 0.6 inputs: legacy metadata rebuilt from the output
-                    outcome["reverse_map"] = result.reverse_check(target_root)
+                outcome["checks"] = result.extra_checks(target_root)
 
         options = {"target_version": target_version, "verify": verify, "prefix": prefix}
         with report.timer("write"):
@@ -178,8 +177,7 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     if v is not None:
         report.verification = v.to_json()
         report.warnings.extend(v.warnings)
-        if "reverse_map" in outcome:
-            report.verification["reverse_map"] = outcome["reverse_map"]
+        report.verification.update(outcome.get("checks", {}))
     report.status = "done"
     return report
 

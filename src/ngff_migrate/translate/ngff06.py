@@ -66,6 +66,10 @@ class Plan06(MigrationPlan):
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     prefix: str = "ngff-migrate"
 
+    def extra_checks(self, target_root: Path) -> dict[str, Any]:
+        """The reverse map: ``{"reverse_map": ...}`` (see :meth:`reverse_check`)."""
+        return {"reverse_map": self.reverse_check(target_root)}
+
     def reverse_check(self, target_root: Path) -> dict[str, Any]:
         """Rebuild the 0.6 metadata from the output at ``target_root`` and
         compare it with the input; see :func:`ngff_migrate.translate.reverse06.check_reverse`.
