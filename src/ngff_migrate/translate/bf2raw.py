@@ -21,7 +21,7 @@ from .arrays import plan_arrays
 from .hcs import PlateTranslator
 from .image import ImageTranslator, TranslateOptions
 from .paths import zarr_path
-from .plan import DocumentPlan, KeyRecord, MigrationPlan
+from .plan import KeyRecord, MigrationPlan
 
 
 def _bf2raw_attribute(c: LegacyBioformats2raw) -> dict[str, Any]:
@@ -72,14 +72,9 @@ def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions 
         for k, v in c.ome_extra.items():
             attributes[f"{prefix}:{k}"] = v
             plan.keys.append(KeyRecord(file, k, "carried", f"ome.attributes[{prefix + ':' + k!r}]"))
-        ome = dump_document(parse_document({"version": options.target_version, "type": "collection",
-                                            "id": coll_id, "name": c.basename, "attributes": attributes,
-                                            "nodes": nodes}))
-        doc_attrs: dict[str, Any] = {"ome": ome, **c.other_attributes}
-        for k in c.other_attributes:
-            plan.keys.append(KeyRecord(file, k, "preserved", f"attributes[{k!r}] (outside ome)"))
-        plan.documents.append(DocumentPlan(rel="", node_type="group", document={
-            "zarr_format": 3, "node_type": "group", "attributes": doc_attrs}, replaces=list(c.group.files)))
+        plan.add_group_document("", file=file, replaces=list(c.group.files), other_attributes=c.other_attributes,
+                                ome={"version": options.target_version, "type": "collection", "id": coll_id,
+                                     "name": c.basename, "attributes": attributes, "nodes": nodes})
     if c.version == "0.5" and c.plate is None:  # the plate translator records it otherwise
         plan.keys.append(KeyRecord(file, "version", "mapped", "ome.version (target version)"))
     root_doc = next(d for d in plan.documents if d.rel == "")
@@ -92,10 +87,10 @@ def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions 
         if c.series_source == "OME/series" or c.plate is not None:
             plan.keys.append(KeyRecord(ofile, "series", "mapped", "ome.nodes order + "
                                        f"ome.attributes[{key!r}].series"))
-        attrs = {f"{prefix}:{k}": v for k, v in c.ome_group_extra.items()}
         other = {k: v for k, v in c.ome_group.attributes.items() if k not in ("ome", "series")}
-        plan.documents.append(DocumentPlan(rel="OME", node_type="group", document={
-            "zarr_format": 3, "node_type": "group", "attributes": {**attrs, **other}},
-            replaces=[f"OME/{f}" for f in c.ome_group.files]))
+        plan.add_group_document("OME", file=f"OME/{c.ome_group.attributes_file.name}",
+                                replaces=[f"OME/{f}" for f in c.ome_group.files],
+                                attributes={f"{prefix}:{k}": v for k, v in c.ome_group_extra.items()},
+                                other_attributes=other)
     plan.order_documents()
     return plan

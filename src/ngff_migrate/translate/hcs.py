@@ -21,11 +21,10 @@ from typing import Any
 from ..readers.model import LegacyPlate, LegacyWell
 from ..readers.zarr_node import ZarrNode
 from ..rfc8.ids import IdAllocator
-from ..rfc8.serialize import dump_document, parse_document
 from .arrays import plan_arrays
 from .image import ImageTranslator, TranslateOptions
 from .paths import join, zarr_path
-from .plan import DocumentPlan, KeyRecord, MigrationPlan
+from .plan import KeyRecord, MigrationPlan
 
 
 class PlateTranslator:
@@ -134,13 +133,8 @@ class PlateTranslator:
         return {"type": "collection", "id": node_id, "name": name, "attributes": attributes, "nodes": nodes}
 
     def _plain_group(self, rel: str, node: ZarrNode, other: dict[str, Any]) -> None:
-        file = join(rel, node.attributes_file.name)
-        for key in other:
-            self._key(file, key, "preserved", f"{rel}/zarr.json attributes[{key!r}]")
-        self.plan.documents.append(DocumentPlan(
-            rel=rel, node_type="group",
-            document={"zarr_format": 3, "node_type": "group", "attributes": dict(other)},
-            replaces=[join(rel, f) for f in node.files]))
+        self.plan.add_group_document(rel, file=join(rel, node.attributes_file.name),
+                                     replaces=[join(rel, f) for f in node.files], other_attributes=other)
 
     def translate(self) -> None:
         p = self.plate
@@ -168,15 +162,8 @@ class PlateTranslator:
             self._plain_group(row, node, other)
         root = {"version": self.opts.target_version, "type": "collection", "id": coll_id,
                 "name": p.name or p.basename, "attributes": attributes, "nodes": wells}
-        ome = dump_document(parse_document(root))
-        doc_attrs: dict[str, Any] = {"ome": ome}
-        for key, value in p.other_attributes.items():
-            doc_attrs[key] = value
-            self._key(self.file, key, "preserved", f"attributes[{key!r}] (outside ome)")
-        self.plan.documents.append(DocumentPlan(
-            rel="", node_type="group",
-            document={"zarr_format": 3, "node_type": "group", "attributes": doc_attrs},
-            replaces=list(p.group.files)))
+        self.plan.add_group_document("", file=self.file, replaces=list(p.group.files), ome=root,
+                                     other_attributes=p.other_attributes)
 
 
 def translate_plate(plate: LegacyPlate, options: TranslateOptions | None = None, *,

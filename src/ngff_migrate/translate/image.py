@@ -19,9 +19,8 @@ from typing import Any
 
 from ..readers.model import LegacyImage, LegacyLabelMetadata, LegacyLevel, LegacyMultiscale
 from ..rfc8.ids import IdAllocator
-from ..rfc8.serialize import dump_document, parse_document
 from .paths import join, relative, zarr_path
-from .plan import DocumentPlan, KeyRecord, MigrationPlan
+from .plan import KeyRecord, MigrationPlan
 
 #: Default prefix for carried legacy keys (DESIGN §4).
 DEFAULT_PREFIX = "ngff-migrate"
@@ -293,18 +292,9 @@ class ImageTranslator:
             node["attributes"][self._p("image-label")] = carried
 
     def _add_group_document(self, image: LegacyImage, root: dict[str, Any]) -> None:
-        file = self._file(image)
-        # through the RFC-8 model: canonical field order, same bytes for the same input
-        ome = dump_document(parse_document({"version": self.opts.target_version, **root}))
-        attributes: dict[str, Any] = {"ome": ome}
-        for key, value in image.other_attributes.items():
-            attributes[key] = value
-            self._key(file, key, "preserved", f"attributes[{key!r}] (outside ome)")
-        self.plan.documents.append(DocumentPlan(
-            rel=image.rel, node_type="group",
-            document={"zarr_format": 3, "node_type": "group", "attributes": attributes},
-            replaces=[join(image.rel, f) for f in image.group.files],
-        ))
+        self.plan.add_group_document(
+            image.rel, file=self._file(image), replaces=[join(image.rel, f) for f in image.group.files],
+            ome={"version": self.opts.target_version, **root}, other_attributes=image.other_attributes)
 
     def labels_group_document(self, image: LegacyImage) -> None:
         """A plain Zarr v3 group document for the legacy ``labels`` group."""
@@ -319,14 +309,9 @@ class ImageTranslator:
         for key, value in image.labels_group_extra.items():
             attributes[self._p(key)] = value
             self._key(file, key, "carried", f"{rel}/zarr.json attributes[{self._p(key)!r}]")
-        for key, value in image.labels_group_other_attributes.items():
-            attributes[key] = value
-            self._key(file, key, "preserved", f"{rel}/zarr.json attributes[{key!r}]")
-        self.plan.documents.append(DocumentPlan(
-            rel=rel, node_type="group",
-            document={"zarr_format": 3, "node_type": "group", "attributes": attributes},
-            replaces=[join(rel, f) for f in node.files],
-        ))
+        self.plan.add_group_document(rel, file=file, replaces=[join(rel, f) for f in node.files],
+                                     attributes=attributes,
+                                     other_attributes=image.labels_group_other_attributes)
 
 
 def translate_image(image: LegacyImage, options: TranslateOptions | None = None,

@@ -42,12 +42,11 @@ from ..readers.check06 import PATH_PARAMETER_TYPES
 from ..readers.model06 import Image06, Multiscale06, Scene06
 from ..readers.ngff06 import STRING_REF_VERSIONS, ref_parts
 from ..rfc8.ids import IdAllocator, is_valid_id
-from ..rfc8.serialize import dump_document, parse_document
 from ..rfc8.spec import AXIS_TYPES, is_prefixed
 from .arrays import plan_arrays
 from .image import ImageTranslator, TranslateOptions, _Doc, _unique_name
 from .paths import join, relative, zarr_path
-from .plan import ArrayPlan, DocumentPlan, KeyRecord, MigrationPlan
+from .plan import ArrayPlan, KeyRecord, MigrationPlan
 
 #: Role marker of a stub pointing at a parameter field image.
 PARAMETER_ROLE = "transformation-parameters"
@@ -633,13 +632,8 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
         nodes.append(stub)
     root = {"version": options.target_version, "type": "collection", "id": coll_id, "name": scene.basename,
             "attributes": attributes, "nodes": nodes}
-    doc_attrs: dict[str, Any] = {"ome": dump_document(parse_document(root))}
-    for k, value in scene.other_attributes.items():
-        doc_attrs[k] = value
-        key(k, "preserved", f"attributes[{k!r}] (outside ome)")
-    plan.documents.append(DocumentPlan(rel="", node_type="group",
-                                       document={"zarr_format": 3, "node_type": "group", "attributes": doc_attrs},
-                                       replaces=list(scene.group.files)))
+    plan.add_group_document("", file=scene.group.attributes_file.name, replaces=list(scene.group.files),
+                            ome=root, other_attributes=scene.other_attributes)
     _sources(plan, images)
     plan.sources["zarr.json"] = dict(scene.group.attributes)
     note_consolidated(plan, scene.group, "")

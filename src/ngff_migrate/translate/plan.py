@@ -105,6 +105,35 @@ class MigrationPlan:
         """The document written at the dataset root."""
         return next(d for d in self.documents if d.rel == "")
 
+    def add_group_document(self, rel: str, *, file: str, replaces: list[str],
+                           ome: dict[str, Any] | None = None,
+                           attributes: dict[str, Any] | None = None,
+                           other_attributes: dict[str, Any] | None = None) -> DocumentPlan:
+        """Plan the Zarr v3 group document at ``rel``.
+
+        ``ome`` (a root node with ``version``) goes through the RFC-8 model
+        for the canonical field order, so the same input always gives the
+        same bytes; ``attributes`` are written as given (e.g. carried keys
+        of a plain group); ``other_attributes`` are the group's non-OME
+        attributes, kept outside ``ome`` and recorded as ``preserved``
+        against the legacy ``file``. ``replaces`` lists the legacy metadata
+        files the document takes over.
+        """
+        doc_attrs: dict[str, Any] = {}
+        if ome is not None:
+            from ..rfc8.serialize import dump_document, parse_document
+
+            doc_attrs["ome"] = dump_document(parse_document(ome))
+        doc_attrs.update(attributes or {})
+        where = f"{rel}/zarr.json attributes" if rel else "attributes"
+        for key, value in (other_attributes or {}).items():
+            doc_attrs[key] = value
+            self.keys.append(KeyRecord(file, key, "preserved", f"{where}[{key!r}] (outside ome)"))
+        doc = DocumentPlan(rel=rel, node_type="group", replaces=replaces,
+                           document={"zarr_format": 3, "node_type": "group", "attributes": doc_attrs})
+        self.documents.append(doc)
+        return doc
+
     def order_documents(self) -> None:
         """Put array documents first, then group documents deepest first, so
         that an interrupted in-place run never leaves a document pointing at
