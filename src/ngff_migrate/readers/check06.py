@@ -46,6 +46,27 @@ def _matrix(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(_numbers(row) and row for row in value)
 
 
+def _named_objects(items: list[Any], where: str, what: str, problems: list[str]):
+    """Yield ``(location, object)`` for every object of ``items``, appending
+    a problem for an entry that is not an object (skipped), has no non-empty
+    string ``name``, or repeats a name. ``what`` is worded with its article
+    (``"an axis"``)."""
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        loc = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{loc}: {what} must be an object")
+            continue
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            problems.append(f"{loc}: {what} needs a non-empty string 'name'")
+        elif name in seen:
+            problems.append(f"{loc}: {what.split(' ', 1)[1]} name {name!r} is repeated")
+        else:
+            seen.add(name)
+        yield loc, item
+
+
 def check_axes(axes: Any, where: str, *, rfc3: bool = False) -> list[str]:
     """Problems of an ``axes`` array (0.6 §"axes", ``axes.schema``).
 
@@ -57,20 +78,8 @@ def check_axes(axes: Any, where: str, *, rfc3: bool = False) -> list[str]:
     """
     if not isinstance(axes, list) or not axes:
         return [f"{where}: 'axes' must be a non-empty array"]
-    problems = []
-    names: list[str] = []
-    for i, axis in enumerate(axes):
-        loc = f"{where}[{i}]"
-        if not isinstance(axis, dict):
-            problems.append(f"{loc}: an axis must be an object")
-            continue
-        name = axis.get("name")
-        if not isinstance(name, str) or not name:
-            problems.append(f"{loc}: an axis needs a non-empty string 'name'")
-        elif name in names:
-            problems.append(f"{loc}: axis name {name!r} is repeated")
-        else:
-            names.append(name)
+    problems: list[str] = []
+    for loc, axis in _named_objects(axes, where, "an axis", problems):
         for key in ("type", "unit", "longName"):
             if key in axis and not isinstance(axis[key], str):
                 problems.append(f"{loc}.{key}: must be a string, got {axis[key]!r}")
@@ -93,20 +102,8 @@ def check_coordinate_systems(systems: Any, where: str, *, rfc3: bool = False) ->
     non-empty ``name`` and valid ``axes`` (0.6 §"coordinateSystems")."""
     if not isinstance(systems, list) or not systems:
         return [f"{where}: 'coordinateSystems' must be a non-empty array"]
-    problems = []
-    seen: set[str] = set()
-    for i, system in enumerate(systems):
-        loc = f"{where}[{i}]"
-        if not isinstance(system, dict):
-            problems.append(f"{loc}: a coordinate system must be an object")
-            continue
-        name = system.get("name")
-        if not isinstance(name, str) or not name:
-            problems.append(f"{loc}: a coordinate system needs a non-empty string 'name'")
-        elif name in seen:
-            problems.append(f"{loc}: coordinate system name {name!r} is repeated")
-        else:
-            seen.add(name)
+    problems: list[str] = []
+    for loc, system in _named_objects(systems, where, "a coordinate system", problems):
         problems += check_axes(system.get("axes"), f"{loc}.axes", rfc3=rfc3)
     return problems
 
