@@ -114,15 +114,28 @@ class ReadContext:
         self.warnings.extend(f"{file}: invalid OME-Zarr 0.6 metadata: {p}" for p in problems)
 
 
-def ome_of(node: ZarrNode | None, directory: Path, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(ome, other attributes)`` of a 0.6 group; raises if it is not one."""
+def open_group06(directory: Path, what: str, version: str
+                 ) -> tuple[ZarrNode, dict[str, Any], dict[str, Any], str]:
+    """Read a 0.6 group: ``(node, ome without version, other attributes,
+    the document's version)``.
+
+    Raises
+    ------
+    MigrateError
+        If ``directory`` is not a Zarr v3 group with ``ome`` attributes, or
+        its ``version`` is not a 0.6 version (see :func:`document_version`).
+    """
+    node = read_node(directory)
     if node is None or node.node_type != "group" or node.zarr_format != 3:
         raise MigrateError(directory, f"expected a Zarr v3 group holding {what}")
     attrs = dict(node.attributes)
     ome = attrs.pop("ome", None)
     if not isinstance(ome, dict):
         raise MigrateError(node.attributes_file, f"no 'ome' attributes: not {what}")
-    return dict(ome), attrs
+    ome = dict(ome)
+    version = document_version(ome, node.attributes_file, version)
+    ome.pop("version", None)
+    return node, ome, attrs, version
 
 
 def document_version(ome: dict[str, Any], file: Path, fallback: str) -> str:
@@ -222,12 +235,8 @@ def read_image_group(group_dir: Path, rel: str, version: str, ctx: ReadContext, 
     reading context; see :func:`read_image06` for what it raises."""
     if rel in ctx.images:
         return ctx.images[rel]
-    node = read_node(group_dir)
-    ome, other = ome_of(node, group_dir, "an OME-Zarr 0.6 image")
-    assert node is not None
+    node, ome, other, version = open_group06(group_dir, "an OME-Zarr 0.6 image", version)
     file = node.attributes_file
-    version = document_version(ome, file, version)
-    ome.pop("version", None)
     if "multiscales" not in ome:
         raise MigrateError(file, "no 'multiscales' metadata: not an OME-Zarr image")
     entries = ome.pop("multiscales")

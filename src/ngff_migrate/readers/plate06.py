@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .check06 import check_plate, check_well
 from .model06 import Image06
-from .ngff06 import ReadContext, document_version, ome_of, read_image_group
+from .ngff06 import ReadContext, open_group06, read_image_group
 from .zarr_node import read_node
 
 
@@ -34,10 +34,7 @@ def read_plate06(root: Path, version: str, *, strict: bool = True, warnings: lis
     root = Path(root)
     warnings = warnings if warnings is not None else []
     ctx = ReadContext(root=root, strict=strict, warnings=warnings)
-    node = read_node(root)
-    ome, _ = ome_of(node, root, "an OME-Zarr 0.6 plate")
-    assert node is not None
-    document_version(ome, node.attributes_file, version)
+    node, ome, _, _ = open_group06(root, "an OME-Zarr 0.6 plate", version)
     plate = ome.get("plate")
     ctx.invalid(node.attributes_file, check_plate(plate))
     for entry in plate.get("wells") or [] if isinstance(plate, dict) else []:

@@ -20,8 +20,7 @@ from .ngff06 import (
     ReadContext,
     child_path,
     components,
-    document_version,
-    ome_of,
+    open_group06,
     read_coordinate_systems,
     read_image_group,
     read_parameters,
@@ -47,12 +46,8 @@ def read_scene06(root: Path, version: str, *, strict: bool = True,
     """
     root = Path(root)
     ctx = ReadContext(root=root, strict=strict, warnings=warnings if warnings is not None else [])
-    node = read_node(root)
-    ome, other = ome_of(node, root, "an OME-Zarr 0.6 scene")
-    assert node is not None
+    node, ome, other, version = open_group06(root, "an OME-Zarr 0.6 scene", version)
     file = node.attributes_file
-    version = document_version(ome, file, version)
-    ome.pop("version", None)
     if "scene" in ome:
         form, scene = "scene", ome.pop("scene")
         if not isinstance(scene, dict):
