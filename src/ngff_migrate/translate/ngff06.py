@@ -110,11 +110,7 @@ class SystemIds:
             for ms in image.multiscales:
                 names: dict[str, str] = {}
                 for cs in getattr(ms, "coordinate_systems", []):
-                    if is_valid_id(cs.name) and cs.name not in ids:
-                        ids.reserve(cs.name)
-                        names[cs.name] = cs.name
-                    else:
-                        names[cs.name] = ids.allocate(cs.name)
+                    names[cs.name] = ids.allocate(cs.name)  # the name itself when valid and free
                 out.append(names)
             self._by_rel[image.rel] = out
         return self._by_rel[image.rel]
@@ -578,11 +574,7 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
     ids = IdAllocator()
     scene_ids: dict[str, str] = {}
     for cs in scene.coordinate_systems:
-        if is_valid_id(cs.name) and cs.name not in ids:
-            ids.reserve(cs.name)
-            scene_ids[cs.name] = cs.name
-        else:
-            scene_ids[cs.name] = ids.allocate(cs.name)
+        scene_ids[cs.name] = ids.allocate(cs.name)  # the name itself when valid and free
     by_rel = {im.rel: im for im in images}
 
     def map_ref(value: Any) -> Any:
