@@ -35,8 +35,10 @@ class Progress:
 
 def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
          prefix: str = DEFAULT_PREFIX, lenient: bool = False,
-         report: Report | None = None) -> MigrationPlan:
+         report: Report | None = None, detection: Detection | None = None) -> MigrationPlan:
     """Detect, read and translate ``source`` without writing anything.
+
+    ``detection`` skips the detection step when the caller already has it.
 
     Returns
     -------
@@ -47,7 +49,7 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     Raises
     ------
     NotRecognisedError, UnsupportedError, MigrateError
-        For input that is not a migratable OME-Zarr image; the message
+        For input that is not a migratable OME-Zarr dataset; the message
         names the file and the problem.
     """
     from .readers.bf2raw import read_bioformats2raw
@@ -75,7 +77,7 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
 
     report = report or Report(source=str(source), destination=None, mode="plan")
     with report.timer("detect"):
-        detection = detect(source)
+        detection = detection or detect(source)
     report.layout, report.version, report.zarr_format = detection.layout, detection.version, detection.zarr_format
     warnings: list[str] = []
     options = TranslateOptions(target_version=target_version, prefix=prefix)
@@ -200,7 +202,7 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     change (empty for an up-to-date tree). Raises like :func:`plan`.
     """
     detection = detect(path)
-    result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient)
+    result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient, detection=detection)
     return Inspection(detection, result, {d.file: d.document for d in result.documents if d.ome})
 
 
