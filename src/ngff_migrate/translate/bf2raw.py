@@ -16,7 +16,6 @@ from typing import Any
 
 from ..readers.model import LegacyBioformats2raw
 from ..rfc8.ids import IdAllocator
-from ..rfc8.serialize import dump_document, parse_document
 from .arrays import plan_arrays
 from .hcs import PlateTranslator
 from .image import ImageTranslator, TranslateOptions
@@ -53,12 +52,7 @@ def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions 
     plan.keys.append(KeyRecord(file, "bioformats2raw.layout", "carried", f"ome.attributes[{key!r}].layout"))
     if c.plate is not None:
         c.plate.ome_extra = {**c.ome_extra}
-        translator = PlateTranslator(c.plate, options, plan)
-        translator.translate()
-        root_doc = next(d for d in plan.documents if d.rel == "")
-        ome = root_doc.document["attributes"]["ome"]
-        ome["attributes"][key] = _bf2raw_attribute(c)
-        root_doc.document["attributes"]["ome"] = dump_document(parse_document(ome))
+        PlateTranslator(c.plate, options, plan).translate({key: _bf2raw_attribute(c)})
     else:
         images = ImageTranslator(None, options, plan)  # type: ignore[arg-type]
         ids = IdAllocator()

@@ -136,11 +136,14 @@ class PlateTranslator:
         self.plan.add_group_document(rel, file=join(rel, node.attributes_file.name),
                                      replaces=[join(rel, f) for f in node.files], other_attributes=other)
 
-    def translate(self) -> None:
+    def translate(self, root_attributes: dict[str, Any] | None = None) -> None:
+        """Plan the plate document, the field documents and the plain row and
+        well groups; ``root_attributes`` are added to the plate collection's
+        attributes (e.g. the bioformats2raw container information)."""
         p = self.plate
         coll_id = self.ids.allocate(p.name or p.basename)
         plate_attr, acq_ids, row_ids, col_ids = self.plate_attribute()
-        attributes: dict[str, Any] = {"plate": plate_attr, **self.extra_attributes}
+        attributes: dict[str, Any] = {"plate": plate_attr, **self.extra_attributes, **(root_attributes or {})}
         if p.plate_extra:
             attributes[self._p("plate")] = p.plate_extra
             for key in p.plate_extra:
