@@ -34,11 +34,13 @@ class Progress:
 
 
 def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
-         prefix: str = DEFAULT_PREFIX, lenient: bool = False,
+         prefix: str = DEFAULT_PREFIX, lenient: bool = False, allow_outside: bool = False,
          report: Report | None = None, detection: Detection | None = None) -> MigrationPlan:
     """Detect, read and translate ``source`` without writing anything.
 
     ``detection`` skips the detection step when the caller already has it.
+    Every metadata file read must resolve inside ``source`` (RFC-8
+    §Security, ``docs/safety.md``) unless ``allow_outside``.
 
     Returns
     -------
@@ -75,15 +77,25 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
         "ngff06-plate": (read_plate06, translate_plate06),
     }
 
+    from .storage.sandbox import sandboxed
+
     report = report or Report(source=str(source), destination=None, mode="plan")
+    with sandboxed(source, allow_outside=allow_outside):
+        return _plan(source, layouts, target_version, prefix, lenient, report, detection)
+
+
+def _plan(source, layouts, target_version, prefix, lenient, report, detection) -> MigrationPlan:
     with report.timer("detect"):
         detection = detection or detect(source)
     report.layout, report.version, report.zarr_format = detection.layout, detection.version, detection.zarr_format
     warnings: list[str] = []
     options = TranslateOptions(target_version=target_version, prefix=prefix)
     read, translate = layouts[detection.layout]
-    with report.timer("read"):
+    from .readers.zarr_node import json_policy
+
+    with report.timer("read"), json_policy(lenient=lenient) as changed:
         source = read(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
+    warnings.extend(changed)
     with report.timer("translate"):
         result = translate(source, options)
     result.warnings[:0] = warnings
@@ -98,7 +110,7 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             link: bool = False, target_version: str = DEFAULT_TARGET_VERSION,
             verify: VerifyMode = "sample", sample_chunks: int = DEFAULT_SAMPLE_CHUNKS,
             overwrite: bool = False, lenient: bool = False, prefix: str = DEFAULT_PREFIX,
-            progress: Progress | None = None) -> Report:
+            allow_outside: bool = False, progress: Progress | None = None) -> Report:
     """Migrate one OME-Zarr 0.4/0.5 image (with its labels) to RFC-8.
 
     Parameters
@@ -121,6 +133,10 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         problems as warnings instead of failing.
     prefix:
         Attribute prefix for carried legacy keys.
+    allow_outside:
+        Read metadata that resolves outside ``source`` (``..`` paths,
+        symbolic links leaving it). Nothing is ever written outside the
+        destination or, in place, outside ``source``.
 
     Returns
     -------
@@ -152,7 +168,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     if not in_place:
         check_destination(src, Path(destination), overwrite=overwrite)  # type: ignore[arg-type]
     with report.timer("total"):
-        result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient, report=report)
+        result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient,
+                      allow_outside=allow_outside, report=report)
         outcome: dict[str, Any] = {}
 
         def _verify(target_root: Path) -> None:
@@ -195,14 +212,18 @@ class Inspection:
 
 
 def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
-            prefix: str = DEFAULT_PREFIX, lenient: bool = True) -> Inspection:
+            prefix: str = DEFAULT_PREFIX, lenient: bool = True, allow_outside: bool = False) -> Inspection:
     """Detect ``path`` and translate it in memory (nothing is written).
 
     For an RFC-8 tree ``documents`` holds only what normalisation would
     change (empty for an up-to-date tree). Raises like :func:`plan`.
     """
-    detection = detect(path)
-    result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient, detection=detection)
+    from .storage.sandbox import sandboxed
+
+    with sandboxed(path, allow_outside=allow_outside):
+        detection = detect(path)
+    result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient,
+                  allow_outside=allow_outside, detection=detection)
     return Inspection(detection, result, {d.file: d.document for d in result.documents if d.ome})
 
 

@@ -65,6 +65,7 @@ def convert(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing DST.")] = False,
     lenient: Annotated[bool, typer.Option("--lenient", help="Migrate metadata that fails legacy validation (listed as warnings).")] = False,
     prefix: Annotated[str, typer.Option(help="Prefix for carried legacy keys.")] = "ngff-migrate",
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside SRC ('..' paths, symbolic links); nothing is ever written outside.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
 ) -> None:
     """Migrate one image to RFC-8, verify it, and print the tree and a summary.
@@ -82,7 +83,8 @@ def convert(
         with progress_bars("bytes", quiet) as progress:
             result = do_convert(src, dst, in_place=in_place, link=link, target_version=target_version,
                                 verify=verify.value, sample_chunks=sample_chunks, overwrite=overwrite,
-                                lenient=lenient, prefix=prefix, progress=progress)
+                                lenient=lenient, prefix=prefix, allow_outside=allow_outside,
+                                progress=progress)
     except Exception as exc:  # every failure becomes one line and an exit code
         if isinstance(exc, OSError):
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))
@@ -113,13 +115,14 @@ def inspect(
     path: Annotated[Path, typer.Argument(help="An OME-Zarr dataset (legacy or RFC-8).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the RFC-8 documents it would produce as JSON.")] = False,
     target_version: Annotated[str, typer.Option(help="The 'version' written on root nodes.")] = "0.x",
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside PATH ('..' paths, symbolic links).")] = False,
 ) -> None:
     """Show what was detected and the RFC-8 documents a migration would write."""
     from .api import inspect as do_inspect
     from .render import node_tree, print_warnings
 
     try:
-        found = do_inspect(path, target_version=target_version)
+        found = do_inspect(path, target_version=target_version, allow_outside=allow_outside)
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return

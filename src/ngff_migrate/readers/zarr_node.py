@@ -8,16 +8,41 @@ same whatever the size of the pixel data.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import MigrateError
+from ..storage.sandbox import check_read
 
 V2_GROUP = ".zgroup"
 V2_ARRAY = ".zarray"
 V2_ATTRS = ".zattrs"
 V3_DOC = "zarr.json"
+
+#: Set by :func:`json_policy`: ``None`` (strict) or the list that collects one
+#: line per non-standard JSON number replaced by ``null`` (lenient).
+_NONSTANDARD: ContextVar[list[str] | None] = ContextVar("ngff_migrate_json_policy", default=None)
+
+
+@contextmanager
+def json_policy(*, lenient: bool) -> Iterator[list[str]]:
+    """How :func:`read_json` treats non-standard JSON numbers (``NaN``,
+    ``Infinity``, ``-Infinity``) in this context.
+
+    Strict (the default): a clear error naming the file and the JSON
+    location. Lenient: each is read as ``null`` and one line saying where is
+    appended to the yielded list (the caller reports them as changed).
+    """
+    changed: list[str] = []
+    token = _NONSTANDARD.set(changed if lenient else None)
+    try:
+        yield changed
+    finally:
+        _NONSTANDARD.reset(token)
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -29,7 +54,11 @@ def read_json(path: Path) -> dict[str, Any]:
         If the file cannot be read, is not valid JSON (e.g. truncated), or
         does not hold a JSON object. The message names the file and, for
         syntax errors, the line and column.
+    OutsideRootError
+        If the file resolves outside the current run's sandbox
+        (:mod:`ngff_migrate.storage.sandbox`).
     """
+    check_read(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
