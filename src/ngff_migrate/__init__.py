@@ -7,6 +7,7 @@ Public API (the CLI is a thin layer over these):
 * :func:`inspect` — what was detected and the RFC-8 documents it would give.
 * :func:`validate` — check an RFC-8 tree: documents, links, arrays.
 * :func:`rollback` — undo an in-place migration byte-for-byte.
+* :func:`finalize` — accept an in-place migration (drop journal and backups).
 """
 
 from typing import TYPE_CHECKING
@@ -21,10 +22,10 @@ from .errors import (
 
 __version__ = "0.1.0"
 
-_API = ("Inspection", "Progress", "convert", "inspect", "plan", "rollback", "validate")
+_API = ("Inspection", "Progress", "convert", "finalize", "inspect", "plan", "rollback", "validate")
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import Inspection, Progress, convert, inspect, plan, rollback, validate
+    from .api import Inspection, Progress, convert, finalize, inspect, plan, rollback, validate
 
 
 def __getattr__(name: str):
@@ -38,5 +39,5 @@ def __getattr__(name: str):
 
 __all__ = [
     "Inspection", "MigrateError", "NotRecognisedError", "Progress", "UnsupportedError", "UsageError",
-    "VerificationError", "convert", "inspect", "plan", "rollback", "validate", "__version__",
+    "VerificationError", "convert", "finalize", "inspect", "plan", "rollback", "validate", "__version__",
 ]

@@ -152,21 +152,48 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         the input is left byte-identical and no output that looks complete
         remains.
     """
-    from .report import WriteStats  # noqa: F401  (kept for API symmetry)
-    from .verify import verify_output
-    from .write.copy import check_destination, migrate_copy
-    from .write.inplace import migrate_in_place
+    from .write.copy import check_destination
 
     if in_place == (destination is not None):
         raise UsageError(None, "give either a destination or --in-place (not both, not neither)")
     if verify not in ("none", "sample", "full"):
         raise UsageError(None, f"--verify must be none, sample or full, not {verify!r}")
-    progress = progress or Progress()
     src = Path(source)
     report = Report(source=str(src), destination=None if in_place else str(destination),
                     mode="in-place" if in_place else ("link" if link else "copy"))
     if not in_place:
         check_destination(src, Path(destination), overwrite=overwrite)  # type: ignore[arg-type]
+        _convert(src, Path(destination), report, progress or Progress(), link=link, overwrite=overwrite,
+                 target_version=target_version, verify=verify, sample_chunks=sample_chunks,
+                 lenient=lenient, prefix=prefix, allow_outside=allow_outside)
+        return report
+    from .storage.lock import Busy
+    from .write.inplace import busy_error, dataset_lock, recover_interrupted
+
+    if not src.is_dir():
+        raise MigrateError(src, "no such directory")
+    try:
+        with dataset_lock(src):
+            # an interrupted earlier run is undone before the tree is read: its
+            # half-written documents must not be taken for the input
+            note = recover_interrupted(src)
+            _convert(src, None, report, progress or Progress(), link=False, overwrite=False,
+                     target_version=target_version, verify=verify, sample_chunks=sample_chunks,
+                     lenient=lenient, prefix=prefix, allow_outside=allow_outside)
+            if note:
+                report.warnings.insert(0, f"recovered: {note}")
+    except Busy:
+        raise busy_error(src) from None
+    return report
+
+
+def _convert(src: Path, destination: Path | None, report: Report, progress: Progress, *, link: bool,
+             overwrite: bool, target_version: str, verify: VerifyMode, sample_chunks: int,
+             lenient: bool, prefix: str, allow_outside: bool) -> None:
+    from .verify import verify_output
+    from .write.copy import files_to_copy, migrate_copy
+    from .write.inplace import migrate_in_place
+
     with report.timer("total"):
         result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient,
                       allow_outside=allow_outside, report=report)
@@ -181,16 +208,17 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
                 outcome["checks"] = result.extra_checks(target_root)
 
         options = {"target_version": target_version, "verify": verify, "prefix": prefix}
+        notes: list[str] = []
         with report.timer("write"):
-            if in_place:
-                migrate_in_place(result, options=options, verify=_verify, stats=report.write)
+            if destination is None:
+                migrate_in_place(result, options=options, verify=_verify, stats=report.write, notes=notes)
             else:
-                from .write.copy import files_to_copy
-                files = files_to_copy(result)
+                files = files_to_copy(result, allow_outside=allow_outside)
                 progress.start("copy", sum(s for _, s in files))
-                migrate_copy(result, Path(destination), link=link, overwrite=overwrite,  # type: ignore[arg-type]
-                             verify=_verify, stats=report.write,
-                             progress=lambda n: progress.advance("copy", n), files=files)
+                migrate_copy(result, destination, link=link, overwrite=overwrite, verify=_verify,
+                             stats=report.write, progress=lambda n: progress.advance("copy", n),
+                             files=files, allow_outside=allow_outside, notes=notes)
+        report.warnings.extend(f"recovered: {n}" for n in notes)
         report.timings["write"] = round(report.timings["write"] - report.timings.get("verify", 0.0), 6)
     v = outcome.get("v")
     if v is not None:
@@ -198,7 +226,6 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         report.warnings.extend(v.warnings)
         report.verification.update(outcome.get("checks", {}))
     report.status = "done"
-    return report
 
 
 @dataclass
@@ -240,19 +267,78 @@ def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool
     return validate_tree(path, check_arrays=check_arrays, allow_outside=allow_outside)
 
 
-def rollback(path: str | Path) -> list[str]:
+def rollback(path: str | Path, *, force: bool = False) -> list[str]:
     """Undo an in-place migration of ``path`` (restores the exact original bytes).
 
-    Returns the relative paths restored or removed.
+    Holds the dataset's lock. A file whose content is neither the original
+    nor what the migration wrote (someone changed it since) is left alone
+    and reported, unless ``force``; the other files are restored.
+
+    Returns
+    -------
+    list[str]
+        The root-relative paths restored or removed (empty when only a
+        journal directory left by a run killed before it wrote anything was
+        removed).
 
     Raises
     ------
     MigrateError
-        If there is no journal or a backup is missing or corrupt.
+        If there is no journal; the journal is malformed or lists a path
+        outside the dataset (nothing changed); a backup is missing or
+        corrupt (nothing changed); another run holds the lock; ``finalize``
+        has begun; or files changed since the migration were left alone
+        (the journal is kept; ``force=True`` restores them too).
     """
-    from .write.journal import rollback_journal
+    from .storage.lock import Busy
+    from .write.inplace import busy_error, dataset_lock
+    from .write.rollback import rollback_journal
 
     root = Path(path)
     if not root.is_dir():
         raise MigrateError(root, "no such directory")
-    return [e.path for e in rollback_journal(root)]
+    try:
+        with dataset_lock(root):
+            outcome = rollback_journal(root, force=force)
+    except Busy:
+        raise busy_error(root) from None
+    except OSError as exc:
+        raise MigrateError(exc.filename or root, f"rollback failed: {exc.strerror or exc}; "
+                                                 "the journal is kept: run rollback again") from None
+    if outcome.conflicts:
+        listed = ", ".join(outcome.conflicts[:5]) + (" ..." if len(outcome.conflicts) > 5 else "")
+        raise MigrateError(root, f"{len(outcome.conflicts)} file(s) changed since the migration wrote them "
+                                 f"were left alone: {listed}; the other files were restored and the journal "
+                                 "is kept (`ngff-migrate rollback --force` restores those too)")
+    return outcome.files
+
+
+def finalize(path: str | Path, *, remove_v2_metadata: bool = False):
+    """Accept the in-place migration of ``path``: remove its journal and
+    backups (after this, rollback is no longer possible), and with
+    ``remove_v2_metadata`` the superseded ``.zarray``/``.zattrs``/``.zgroup``/
+    ``.zmetadata`` files.
+
+    Returns a :class:`~ngff_migrate.write.finalize.FinalizeOutcome`.
+
+    Raises
+    ------
+    MigrateError
+        If ``path`` holds no finished in-place migration, another run holds
+        its lock, or a file cannot be removed (run finalize again).
+    """
+    from .storage.lock import Busy
+    from .write.finalize import finalize_dataset
+    from .write.inplace import busy_error, dataset_lock
+
+    root = Path(path)
+    if not root.is_dir():
+        raise MigrateError(root, "no such directory")
+    try:
+        with dataset_lock(root):
+            return finalize_dataset(root, remove_v2_metadata=remove_v2_metadata)
+    except Busy:
+        raise busy_error(root) from None
+    except OSError as exc:
+        raise MigrateError(exc.filename or root, f"finalize failed: {exc.strerror or exc}; "
+                                                 "run finalize again") from None

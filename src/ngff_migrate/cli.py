@@ -6,6 +6,7 @@ Exit codes: 0 done, 1 conversion or validation failure, 2 usage error.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -47,6 +48,24 @@ def _fail(exc: BaseException) -> None:
     raise typer.Exit(1)
 
 
+def _check_output_file(path: Path | None, option: str) -> None:
+    """A report/manifest path must be writable before any work starts (exit 2 if not)."""
+    if path is None:
+        return
+    from .errors import UsageError
+
+    parent = path.parent if str(path.parent) else Path(".")
+    problem = None
+    if path.is_dir():
+        problem = "is a directory"
+    elif not parent.is_dir():
+        problem = f"its directory {parent} does not exist"
+    elif not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        problem = "cannot be written"
+    if problem:
+        _fail(UsageError(path, f"{option} {problem}; nothing was done"))
+
+
 @app.callback()
 def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
     _state["debug"] = debug
@@ -79,6 +98,7 @@ def convert(
     from .api import convert as do_convert
     from .render import node_tree, print_warnings, summary_table
 
+    _check_output_file(report, "--report")
     try:
         with progress_bars("bytes", quiet) as progress:
             result = do_convert(src, dst, in_place=in_place, link=link, target_version=target_version,
@@ -192,35 +212,82 @@ def validate(
 @app.command()
 def rollback(
     src: Annotated[Path, typer.Argument(help="A dataset migrated with --in-place, or the ROOT of an in-place batch.")],
+    force: Annotated[bool, typer.Option("--force", help="Also restore files changed by someone else since the migration.")] = False,
 ) -> None:
     """Undo an in-place migration: restore every original file byte-for-byte.
 
     When SRC holds a batch journal (SRC/.ngff-migrate-batch/), every dataset
-    of that in-place batch is rolled back, then the journal is removed.
+    of that in-place batch is rolled back, then the journal is removed. A
+    file changed since the migration wrote it is left alone and reported
+    (exit 1, journal kept) unless --force.
     """
     from .api import rollback as do_rollback
     from .batch.rollback import is_batch_root, rollback_batch
 
     if is_batch_root(src):
-        try:
-            result = rollback_batch(src)
-        except Exception as exc:  # every failure becomes one line and an exit code
-            _fail(exc)
-            return
-        for _rel, problem in result.failed:
-            err.print(f"[red]error:[/red] {escape(problem)}")
-        console.print(f"[green]rolled back[/green] batch {src}: {len(result.rolled_back)} datasets, "
-                      f"{result.files_restored} files restored or removed"
-                      + (f"; [red]{len(result.failed)} failed[/red] (journal kept)" if result.failed else ""))
-        if not result.ok:
-            raise typer.Exit(1)
+        _batch_undo(src, "rolled back", lambda: rollback_batch(src, force=force), "files restored or removed")
         return
     try:
-        undone = do_rollback(src)
+        undone = do_rollback(src, force=force)
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
     console.print(f"[green]rolled back[/green] {src}: {len(undone)} files restored or removed")
+
+
+def _batch_undo(root: Path, verb: str, run, what: str) -> None:
+    try:
+        result = run()
+    except Exception as exc:  # every failure becomes one line and an exit code
+        _fail(exc)
+        return
+    for _rel, problem in result.failed:
+        err.print(f"[red]error:[/red] {escape(problem)}")
+    console.print(f"[green]{verb}[/green] batch {root}: {len(result.rolled_back)} datasets, "
+                  f"{result.files_restored} {what}"
+                  + (f"; [red]{len(result.failed)} failed[/red] (journal kept)" if result.failed else ""))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def finalize(
+    src: Annotated[Path, typer.Argument(help="A dataset migrated with --in-place, or the ROOT of an in-place batch.")],
+    remove_v2_metadata: Annotated[bool, typer.Option("--remove-v2-metadata", help="Also delete the .zarray/.zattrs/.zgroup/.zmetadata files the new zarr.json documents supersede.")] = False,
+) -> None:
+    """Accept an in-place migration: delete its journal and backups.
+
+    After this, `ngff-migrate rollback` is no longer possible. With
+    --remove-v2-metadata, legacy Zarr v2 readers can no longer read the
+    tree either. Chunk files are never touched.
+
+    Examples:
+
+      ngff-migrate finalize image.ome.zarr
+
+      ngff-migrate finalize /archive --remove-v2-metadata      (a whole in-place batch)
+    """
+    from .api import finalize as do_finalize
+    from .batch.rollback import finalize_batch, is_batch_root
+
+    extra = " and the legacy .zarray/.zattrs/.zgroup files" if remove_v2_metadata else ""
+    err.print(f"[yellow]finalize:[/yellow] removing the rollback journal and backups{extra} of {escape(str(src))}; "
+              "after this, rollback is no longer possible")
+    if is_batch_root(src):
+        _batch_undo(src, "finalized", lambda: finalize_batch(src, remove_v2_metadata=remove_v2_metadata),
+                    "legacy files removed")
+        return
+    try:
+        outcome = do_finalize(src, remove_v2_metadata=remove_v2_metadata)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        _fail(exc)
+        return
+    if outcome.note:
+        console.print(f"[green]finalized[/green] {src}: {outcome.note}")
+        return
+    console.print(f"[green]finalized[/green] {src}: journal and {outcome.backups_removed} backups removed"
+                  + (f", {len(outcome.v2_removed)} legacy metadata files removed" if remove_v2_metadata else "")
+                  + "; rollback is no longer possible")
 
 
 def _human_bytes(n: int) -> str:
@@ -253,6 +320,8 @@ def plan(
 
     from .batch.planner import TreePlan, plan_tree
 
+    _check_output_file(json_file, "--json")
+    _check_output_file(csv_file, "--csv")
     try:
         with progress_bars("datasets", quiet) as bar:
             seen = {"n": -1}
@@ -323,6 +392,7 @@ def batch(
     prefix: Annotated[str, typer.Option(help="Prefix for carried legacy keys.")] = "ngff-migrate",
     lenient: Annotated[bool, typer.Option("--lenient", help="Migrate metadata that fails legacy validation.")] = False,
     lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for a dataset another batch holds.")] = 600.0,
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside each dataset; nothing is ever written outside.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the failures and the last line.")] = False,
 ) -> None:
     """Migrate every dataset under ROOT, in parallel, journaled and resumable.
@@ -340,12 +410,14 @@ def batch(
     from .batch.batch_report import failure_lines, summary
     from .batch.runner import run_batch
 
+    _check_output_file(report, "--report")
     try:
         with progress_bars("datasets", quiet) as bar:
             result = run_batch(root, destination=out, in_place=in_place, jobs=jobs, scheduler=scheduler,
                                retry_failed=retry_failed, link=link, target_version=target_version,
                                prefix=prefix, lenient=lenient, verify=verify.value,
-                               sample_chunks=sample_chunks, lock_timeout=lock_timeout, progress=bar)
+                               sample_chunks=sample_chunks, lock_timeout=lock_timeout,
+                               allow_outside=allow_outside, progress=bar)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/red]: run the same command again to finish the work")
         raise typer.Exit(130) from None

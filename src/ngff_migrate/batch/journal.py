@@ -36,7 +36,7 @@ from typing import Any
 
 from ..errors import MigrateError, UsageError
 from ..write.atomic import dumps_document, write_atomic
-from .lock import Busy, Lock
+from ..storage.lock import Busy, Lock
 from .state import StateDir
 
 JOURNAL_VERSION = 1

@@ -232,7 +232,7 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
               link: bool = False, target_version: str = DEFAULT_TARGET_VERSION,
               prefix: str = DEFAULT_PREFIX, lenient: bool = False, verify: str = "sample",
               sample_chunks: int = 8, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-              progress: Progress | None = None) -> BatchReport:
+              allow_outside: bool = False, progress: Progress | None = None) -> BatchReport:
     """Migrate every dataset under ``root``: into ``destination/<rel>``, or in place.
 
     Parameters
@@ -245,6 +245,9 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
         datasets are migrated on its workers, which must see the same paths.
     retry_failed:
         Run only the datasets whose last attempt failed.
+    allow_outside:
+        Let each dataset's migration read metadata that resolves outside it
+        (see :func:`ngff_migrate.convert`).
     lock_timeout:
         Seconds to wait for a dataset locked by another batch (after every
         other dataset is done) before reporting it ``locked``.
@@ -287,6 +290,8 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     mode = "in-place" if in_place else ("link" if link else "copy")
     options = {"mode": mode, "target_version": target_version, "prefix": prefix, "lenient": lenient,
                "verify": verify, "sample_chunks": sample_chunks}
+    if allow_outside:  # only when set, so that earlier journals' options hashes stay valid
+        options["allow_outside"] = True
     ohash = options_hash(options)
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     header = {"root": str(root.resolve()), "destination": None if dest is None else str(dest.resolve()),

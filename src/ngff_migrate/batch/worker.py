@@ -3,7 +3,7 @@
 :func:`migrate_task` never raises: every failure becomes an
 :class:`Outcome` with ``status == "failed"``, the problem and the file, so
 one failing dataset never stops the others. Steps, all under the dataset's
-lock (:mod:`.lock`):
+lock (:mod:`ngff_migrate.storage.lock`):
 
 1. a completion marker that matches the current input and options: nothing
    to do (``done-earlier``);
@@ -11,14 +11,16 @@ lock (:mod:`.lock`):
 
    * in place: a dataset journal (``.ngff-migrate/journal.json``) not in
      state ``done`` is rolled back with
-     :func:`~ngff_migrate.write.journal.rollback_journal`; one in state
+     :func:`~ngff_migrate.write.rollback.rollback_journal`; one in state
      ``done`` whose options match is *adopted* (the migration finished, only
      the marker is missing); one with other options is rolled back so the
      dataset is migrated again with the new ones; a ``.ngff-migrate``
      directory without a journal (killed while taking backups, before any
      write) is removed;
-   * copy: ``.NAME.ngff-migrate-partial-*`` and ``-old-*`` directories next
-     to the output are removed; an existing output without a marker is
+   * copy: the unfinished output ``.NAME.ngff-migrate-partial`` of a dead
+     run is taken over by the copy itself (emptied and rewritten), and
+     ``.NAME.ngff-migrate-old`` and earlier releases' ``-partial-<pid>`` /
+     ``-old-<pid>`` directories are removed; an existing output without a marker is
      replaced if it is an RFC-8 tree (an earlier, unmarked run), refused
      otherwise;
 
@@ -39,9 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError
-from ..write.journal import JOURNAL_DIR, JOURNAL_FILE, Journal, rollback_journal
+from ..write.journal import JOURNAL_DIR, JOURNAL_FILE, Journal
+from ..write.rollback import rollback_journal
 from .fingerprint import fingerprint
-from .lock import Busy, Lock
+from ..storage.lock import Busy, Lock
 from .marker import marker_matches, read_marker, remove_marker, write_marker
 from .state import StateDir
 
@@ -119,32 +122,42 @@ def _is_rfc8_tree(path: Path) -> bool:
 
 def _recover_in_place(src: Path, task: Task, out: Outcome) -> bool:
     """Undo or adopt an earlier attempt on ``src``; True if it finished and is adopted."""
-    jdir = src / JOURNAL_DIR
-    if not jdir.exists():
-        return False
-    if not (jdir / JOURNAL_FILE).is_file():
-        shutil.rmtree(jdir)  # killed while taking backups: nothing in the tree was written yet
-        out.recovered = f"removed {JOURNAL_DIR}/ left without a journal (no file had been written)"
-        return False
-    journal = Journal.load(src)
-    same = all(journal.options.get(k) == task.options.get(k) for k in ("target_version", "prefix"))
-    if journal.state == "done" and same and _is_rfc8_tree(src):
-        out.recovered = "adopted a finished in-place migration (its completion marker was missing)"
-        return True
-    undone = rollback_journal(src)
-    why = "an interrupted" if journal.state != "done" else "an earlier (other options)"
-    out.recovered = f"rolled back {why} in-place migration ({len(undone)} files restored or removed)"
+    from ..write.inplace import recover_interrupted
+
+    if (src / JOURNAL_DIR / JOURNAL_FILE).is_file():
+        journal = Journal.load(src)
+        same = all(journal.options.get(k) == task.options.get(k) for k in ("target_version", "prefix"))
+        if journal.state == "done":
+            if same and _is_rfc8_tree(src):
+                out.recovered = "adopted a finished in-place migration (its completion marker was missing)"
+                return True
+            outcome = rollback_journal(src)
+            if outcome.conflicts:
+                raise MigrateError(src, f"an earlier in-place migration (other options) could not be rolled back: "
+                                        f"{len(outcome.conflicts)} file(s) changed since (e.g. {outcome.conflicts[0]})")
+            out.recovered = (f"rolled back an earlier (other options) in-place migration "
+                             f"({len(outcome.files)} files restored or removed)")
+            return False
+    note = recover_interrupted(src)
+    if note:
+        out.recovered = note
     return False
 
 
 def _recover_copy(dst: Path, out: Outcome) -> bool:
     """Remove leftovers of an interrupted copy; True if ``dst`` must be overwritten."""
+    from ..write.copy import OLD_SUFFIX, partial_path
+
     removed = []
     if dst.parent.is_dir():
-        for pattern in (f".{dst.name}.ngff-migrate-partial-*", f".{dst.name}.ngff-migrate-old-*"):
+        # earlier releases named the unfinished output after the process id
+        for pattern in (f".{dst.name}.ngff-migrate-partial-*", f".{dst.name}.ngff-migrate-old-*",
+                        f".{dst.name}{OLD_SUFFIX}"):
             for left in dst.parent.glob(pattern):
                 shutil.rmtree(left)
                 removed.append(left.name)
+        if partial_path(dst).is_dir():
+            removed.append(partial_path(dst).name)  # taken over (and emptied) by the copy itself
     if removed:
         out.recovered = f"removed interrupted copy {', '.join(sorted(removed))}"
     if not dst.exists():
@@ -196,7 +209,8 @@ def _run(task: Task, state: StateDir, out: Outcome) -> None:
     report = convert(src, dst, in_place=in_place, link=o.get("mode") == "link",
                      target_version=o["target_version"], verify=o.get("verify", "sample"),
                      sample_chunks=o.get("sample_chunks", 8), overwrite=overwrite,
-                     lenient=o.get("lenient", False), prefix=o["prefix"])
+                     lenient=o.get("lenient", False), prefix=o["prefix"],
+                     allow_outside=o.get("allow_outside", False))
     out.layout, out.version = report.layout, report.version
     out.warnings = list(report.warnings)
     out.write = asdict(report.write)

@@ -1,12 +1,32 @@
-"""Atomic file writes: temporary file in the same directory, fsync, rename."""
+"""Atomic, durable file writes: a temporary file next to the target, then a rename.
+
+The temporary file of ``dir/name`` is always ``dir/.name.ngff-migrate.tmp``
+(:func:`temporary_name`): every writer of a path holds the lock of the tree
+it writes in, so the name needs no process id, and after a ``kill -9`` the
+journal-driven recovery knows exactly which leftover to remove.
+
+Durability: :func:`write_atomic` with ``fsync=True`` flushes the file before
+the rename and the directory after it. Writers of many documents pass
+``fsync=False`` and call :func:`flush_tree` once: one ``syncfs(2)`` of the
+file system holding the tree (Linux), instead of one ``fsync`` per file in
+series (about 0.33 ms each here) or ``sync(2)`` of every file system on the
+host.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
-import tempfile
 from pathlib import Path
 
 from ..zarr_meta import dumps_json as dumps_document  # noqa: F401  (one canonical JSON writer)
+
+TMP_SUFFIX = ".ngff-migrate.tmp"
+
+
+def temporary_name(path: Path) -> Path:
+    """The temporary file :func:`write_atomic` uses for ``path``."""
+    return path.with_name(f".{path.name}{TMP_SUFFIX}")
 
 
 def _umask() -> int:
@@ -15,12 +35,28 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make the entries of ``directory`` (a rename, a new file) durable.
+
+    Raises
+    ------
+    OSError
+        If the directory cannot be opened.
+    """
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes, *, fsync: bool = True, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` atomically (readers see old or new, never half).
 
-    ``fsync=False`` skips the per-file fsync: callers writing thousands of
-    documents call :func:`sync_all` once instead (the journal still lists
-    every file, so an interrupted run can be rolled back).
+    The file gets ``mode``, else the mode the replaced file had, else the
+    umask default (never ``mkstemp``'s 0600). ``fsync=False`` skips the
+    flushes: callers writing thousands of documents call
+    :func:`flush_tree` once instead.
 
     Raises
     ------
@@ -28,19 +64,23 @@ def write_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
         If the directory is not writable or the disk is full; no temporary
         file is left behind.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates 0600; give the file the mode it had, else the umask default
+    tmp = temporary_name(path)
+    if mode is None:
         try:
             mode = path.stat().st_mode & 0o7777
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+    try:
+        try:
+            os.fchmod(fd, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             if fsync:
-                os.fsync(fh.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -48,9 +88,47 @@ def write_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
         except FileNotFoundError:
             pass
         raise
+    if fsync:
+        fsync_directory(path.parent)
 
 
-def sync_all() -> None:
-    """Flush every written file to storage (one ``sync()`` instead of one
-    fsync per document)."""
-    os.sync()
+def remove_temporary(path: Path) -> bool:
+    """Remove the leftover temporary file of ``path`` (a killed write); True if one was there."""
+    try:
+        os.unlink(temporary_name(path))
+        return True
+    except FileNotFoundError:
+        return False
+
+
+_libc = None
+
+
+def flush_tree(path: Path) -> None:
+    """Make every write to the file system holding ``path`` durable.
+
+    ``syncfs(2)`` on Linux (one call, that file system only); elsewhere
+    ``sync(2)``.
+
+    Raises
+    ------
+    OSError
+        If ``path`` cannot be opened or the flush fails (an I/O error).
+    """
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL(None, use_errno=True)
+            _libc.syncfs  # noqa: B018  (probe)
+        except (OSError, AttributeError):
+            _libc = False
+    if not _libc:
+        os.sync()
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _libc.syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err), str(path))
+    finally:
+        os.close(fd)

@@ -3,18 +3,27 @@
 A lock is held on an open file descriptor: on a lock file, or on a dataset
 directory itself (Linux ``flock`` works on directories opened read-only, so
 locking a dataset changes nothing in it). The kernel releases a lock when
-its holder exits, including after ``kill -9``: a crashed batch never leaves
-a stale lock behind.
+its holder exits, including after ``kill -9``: a crashed run never leaves a
+stale lock behind.
+
+Locks are re-entrant within one process: a batch worker holds its dataset's
+lock and calls :func:`ngff_migrate.convert`, which takes the same lock
+again without blocking on itself.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from pathlib import Path
 
 POLL_SECONDS = 0.1
+
+#: Locks this process holds: real path -> [descriptor, depth].
+_held: dict[str, list[int]] = {}
+_held_guard = threading.Lock()
 
 
 class Busy(Exception):
@@ -31,14 +40,21 @@ class Lock:
 
     ``wait`` is the longest time to wait for the lock, in seconds; ``0`` tries
     once. Entering raises :class:`Busy` if the lock could not be had, or
-    :class:`OSError` if ``path`` cannot be opened.
+    :class:`OSError` if ``path`` cannot be opened. Entering a lock this
+    process already holds only counts one level deeper.
     """
 
     def __init__(self, path: Path, *, wait: float = 0.0) -> None:
-        self.path, self.wait = path, wait
-        self.fd: int | None = None
+        self.path, self.wait = Path(path), wait
+        self.key: str | None = None
 
     def __enter__(self) -> Lock:
+        key = os.path.realpath(self.path)
+        with _held_guard:
+            if key in _held:
+                _held[key][1] += 1
+                self.key = key
+                return self
         if self.path.is_dir():
             fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
         else:
@@ -54,10 +70,18 @@ class Lock:
                     os.close(fd)
                     raise Busy(str(self.path)) from None
                 time.sleep(POLL_SECONDS)
-        self.fd = fd
+        with _held_guard:
+            _held[key] = [fd, 1]
+        self.key = key
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # closing the descriptor releases the flock
-            self.fd = None
+        if self.key is None:
+            return
+        with _held_guard:
+            entry = _held[self.key]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _held[self.key]
+                os.close(entry[0])  # closing the descriptor releases the flock
+        self.key = None
