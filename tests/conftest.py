@@ -37,8 +37,15 @@ def _write_ome_zarr_py(path: Path, version: str, *, labels: bool) -> None:
     write_image(data, root, axes="czyx", fmt=fmt, scale_factors=(2, 4),
                 scale={"c": 1.0, "z": 2.0, "y": 0.5, "x": 0.5},
                 axes_units={"z": "micrometer", "y": "micrometer", "x": "micrometer"},
-                storage_options={"chunks": (1, 4, 16, 16)}, name="raw image",
-                omero={"channels": [{"label": "a", "color": "FF0000", "window": {"start": 0, "end": 100, "min": 0, "max": 65535}}, {"label": "b", "color": "00FF00", "window": {"start": 0, "end": 100, "min": 0, "max": 65535}}]})
+                storage_options={"chunks": (1, 4, 16, 16)}, name="raw image")
+    # ome-zarr-py >= 0.21 takes only its own Omero class for `omero=`; the
+    # rendering metadata is written next to `multiscales` as older releases did
+    omero = {"channels": [{"label": "a", "color": "FF0000", "window": {"start": 0, "end": 100, "min": 0, "max": 65535}},
+                          {"label": "b", "color": "00FF00", "window": {"start": 0, "end": 100, "min": 0, "max": 65535}}]}
+    if version == "0.4":
+        root.attrs["omero"] = omero
+    else:
+        root.attrs["ome"] = {**root.attrs["ome"], "omero": omero}
     root.attrs["lab:note"] = "not OME"
     if labels:
         lab = (rng.random((8, 48, 40)) > 0.7).astype(np.uint8) * 3

@@ -109,7 +109,7 @@ def safe_relative(root: Path, rel: object, *, file: str | Path, what: str) -> Pa
     """Resolve a root-relative POSIX path taken from a journal, marker or document.
 
     ``rel`` must be a non-empty relative path string without NUL bytes,
-    backslashes or ``..`` components, at most :data:`MAX_PATH_CHARS` long,
+    backslashes or ``..`` components, naming something below ``root``, at most :data:`MAX_PATH_CHARS` long,
     that names ``root`` or something below it after every symbolic link is
     resolved. Returns ``root / rel`` (not resolved, so the caller acts on the
     link itself where that matters).
@@ -130,6 +130,8 @@ def safe_relative(root: Path, rel: object, *, file: str | Path, what: str) -> Pa
         pure = PurePosixPath(rel)
         if pure.is_absolute() or ".." in pure.parts:
             problem = f"{what} {rel!r} is absolute or climbs out with '..'"
+        elif not pure.parts or pure.parts == (".",):
+            problem = f"{what} {rel!r} names the root itself"
     if problem is None:
         target = root / rel
         if inside(Path(os.path.realpath(root)), target):
