@@ -245,17 +245,21 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
 
 
 def _publish(tmp: Path, dst: Path) -> None:
-    """Rename the finished output into place (swapping out an old one)."""
+    """Rename the finished output into place, swapping out an old one (``--overwrite``).
+
+    The old output is first renamed to ``.<DST name>.ngff-migrate-old`` and
+    removed after the new one is in place; one left by a run killed between
+    the two renames is removed here too.
+    """
+    old = dst.parent / f".{dst.name}{OLD_SUFFIX}"
     if dst.exists() or dst.is_symlink():
-        old = dst.parent / f".{dst.name}{OLD_SUFFIX}"
         if old.exists():
             shutil.rmtree(old)
         os.replace(dst, old)
-        os.replace(tmp, dst)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, dst)
+    os.replace(tmp, dst)
     fsync_directory(dst.parent)
+    if old.is_dir() and not old.is_symlink():
+        shutil.rmtree(old, ignore_errors=True)
 
 
 __all__ = ["check_destination", "files_to_copy", "migrate_copy", "partial_path"]
