@@ -305,6 +305,7 @@ def plan(
     csv_file: Annotated[Path | None, typer.Option("--csv", help="Write the manifest as CSV here.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes for the survey.")] = 1,
     scheduler: Annotated[str | None, typer.Option(help="dask.distributed scheduler address (tcp://HOST:PORT).")] = None,
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside each dataset ('..' paths, symbolic links).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table; only totals and errors.")] = False,
 ) -> None:
     """Dry run: find every dataset under ROOT and say what a batch would do (writes nothing).
@@ -333,7 +334,7 @@ def plan(
                 bar.advance("survey", n - seen["n"])
                 seen["n"] = n
 
-            result = plan_tree(root, jobs=jobs, scheduler=scheduler, progress=_survey)
+            result = plan_tree(root, jobs=jobs, scheduler=scheduler, progress=_survey, allow_outside=allow_outside)
         if json_file is not None:
             json_file.write_text(json.dumps(result.to_json(), indent=2) + "\n")
         if csv_file is not None:

@@ -6,6 +6,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .readers.jsondoc import is_changed_line
 from .translate.plan import KeyRecord
 
 REPORT_VERSION = 1
@@ -28,7 +29,9 @@ class Report:
     """Everything a user needs to know about one dataset's migration.
 
     ``status`` is ``done`` or ``failed``; ``keys`` says where every legacy
-    key went (``mapped``, ``carried``, ``preserved``, ``dropped``).
+    key went (``mapped``, ``carried``, ``preserved``, ``dropped``);
+    :attr:`changed` lists every value that was not carried exactly (with
+    ``--lenient``, a ``NaN``/``Infinity`` read as ``null``).
     """
 
     source: str
@@ -51,6 +54,13 @@ class Report:
         """Context manager adding the seconds spent in ``stage`` to ``timings``."""
         return _Timer(self, stage)
 
+    @property
+    def changed(self) -> list[str]:
+        """One line per input value the migration changed instead of carrying
+        it exactly (``<file>: changed: non-standard JSON number NaN at
+        <location> was read as null (--lenient)``); also among ``warnings``."""
+        return [w for w in self.warnings if is_changed_line(w)]
+
     def counts(self) -> dict[str, int]:
         """Number of legacy keys per disposition."""
         out = {"mapped": 0, "carried": 0, "preserved": 0, "dropped": 0}
@@ -63,6 +73,7 @@ class Report:
         data = asdict(self)
         data = {"report_version": REPORT_VERSION, "tool": "ngff-migrate", **data}
         data["key_counts"] = self.counts()
+        data["changed"] = self.changed
         return data
 
 

@@ -7,11 +7,14 @@ reference, and opens every singlescale array with zarr-python.
 
 Security (RFC-8 §Security): paths that leave the root directory, ``file:``
 URLs and remote URLs are not followed unless ``allow_outside`` is set; they
-are reported as warnings.
+are reported as warnings. Every document file read must also resolve
+(symbolic links followed) inside the root unless ``allow_outside``; one that
+does not is not read and is a ``path-inside-root`` violation.
 """
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MigrateError
-from .readers.zarr_node import read_json
+from .readers.zarr_node import MAX_NAME_BYTES, read_json
+from .storage.sandbox import MAX_PATH_CHARS, OutsideRootError, inside
 
 #: Rule ids added by the tree walk (document-level rules come from rfc8.rules).
 TREE_RULES = {
@@ -31,7 +35,20 @@ TREE_RULES = {
     "array-opens": "Every singlescale path is a Zarr v3 array that zarr-python opens.",
     "array-rank-matches-axes": "A singlescale array has as many dimensions as its coordinate system has axes.",
     "reference-resolves": "A reference with a path names an id declared in the target document.",
+    "path-inside-root": "Every document and array metadata file read resolves (symbolic links followed) "
+                        "inside the root, unless allow_outside.",
 }
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else ``[]`` (the rule checker reports the wrong type)."""
+    return value if isinstance(value, list) else []
+
+
+def _attributes(node: Any) -> dict[str, Any]:
+    """A node's ``attributes`` if they are an object, else ``{}``."""
+    attrs = node.get("attributes") if isinstance(node, dict) else None
+    return attrs if isinstance(attrs, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -101,21 +118,19 @@ def declared_ids(ome: dict[str, Any]) -> set[str]:
     for node, _, _ in _iter_nodes(ome, "ome"):
         if isinstance(node.get("id"), str):
             ids.add(node["id"])
-        attrs = node.get("attributes") or {}
-        if not isinstance(attrs, dict):
-            continue
-        for cs in attrs.get("coordinateSystems") or []:
+        attrs = _attributes(node)
+        for cs in _list(attrs.get("coordinateSystems")):
             if isinstance(cs, dict) and isinstance(cs.get("id"), str):
                 ids.add(cs["id"])
         scene = attrs.get("scene")
         if isinstance(scene, dict):
-            for cs in scene.get("coordinateSystems") or []:
+            for cs in _list(scene.get("coordinateSystems")):
                 if isinstance(cs, dict) and isinstance(cs.get("id"), str):
                     ids.add(cs["id"])
         plate = attrs.get("plate")
         if isinstance(plate, dict):
             for key in ("rows", "columns", "acquisitions"):
-                for item in plate.get(key) or []:
+                for item in _list(plate.get(key)):
                     if isinstance(item, dict) and isinstance(item.get("id"), str):
                         ids.add(item["id"])
     return ids
@@ -124,7 +139,10 @@ def declared_ids(ome: dict[str, Any]) -> set[str]:
 class _Walker:
     def __init__(self, root: Path, check_arrays: bool, allow_outside: bool,
                  schema_documents: int | None = None) -> None:
-        self.root = root.resolve()
+        # paths are lexical (``..`` folded, links kept: a file keeps its name in the tree);
+        # links are resolved only to check that what is read stays inside the root
+        self.root = Path(os.path.abspath(root))
+        self.real_root = Path(os.path.realpath(root))
         self.result = TreeValidation(root=root)
         self.check_arrays = check_arrays
         self.allow_outside = allow_outside
@@ -136,9 +154,19 @@ class _Walker:
 
     def rel(self, path: Path) -> str:
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+    def readable(self, file: Path, referrer: Path, location: str) -> bool:
+        """Whether ``file`` may be read: it resolves inside the root, or
+        ``allow_outside``; otherwise a ``path-inside-root`` violation."""
+        if self.allow_outside or inside(self.real_root, file):
+            return True
+        self.violation("path-inside-root", referrer, location,
+                       f"{self.rel(file)} resolves outside the root through a symbolic link; not read "
+                       "(allow_outside=False)")
+        return False
 
     def violation(self, rule: str, file: Path, location: str, message: str) -> None:
         self.result.violations.append(TreeViolation(rule, self.rel(file), location, message))
@@ -146,13 +174,22 @@ class _Walker:
     def load(self, file: Path) -> dict[str, Any] | None:
         """The ``ome`` object of a document file (zarr.json or standalone json)."""
         if file not in self.cache:
+            if not self.readable(file, file, ""):
+                self.cache[file] = None
+                return None
             try:
                 raw = read_json(file)
             except MigrateError as exc:
                 self.violation("document-readable", file, "", exc.problem)
                 self.cache[file] = None
                 return None
-            ome = raw.get("attributes", {}).get("ome") if file.name == "zarr.json" else raw.get("ome")
+            attributes = raw.get("attributes", {}) if file.name == "zarr.json" else raw
+            if not isinstance(attributes, dict):
+                self.violation("document-readable", file, "attributes",
+                               f"'attributes' must be a JSON object, found {type(attributes).__name__}")
+                self.cache[file] = None
+                return None
+            ome = attributes.get("ome") if file.name == "zarr.json" else raw.get("ome")
             self.cache[file] = ome if isinstance(ome, dict) else None
             if file.name == "zarr.json":
                 self.cache_raw[file] = raw
@@ -166,17 +203,24 @@ class _Walker:
         if kind not in ("zarr", "json"):
             self.result.warnings.append(f"{self.rel(file)} {loc}: path type {kind!r} not followed")
             return None
-        if _is_remote(target):
-            self.result.warnings.append(f"{self.rel(file)} {loc}: remote/absolute path {target!r} not fetched")
+        shown = target if len(target) <= 80 else target[:77] + "..."
+        if "\x00" in target or len(target) > MAX_PATH_CHARS or any(
+                len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in target.split("/")):
+            self.violation("path-resolves", file, loc, f"{kind} path {shown!r} holds a NUL byte, is longer than "
+                                                       f"{MAX_PATH_CHARS} characters or has a component longer "
+                                                       f"than {MAX_NAME_BYTES} bytes")
             return None
-        resolved = (base_dir / target).resolve()
+        if _is_remote(target):
+            self.result.warnings.append(f"{self.rel(file)} {loc}: remote/absolute path {shown!r} not fetched")
+            return None
+        resolved = Path(os.path.normpath(base_dir / target))
         if not self.allow_outside and not resolved.is_relative_to(self.root):
             self.result.warnings.append(
-                f"{self.rel(file)} {loc}: path {target!r} leaves the root; not followed (allow_outside=False)")
+                f"{self.rel(file)} {loc}: path {shown!r} leaves the root; not followed (allow_outside=False)")
             return None
         doc = resolved / "zarr.json" if kind == "zarr" else resolved
-        if not doc.is_file():
-            self.violation("path-resolves", file, loc, f"{kind} path {target!r}: {self.rel(doc)} does not exist")
+        if not os.path.isfile(doc):
+            self.violation("path-resolves", file, loc, f"{kind} path {shown!r}: {self.rel(doc)} does not exist")
             return None
         return doc
 
@@ -241,6 +285,8 @@ class _Walker:
     def check_array(self, zarr_json: Path, file: Path, loc: str, parent: dict[str, Any] | None) -> None:
         rel = self.rel(zarr_json.parent)
         self.result.arrays.append(rel)
+        if not self.readable(zarr_json, file, loc):
+            return
         try:
             raw = read_json(zarr_json)
         except MigrateError as exc:
@@ -250,21 +296,24 @@ class _Walker:
             self.violation("array-opens", file, loc, f"{rel} is not a Zarr v3 array")
             return
         axes = None
-        if parent is not None:
-            systems = (parent.get("attributes") or {}).get("coordinateSystems") or []
-            if systems and isinstance(systems[0], dict):
-                axes = systems[0].get("axes")
-        if isinstance(axes, list) and len(raw.get("shape", [])) != len(axes):
+        systems = _list(_attributes(parent).get("coordinateSystems"))
+        if systems and isinstance(systems[0], dict):
+            axes = systems[0].get("axes")
+        shape = raw.get("shape")
+        if not isinstance(shape, list):
+            self.violation("array-opens", file, loc, f"{rel}: 'shape' is not an array")
+            return
+        if isinstance(axes, list) and len(shape) != len(axes):
             self.violation("array-rank-matches-axes", file, loc,
-                           f"{rel} has {len(raw.get('shape', []))} dimensions, the coordinate system "
-                           f"{len(axes)} axes")
+                           f"{rel} has {len(shape)} dimensions, the coordinate system {len(axes)} axes")
         if self.check_arrays:
             import zarr
 
             try:
                 zarr.open_array(zarr_json.parent, mode="r", zarr_format=3)
             except Exception as exc:  # zarr raises many types for bad metadata
-                self.violation("array-opens", file, loc, f"zarr-python cannot open {rel}: {exc}")
+                text = " ".join(str(exc).split())[:300]  # one line, whatever zarr-python says
+                self.violation("array-opens", file, loc, f"zarr-python cannot open {rel}: {text}")
 
 
 def validate_tree(path: str | Path, *, check_arrays: bool = True,
@@ -290,17 +339,24 @@ def validate_tree(path: str | Path, *, check_arrays: bool = True,
     Raises
     ------
     MigrateError
-        If ``path`` holds no RFC-8 document at all.
+        If ``path`` holds no RFC-8 document at all, or its root document is
+        unreadable (the message gives the rule id, e.g. ``[document-readable]``).
+    OutsideRootError
+        If the root document resolves outside ``path`` (a symbolic link) and
+        ``allow_outside`` is not set.
     """
     root = Path(path)
-    start = root if root.is_file() else root / "zarr.json"
-    if not start.is_file():
+    start = root if os.path.isfile(root) else root / "zarr.json"
+    if not os.path.isfile(start):
         raise MigrateError(root, "no zarr.json here: not a Zarr v3 / RFC-8 tree")
     walker = _Walker(root if root.is_dir() else root.parent, check_arrays, allow_outside, schema_documents)
     ome = walker.load(start)
     if ome is None:
         if walker.result.violations:
-            raise MigrateError(start, walker.result.violations[0].message)
+            first = walker.result.violations[0]
+            where = f" at {first.location}" if first.location else ""
+            error = OutsideRootError if first.rule == "path-inside-root" else MigrateError
+            raise error(start, f"[{first.rule}] {first.message}{where}")
         raise MigrateError(start, "no RFC-8 'ome' node (attributes.ome with a 'type'): not an RFC-8 tree")
     if "type" not in ome:
         raise MigrateError(start, "the 'ome' metadata has no node 'type': legacy OME-Zarr, not RFC-8 "

@@ -12,6 +12,12 @@ A chunk file that is absent from the source is legal Zarr (writers skip
 chunks equal to the fill value); it is counted and listed in the report, not
 treated as an error. A chunk that fails to decode, or decodes to different
 pixels, fails the verification.
+
+Every :class:`~ngff_migrate.errors.VerificationError` names the *input* file
+to blame (the legacy document a failing output document was written from,
+the source ``.zarray``/``zarr.json`` of an array, a source chunk), never a
+file of the output, which is removed (copy) or rolled back (in place) after
+a failure; the problem text says what in the output was wrong.
 """
 
 from __future__ import annotations
@@ -93,11 +99,22 @@ WHOLE_ARRAY_BYTES = 32 << 20
 
 def _check_keys(source_dir: Path, meta: dict[str, Any], fmt: int, chosen: list[tuple[int, ...]],
                 result: VerifyResult, label: str) -> None:
-    """Record chunk files absent from the source (they read as the fill value)."""
+    """Record chunk files absent from the source (they read as the fill value).
+
+    Raises
+    ------
+    VerificationError
+        If a chunk key names something that is not a regular file (a
+        directory, a socket): zarr-python would silently read it as absent.
+    """
     for idx in chosen:
         key = _chunk_key(meta, fmt, idx)
-        if not (source_dir / key).exists():
+        path = source_dir / key
+        if not path.exists():
             result.missing_chunks.append(f"{label}/{key}")
+        elif not path.is_file():
+            raise VerificationError(path, "source chunk is not a regular file (a directory or a special file); "
+                                          "it cannot be read")
 
 
 def compare_array(source_dir: Path, source_format: int, source_meta: dict[str, Any],
@@ -109,26 +126,31 @@ def compare_array(source_dir: Path, source_format: int, source_meta: dict[str, A
     ------
     VerificationError
         If the target does not open, shapes/dtypes differ, a chunk fails to
-        decode or the pixels differ.
+        decode or the pixels differ. The error names the source array's
+        metadata file (``.zarray``/``zarr.json``) the output metadata was
+        written from, or the source chunk that does not decode.
     """
     import numpy as np
     import zarr
 
     if mode == "none":  # metadata was checked by the tree walk (rank, node type); no chunk is read
         return
+    # the input to blame: the source metadata the output's zarr.json was written or copied from
+    meta_file = source_dir / (".zarray" if source_format == 2 else "zarr.json")
+    out = f"the output {label or '.'}/zarr.json"
     try:
         target = zarr.open_array(target_dir, mode="r", zarr_format=3)
     except Exception as exc:
-        raise VerificationError(target_dir / "zarr.json", f"zarr-python cannot open the array: {exc}") from None
+        raise VerificationError(meta_file, f"zarr-python cannot open {out} written from it: {_one_line(exc)}") from None
     result.arrays_opened += 1
     try:
         source = zarr.open_array(source_dir, mode="r", zarr_format=source_format)
     except Exception as exc:
-        raise VerificationError(source_dir, f"cannot open the source array: {exc}") from None
+        raise VerificationError(meta_file, f"zarr-python cannot open the source array: {_one_line(exc)}") from None
     # byte order is an encoding detail (a v3 'bytes' codec endian), not a value difference
     if source.shape != target.shape or source.dtype.newbyteorder("=") != target.dtype.newbyteorder("="):
-        raise VerificationError(target_dir / "zarr.json",
-                                f"shape/dtype {target.shape}/{target.dtype} differ from the source "
+        raise VerificationError(meta_file,
+                                f"shape/dtype {target.shape}/{target.dtype} of {out} differ from the source "
                                 f"{source.shape}/{source.dtype}")
     chunks = _chunk_shape(source_meta, source_format)
     grid = tuple(math.ceil(s / c) for s, c in zip(source.shape, chunks, strict=False))
@@ -141,13 +163,14 @@ def compare_array(source_dir: Path, source_format: int, source_meta: dict[str, A
         try:
             a = source[...]
         except Exception as exc:
-            raise VerificationError(source_dir, f"source chunk cannot be decoded: {exc}") from None
+            raise VerificationError(source_dir, f"source chunk cannot be decoded: {_one_line(exc)}") from None
         try:
             b = target[...]
         except Exception as exc:
-            raise VerificationError(target_dir, f"chunk cannot be decoded: {exc}") from None
+            raise VerificationError(meta_file, f"a chunk cannot be decoded through {out} written from it: "
+                                               f"{_one_line(exc)}") from None
         if not np.array_equal(a, b, equal_nan=equal_nan):
-            raise VerificationError(target_dir / "zarr.json", "decoded pixels differ from the source")
+            raise VerificationError(meta_file, f"pixels decoded through {out} differ from the source")
         result.chunks_compared += len(chosen)
         result.arrays_compared += 1
         return
@@ -159,13 +182,14 @@ def compare_array(source_dir: Path, source_format: int, source_meta: dict[str, A
         try:
             a = source[region]
         except Exception as exc:
-            raise VerificationError(source_dir / key, f"source chunk cannot be decoded: {exc}") from None
+            raise VerificationError(source_dir / key, f"source chunk cannot be decoded: {_one_line(exc)}") from None
         try:
             b = target[region]
         except Exception as exc:
-            raise VerificationError(target_dir / key, f"chunk cannot be decoded: {exc}") from None
+            raise VerificationError(meta_file, f"chunk {key} cannot be decoded through {out} written from it: "
+                                               f"{_one_line(exc)}") from None
         if not np.array_equal(a, b, equal_nan=equal_nan):
-            raise VerificationError(target_dir / key, "decoded pixels differ from the source")
+            raise VerificationError(meta_file, f"chunk {key}: pixels decoded through {out} differ from the source")
         result.chunks_compared += 1
     result.arrays_compared += 1
 
@@ -194,7 +218,8 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
     ------
     VerificationError
         On the first rule violation, broken link, unopenable array or pixel
-        difference; the message names the file.
+        difference; the message names the input file to blame (see
+        :func:`input_document`) and says what in the output was wrong.
     """
     from .validation import validate_tree
 
@@ -206,12 +231,15 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
     if tree.violations:
         v = tree.violations[0]
         more = f" (+{len(tree.violations) - 1} more)" if len(tree.violations) > 1 else ""
-        raise VerificationError(target_root / v.file, f"[{v.rule}] {v.location}: {v.message}{more}")
+        raise VerificationError(input_document(plan, source_root, v.file),
+                                f"the output {v.file} written from it breaks [{v.rule}] at {v.location or '$'}: "
+                                f"{v.message}{more}")
     written = {d.file for d in plan.documents}
     missing = written - set(tree.documents) - {f"{a.rel}/zarr.json" for a in plan.arrays}
     missing -= {d.file for d in plan.documents if not d.ome}
     if missing:
-        raise VerificationError(target_root, f"written documents not reachable from the root: {sorted(missing)}")
+        raise VerificationError(source_root, f"written documents not reachable from the root of the output: "
+                                             f"{sorted(missing)}")
     smallest = _smallest_levels(plan)
 
     def one(array) -> VerifyResult:
@@ -235,6 +263,26 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
             f"{len(result.missing_chunks)} chunk(s) checked are absent from the source and read as the "
             f"fill value (legal Zarr; e.g. {result.missing_chunks[0]})")
     return result
+
+
+def input_document(plan: MigrationPlan, source_root: Path, output_file: str) -> Path:
+    """The input file an output document (``output_file``, relative to the
+    output root) was written from: the legacy attributes document it
+    replaces (``.zattrs`` before ``.zarray``/``.zgroup``), else the same
+    relative path in the source (RFC-8 inputs, documents not rewritten)."""
+    doc = next((d for d in plan.documents if d.file == output_file), None)
+    replaces = list(doc.replaces) if doc is not None else []
+    for name in (".zattrs", ".zarray", ".zgroup", "zarr.json"):
+        for rel in replaces:
+            if rel.rsplit("/", 1)[-1] == name:
+                return source_root / rel
+    return source_root / (replaces[0] if replaces else output_file)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line, at most 300 characters."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _smallest_levels(plan: MigrationPlan) -> set[str]:

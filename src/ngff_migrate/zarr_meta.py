@@ -70,6 +70,7 @@ import copy
 import json
 import math
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,23 +125,8 @@ _ARRAY_ARRAY = frozenset(
     {"delta", "fixedscaleoffset", "astype", "quantize", "bitround", "packbits"}
 )
 #: numcodecs ids registered by zarr-python 3 as bytes -> bytes codecs.
-_BYTES_BYTES = frozenset(
-    {
-        "blosc",
-        "zstd",
-        "gzip",
-        "zlib",
-        "lz4",
-        "bz2",
-        "lzma",
-        "shuffle",
-        "crc32",
-        "crc32c",
-        "adler32",
-        "fletcher32",
-        "jenkins_lookup3",
-    }
-)
+_BYTES_BYTES = frozenset({"blosc", "zstd", "gzip", "zlib", "lz4", "bz2", "lzma", "shuffle", "crc32",
+                          "crc32c", "adler32", "fletcher32", "jenkins_lookup3"})
 #: numcodecs ids registered by zarr-python 3 as array -> bytes codecs.
 _ARRAY_BYTES = frozenset({"zfpy", "pcodec"})
 #: compressors with a codec in the Zarr v3 core specification.
@@ -151,22 +137,10 @@ _BLOSC_CNAMES = frozenset({"lz4", "lz4hc", "blosclz", "zstd", "snappy", "zlib"})
 
 # --------------------------------------------------------------------------- data types
 
-_V3_NAMES = {
-    ("b", 1): "bool",
-    ("i", 1): "int8",
-    ("i", 2): "int16",
-    ("i", 4): "int32",
-    ("i", 8): "int64",
-    ("u", 1): "uint8",
-    ("u", 2): "uint16",
-    ("u", 4): "uint32",
-    ("u", 8): "uint64",
-    ("f", 2): "float16",
-    ("f", 4): "float32",
-    ("f", 8): "float64",
-    ("c", 8): "complex64",
-    ("c", 16): "complex128",
-}
+_V3_NAMES = {("b", 1): "bool", ("i", 1): "int8", ("i", 2): "int16", ("i", 4): "int32", ("i", 8): "int64",
+             ("u", 1): "uint8", ("u", 2): "uint16", ("u", 4): "uint32", ("u", 8): "uint64",
+             ("f", 2): "float16", ("f", 4): "float32", ("f", 8): "float64",
+             ("c", 8): "complex64", ("c", 16): "complex128"}
 
 _KIND_WORDS = {
     "O": "object",
@@ -202,7 +176,7 @@ def _parse_dtype(value: Any, *, what: str = "dtype") -> _DType:
         raise MetadataConversionError(f"{what} {value!r} is not a Zarr v2 dtype string")
     try:
         dt = np.dtype(value)
-    except TypeError as exc:
+    except Exception as exc:  # numpy raises TypeError, ValueError, SyntaxError, ... for odd strings
         raise MetadataConversionError(f"{what} {value!r} is not a valid dtype") from exc
     if dt.fields is not None:
         raise MetadataConversionError(f"structured {what} {value!r} has no Zarr v3 core data type")
@@ -230,7 +204,7 @@ def _float_json(value: Any, dtype_text: str) -> float | str:
     """A float fill value in v3 JSON form (numbers, or "NaN"/"Infinity"/"-Infinity")."""
     if isinstance(value, bool):
         return float(value)
-    if isinstance(value, int):
+    if isinstance(value, int) and abs(value) < 2**1023:
         return float(value)
     if isinstance(value, float):
         if math.isnan(value):
@@ -280,6 +254,23 @@ def _convert_fill_value(value: Any, dt: _DType) -> tuple[Any, bool]:
 
 
 # --------------------------------------------------------------------------- codec helpers
+
+
+@contextmanager
+def _at(where: str):
+    """Append ``at <JSON location in the .zarray>`` to a conversion error raised inside."""
+    try:
+        yield
+    except MetadataConversionError as exc:
+        raise MetadataConversionError(f"{exc} at {where}") from None
+
+
+def _int_conf(conf: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
+    """An integer codec setting in ``[low, high]`` (bools and other JSON types refused)."""
+    value = conf.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise MetadataConversionError(f"{conf['id']} {key} {value!r} is not an integer from {low} to {high}")
+    return value
 
 
 def _codec_id(conf: Any, what: str) -> str:
@@ -353,13 +344,13 @@ def _filter_output_dtype(conf: dict[str, Any], current: _DType) -> _DType:
 
 def _blosc_codec(conf: dict[str, Any], typesize: int, notes: list[str]) -> dict[str, Any]:
     cname = conf.get("cname", "lz4")
-    if cname not in _BLOSC_CNAMES:
+    if not isinstance(cname, str) or cname not in _BLOSC_CNAMES:
         raise MetadataConversionError(f"blosc cname {cname!r} has no Zarr v3 blosc equivalent")
     shuffle_int = conf.get("shuffle", 1)
     if shuffle_int == -1:
         shuffle = "bitshuffle" if typesize == 1 else "shuffle"
         notes.append(f"blosc shuffle -1 (auto) written as {shuffle!r} for item size {typesize}")
-    elif shuffle_int in _BLOSC_SHUFFLE:
+    elif isinstance(shuffle_int, int) and not isinstance(shuffle_int, bool) and shuffle_int in _BLOSC_SHUFFLE:
         shuffle = _BLOSC_SHUFFLE[shuffle_int]
     else:
         raise MetadataConversionError(f"blosc shuffle {shuffle_int!r} is not 0, 1, 2 or -1")
@@ -367,10 +358,10 @@ def _blosc_codec(conf: dict[str, Any], typesize: int, notes: list[str]) -> dict[
         "name": "blosc",
         "configuration": {
             "cname": cname,
-            "clevel": conf.get("clevel", 5),
+            "clevel": _int_conf(conf, "clevel", 5, 0, 9),
             "shuffle": shuffle,
             "typesize": typesize,
-            "blocksize": conf.get("blocksize", 0),
+            "blocksize": _int_conf(conf, "blocksize", 0, 0, 2**31 - 1),
         },
     }
 
@@ -381,15 +372,12 @@ def _bytes_bytes_codec(conf: dict[str, Any], typesize: int, notes: list[str]) ->
     if cid == "blosc":
         return _blosc_codec(conf, typesize, notes)
     if cid == "zstd":
-        return {
-            "name": "zstd",
-            "configuration": {
-                "level": conf.get("level", 0),
-                "checksum": bool(conf.get("checksum", False)),
-            },
-        }
+        if not isinstance(conf.get("checksum", False), bool):
+            raise MetadataConversionError(f"zstd checksum {conf['checksum']!r} is not true or false")
+        level = _int_conf(conf, "level", 0, -131072, 22)
+        return {"name": "zstd", "configuration": {"level": level, "checksum": conf.get("checksum", False)}}
     if cid == "gzip":
-        return {"name": "gzip", "configuration": {"level": conf.get("level", 1)}}
+        return {"name": "gzip", "configuration": {"level": _int_conf(conf, "level", 1, 0, 9)}}
     return _numcodecs_codec(conf)
 
 
@@ -399,18 +387,17 @@ def _check_shape(zarray: dict[str, Any]) -> tuple[list[int], list[int]]:
             raise MetadataConversionError(f".zarray has no {key!r}")
     shape, chunks = zarray["shape"], zarray["chunks"]
     ints = (list, tuple)
-    if not isinstance(shape, ints) or not all(
-        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
-    ):
-        raise MetadataConversionError(f"shape {shape!r} is not a list of non-negative integers")
-    if not isinstance(chunks, ints) or not all(
-        isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in chunks
-    ):
-        raise MetadataConversionError(f"chunks {chunks!r} is not a list of positive integers")
+    for key, low in (("shape", 0), ("chunks", 1)):
+        value = zarray[key]
+        if not isinstance(value, ints) or not all(
+            isinstance(s, int) and not isinstance(s, bool) and low <= s < 2**63 for s in value
+        ):
+            word = "non-negative" if low == 0 else "positive"
+            raise MetadataConversionError(f"{key} {value!r} is not a list of {word} integers below 2**63 at {key}")
     if len(chunks) != len(shape):
-        raise MetadataConversionError(
-            f"chunks {list(chunks)} and shape {list(shape)} differ in length"
-        )
+        raise MetadataConversionError(f"chunks {list(chunks)} and shape {list(shape)} differ in length at chunks")
+    if not isinstance(zarray.get("filters") or [], list):
+        raise MetadataConversionError(f"filters {zarray['filters']!r} is neither null nor a list at filters")
     return list(shape), list(chunks)
 
 
@@ -476,15 +463,16 @@ def v2_array_to_v3(
         raise MetadataConversionError(f"zarr_format {fmt!r} is not a Zarr v2 array")
     shape, chunks = _check_shape(zarray)
     ndim = len(shape)
-    dt = _parse_dtype(zarray["dtype"])
+    with _at("dtype"):
+        dt = _parse_dtype(zarray["dtype"])
     notes: list[str] = []
 
     order = zarray.get("order", "C")
     if order not in ("C", "F"):
-        raise MetadataConversionError(f"order {order!r} is neither 'C' nor 'F'")
+        raise MetadataConversionError(f"order {order!r} is neither 'C' nor 'F' at order")
     separator = zarray.get("dimension_separator") or "."
     if separator not in (".", "/"):
-        raise MetadataConversionError(f"dimension_separator {separator!r} is neither '.' nor '/'")
+        raise MetadataConversionError(f"dimension_separator {separator!r} is neither '.' nor '/' at dimension_separator")
 
     if dimension_names is not None:
         names = list(dimension_names)
@@ -495,7 +483,8 @@ def v2_array_to_v3(
         if not all(n is None or isinstance(n, str) for n in names):
             raise MetadataConversionError(f"dimension_names {names!r} are not all strings")
 
-    fill_value, was_null = _convert_fill_value(zarray.get("fill_value"), dt)
+    with _at("fill_value"):
+        fill_value, was_null = _convert_fill_value(zarray.get("fill_value"), dt)
     if was_null:
         zero = json.dumps(fill_value)
         notes.append(f"fill_value null replaced by {zero} (the {dt.v3_name} zero)")
@@ -512,53 +501,55 @@ def v2_array_to_v3(
     encoded = dt  # dtype of the array reaching the array->bytes codec
     after_bytes = False  # a bytes-level codec was already placed
     typesize = dt.np_dtype.itemsize
-    for conf in zarray.get("filters") or []:
-        cid = _codec_id(conf, "filter")
-        if cid in _ARRAY_ARRAY:
-            if after_bytes:
+    for index, conf in enumerate(zarray.get("filters") or []):
+        with _at(f"filters[{index}]"):
+            cid = _codec_id(conf, "filter")
+            if cid in _ARRAY_ARRAY:
+                if after_bytes:
+                    raise MetadataConversionError(
+                        f"filter {cid} (array->array) follows a bytes-level filter; "
+                        "no Zarr v3 codec order reproduces it"
+                    )
+                _check_filter_input(conf, encoded)
+                array_array.append(_numcodecs_codec(conf))
+                encoded = _filter_output_dtype(conf, encoded)
+                typesize = encoded.np_dtype.itemsize
+            elif cid in _ARRAY_BYTES:
+                if after_bytes:
+                    raise MetadataConversionError(
+                        f"filter {cid} (array->bytes) follows a bytes-level filter; "
+                        "no Zarr v3 codec order reproduces it"
+                    )
+                array_bytes = _numcodecs_codec(conf)
+                after_bytes = True
+                typesize = 1
+            elif cid in _BYTES_BYTES:
+                bytes_bytes.append(_bytes_bytes_codec(conf, typesize, notes))
+                after_bytes = True
+                typesize = 1
+            else:
                 raise MetadataConversionError(
-                    f"filter {cid} (array->array) follows a bytes-level filter; "
-                    "no Zarr v3 codec order reproduces it"
+                    f"filter {cid} has no Zarr v3 codec in zarr-python (no numcodecs.{cid})"
                 )
-            _check_filter_input(conf, encoded)
-            array_array.append(_numcodecs_codec(conf))
-            encoded = _filter_output_dtype(conf, encoded)
-            typesize = encoded.np_dtype.itemsize
-        elif cid in _ARRAY_BYTES:
-            if after_bytes:
-                raise MetadataConversionError(
-                    f"filter {cid} (array->bytes) follows a bytes-level filter; "
-                    "no Zarr v3 codec order reproduces it"
-                )
-            array_bytes = _numcodecs_codec(conf)
-            after_bytes = True
-            typesize = 1
-        elif cid in _BYTES_BYTES:
-            bytes_bytes.append(_bytes_bytes_codec(conf, typesize, notes))
-            after_bytes = True
-            typesize = 1
-        else:
-            raise MetadataConversionError(
-                f"filter {cid} has no Zarr v3 codec in zarr-python (no numcodecs.{cid})"
-            )
 
     compressor = zarray.get("compressor")
     if compressor is not None:
-        cid = _codec_id(compressor, "compressor")
-        if cid in _ARRAY_BYTES:
-            if after_bytes:
-                raise MetadataConversionError(
-                    f"compressor {cid} (array->bytes) follows a bytes-level filter; "
-                    "no Zarr v3 codec order reproduces it"
-                )
-            array_bytes = _numcodecs_codec(compressor)
-        else:
-            if cid not in _BYTES_BYTES:
-                notes.append(
-                    f"compressor {cid} is not registered by zarr-python 3.1; written as "
-                    f"numcodecs.{cid}, readers need a codec plugin for it"
-                )
-            bytes_bytes.append(_bytes_bytes_codec(compressor, typesize, notes))
+        with _at("compressor"):
+            cid = _codec_id(compressor, "compressor")
+            if cid in _ARRAY_BYTES:
+                if after_bytes:
+                    raise MetadataConversionError(
+                        f"compressor {cid} (array->bytes) follows a bytes-level filter; "
+                        "no Zarr v3 codec order reproduces it"
+                    )
+                array_bytes = _numcodecs_codec(compressor)
+            else:
+                if cid not in _BYTES_BYTES:
+                    notes.append(
+                        f"compressor {cid} is not registered by zarr-python 3.1; written as "
+                        f"numcodecs.{cid}, readers need a codec plugin for it"
+                    )
+                bytes_bytes.append(_bytes_bytes_codec(compressor, typesize, notes))
 
     if array_bytes is None:
         bytes_conf: dict[str, Any] = {}

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import MigrateError
+from ..storage.sandbox import OutsideRootError, sandboxed
 from ..zarr_meta import core_v3_expressible
 from .walk import Found, find_datasets
 
@@ -109,28 +110,35 @@ def _grouped(reasons: list[tuple[str, str]]) -> list[str]:
     return out
 
 
-def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False) -> DatasetSurvey:
-    """Survey one dataset (read-only). Never raises: failures go to ``error``/``error_file``.
+def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False,
+                   allow_outside: bool = False) -> DatasetSurvey:
+    """Survey one dataset (read-only). Never raises: failures go to ``error``/``error_file``
+    (a project error with its file; any other exception, a bug, as ``internal error ...``
+    naming the dataset), so one bad dataset never stops the survey of the others.
 
-    ``lenient`` as for :func:`ngff_migrate.convert` (legacy validation problems
-    become warnings).
+    ``lenient`` and ``allow_outside`` as for :func:`ngff_migrate.convert` (legacy
+    validation problems become warnings; metadata may be read outside the
+    dataset). An RFC-8 dataset that cannot be planned is reported as
+    "already RFC-8" unless it reads outside its directory (``OutsideRootError``).
     """
     from ..api import plan
 
     path = Path(path)
     out = DatasetSurvey(rel=rel, path=str(path))
     try:
-        result = plan(path, lenient=lenient)
+        result = plan(path, lenient=lenient, allow_outside=allow_outside)
+        return _survey(path, out, result)
     except MigrateError as exc:
         from ..readers.detect import detect
 
         out.error, out.error_file = exc.problem, exc.path
         try:
-            d = detect(path)
+            with sandboxed(path, allow_outside=allow_outside):
+                d = detect(path)
             out.layout, out.version, out.zarr_format = d.layout, d.version, d.zarr_format
-        except MigrateError:
+        except Exception:  # the layout is only a hint here; the error above is what counts
             pass
-        if out.layout == "rfc8":
+        if out.layout == "rfc8" and not isinstance(exc, OutsideRootError):
             out.error = out.error_file = None
             out.metadata_only = None
             out.reasons = ["already RFC-8: nothing to migrate"]
@@ -138,6 +146,10 @@ def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False) -
     except Exception as exc:  # a bug must not stop the survey of the other datasets
         out.error, out.error_file = f"internal error {type(exc).__name__}: {exc}", str(path)
         return out
+
+
+def _survey(path: Path, out: DatasetSurvey, result: Any) -> DatasetSurvey:
+    """Fill ``out`` from the plan of a dataset (see :func:`survey_dataset`)."""
     out.layout, out.version, out.zarr_format = result.layout, result.version, result.zarr_format
     out.arrays, out.documents, out.warnings = len(result.arrays), len(result.documents), len(result.warnings)
     reasons: list[tuple[str, str]] = []
@@ -171,17 +183,19 @@ def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False) -
     return out
 
 
-def survey_found(found: Found) -> DatasetSurvey:
+def survey_found(found: Found, *, allow_outside: bool = False) -> DatasetSurvey:
     """Survey a walk result: a failed walk entry becomes a failed survey without reading more."""
     if found.error is not None:
         return DatasetSurvey(rel=found.rel, path=str(found.path), layout=found.layout, version=found.version,
                              zarr_format=found.zarr_format, error=found.error, error_file=found.error_file)
-    return survey_dataset(found.path, found.rel)
+    return survey_dataset(found.path, found.rel, allow_outside=allow_outside)
 
 
-def survey_chunk(items: list[tuple[str, str, bool]]) -> list[DatasetSurvey]:
-    """Survey ``[(path, rel, lenient)]`` in one worker task (fewer round trips than one task each)."""
-    return [survey_dataset(p, r, lenient=lenient) for p, r, lenient in items]
+def survey_chunk(items: list[tuple[Any, ...]]) -> list[DatasetSurvey]:
+    """Survey ``[(path, rel, lenient)]`` or ``[(path, rel, lenient, allow_outside)]`` in
+    one worker task (fewer round trips than one task each). Never raises."""
+    return [survey_dataset(item[0], item[1], lenient=item[2], allow_outside=bool(item[3:4] and item[3]))
+            for item in items]
 
 
 @dataclass
@@ -234,7 +248,7 @@ class TreePlan:
 
 
 def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
-              progress: Any = None) -> TreePlan:
+              progress: Any = None, allow_outside: bool = False) -> TreePlan:
     """Walk ``root`` and survey every dataset found (nothing is written).
 
     Parameters
@@ -245,6 +259,12 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
         A dask.distributed scheduler address; surveys run on its workers.
     progress:
         Optional callable ``progress(n_done, n_total)``.
+    allow_outside:
+        Read metadata that resolves outside each dataset (``..`` paths,
+        symbolic links), as ``convert --allow-outside`` does.
+
+    One dataset that cannot be read (or hits a bug) is a failed survey; the
+    others are surveyed all the same.
 
     Raises
     ------
@@ -254,12 +274,12 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
     from .pool import open_pool
 
     start = time.perf_counter()
-    found = find_datasets(root)
+    found = find_datasets(root, allow_outside=allow_outside)
     surveys: dict[str, DatasetSurvey] = {f.rel: survey_found(f) for f in found if f.error is not None}
-    todo = [(str(f.path), f.rel, False) for f in found if f.error is None]
+    todo = [(str(f.path), f.rel, False, allow_outside) for f in found if f.error is None]
     if jobs <= 1 and scheduler is None:
-        for i, (p, r, _) in enumerate(todo):
-            surveys[r] = survey_dataset(p, r)
+        for i, (p, r, _, _) in enumerate(todo):
+            surveys[r] = survey_dataset(p, r, allow_outside=allow_outside)
             if progress:
                 progress(i + 1, len(todo))
     elif todo:

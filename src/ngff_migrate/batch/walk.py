@@ -13,8 +13,11 @@ files only (``zarr.json``, ``.zgroup``, ``.zarray``, ``.zattrs``):
   root on its own (a ``labels`` group, a well outside its plate): visited
   like a plain directory;
 * a directory whose metadata cannot be read or names an unsupported version
-  (truncated JSON, unknown NGFF version, ...): a *failed* dataset, reported
-  with the file and the reason, never entered.
+  (truncated JSON, too deeply nested, a root document that is a symbolic
+  link leaving the directory, unknown NGFF version, ...): a *failed*
+  dataset, reported with the file and the reason, never entered. An
+  unexpected exception (a bug) while classifying one directory also makes it
+  a failed dataset: the walk goes on with the others.
 
 Hidden directories (name starting with ``.``: the batch state directory,
 in-place journals, copy leftovers, ``.snapshot``, ``.git``) and symbolic
@@ -29,7 +32,8 @@ from pathlib import Path
 
 from ..errors import MigrateError, NotRecognisedError
 from ..readers.detect import detect
-from ..readers.zarr_node import read_node
+from ..readers.zarr_node import json_policy, read_node
+from ..storage.sandbox import sandboxed
 
 
 @dataclass(frozen=True)
@@ -64,12 +68,28 @@ class Found:
     error_file: str | None = None
 
 
-def classify(directory: Path, rel: str) -> tuple[Found | None, bool]:
+def classify(directory: Path, rel: str, *, allow_outside: bool = False) -> tuple[Found | None, bool]:
     """Decide what ``directory`` is: ``(found, descend)``.
 
     ``found`` is a dataset or failed dataset (``None`` otherwise); ``descend``
-    says whether its subdirectories may hold datasets. Raises nothing.
+    says whether its subdirectories may hold datasets. The root metadata is
+    read inside ``directory``'s sandbox (a document that is a symbolic link
+    leaving it fails the dataset) and with non-standard JSON numbers read as
+    null (they never decide the layout; the migration applies the policy).
+    Raises nothing: a project error, or any other exception (a bug), makes a
+    failed dataset.
     """
+    try:
+        with sandboxed(directory, allow_outside=allow_outside), json_policy(lenient=True):
+            return _classify(directory, rel)
+    except MigrateError as exc:
+        return Found(directory, rel, error=exc.problem, error_file=exc.path), False
+    except Exception as exc:  # a bug in one dataset must not stop the walk of the others
+        return Found(directory, rel, error=f"internal error {type(exc).__name__}: {exc}",
+                     error_file=str(directory)), False
+
+
+def _classify(directory: Path, rel: str) -> tuple[Found | None, bool]:
     try:
         node = read_node(directory)
     except MigrateError as exc:
@@ -87,8 +107,11 @@ def classify(directory: Path, rel: str) -> tuple[Found | None, bool]:
     return Found(directory, rel, d.layout, d.version, d.zarr_format), False
 
 
-def find_datasets(root: str | Path) -> list[Found]:
+def find_datasets(root: str | Path, *, allow_outside: bool = False) -> list[Found]:
     """Every dataset under ``root`` (``root`` itself included), in sorted path order.
+
+    ``allow_outside``: a dataset's root documents may resolve outside its
+    directory (symbolic links); see :func:`classify`.
 
     Only root metadata documents are read and only directories that are not
     datasets or arrays are listed, so the cost grows with the number of
@@ -106,7 +129,7 @@ def find_datasets(root: str | Path) -> list[Found]:
     stack: list[tuple[Path, str]] = [(root, ".")]
     while stack:
         directory, rel = stack.pop()
-        found, descend = classify(directory, rel)
+        found, descend = classify(directory, rel, allow_outside=allow_outside)
         if found is not None:
             out.append(found)
         if not descend:

@@ -22,7 +22,7 @@ from ..errors import MigrateError
 from .hcs import read_plate
 from .model import LegacyBioformats2raw, LegacySeries
 from .ngff_image import read_image
-from .zarr_node import read_node
+from .zarr_node import member_path, read_node
 
 LAYOUT_KEY = "bioformats2raw.layout"
 
@@ -40,10 +40,11 @@ def read_bioformats2raw(root: Path, version: str, *, strict: bool = True,
     node = read_node(root)
     assert node is not None
     attrs = dict(node.attributes)
-    ome: dict[str, Any] = dict(attrs.pop("ome", {})) if node.zarr_format == 3 else \
+    raw_ome = attrs.pop("ome", None) if node.zarr_format == 3 else None
+    ome: dict[str, Any] = dict(raw_ome) if isinstance(raw_ome, dict) else \
         {k: attrs.pop(k) for k in list(attrs) if k in (LAYOUT_KEY, "plate")}
     ome.pop("version", None)
-    layout = ome.pop(LAYOUT_KEY)
+    layout = ome.pop(LAYOUT_KEY, None)
     has_plate = ome.pop("plate", None) is not None
     result = LegacyBioformats2raw(group=node, version=version, layout=layout, ome_extra=ome,
                                   other_attributes=attrs, consolidated=(root / ".zmetadata").is_file())
@@ -53,13 +54,20 @@ def read_bioformats2raw(root: Path, version: str, *, strict: bool = True,
         result.ome_group = read_node(ome_dir)
         if result.ome_group is not None:
             gattrs = dict(result.ome_group.attributes)
-            gome = dict(gattrs.pop("ome", {})) if result.ome_group.zarr_format == 3 else gattrs
+            gome = gattrs.pop("ome", {}) if result.ome_group.zarr_format == 3 else gattrs
+            if not isinstance(gome, dict):
+                raise MigrateError(result.ome_group.attributes_file, f"'ome' must be an object, found "
+                                                                     f"{type(gome).__name__} at attributes.ome")
+            gome = dict(gome)
             gome.pop("version", None)
             series = gome.pop("series", None)
             if series is not None:
+                sfile = result.ome_group.attributes_file
                 if not isinstance(series, list) or not all(isinstance(s, str) for s in series):
-                    raise MigrateError(result.ome_group.attributes_file, "'series' must be a list of paths")
+                    raise MigrateError(sfile, "'series' must be a list of paths at series")
                 listed = [s.strip("/") for s in series]
+                for i, (path, raw) in enumerate(zip(listed, series, strict=True)):
+                    member_path(root, path or raw, file=sfile, where=f"series[{i}]", what="series path")
             result.ome_group_extra = gome
     _check_ome_xml(root, result, warnings)
     if has_plate:

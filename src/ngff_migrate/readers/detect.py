@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError, NotRecognisedError, UnsupportedError
-from .zarr_node import ZarrNode, read_node
+from .zarr_node import ZarrNode, json_policy, read_node
 
 #: NGFF versions whose images this release migrates.
 SUPPORTED_IMAGE_VERSIONS = ("0.4", "0.5")
@@ -62,7 +62,10 @@ def detect(path: str | Path) -> Detection:
     ------
     MigrateError
         If ``path`` does not exist or is not a directory, or a metadata file
-        is malformed.
+        is malformed. Non-standard JSON numbers (``NaN``) are read as
+        ``null`` here whatever the policy: they never decide the layout, and
+        the read stage that follows applies the run's policy
+        (:func:`~ngff_migrate.readers.zarr_node.json_policy`).
     NotRecognisedError
         If there is no OME-Zarr metadata; the message says what was found.
     UnsupportedError
@@ -74,7 +77,8 @@ def detect(path: str | Path) -> Detection:
         raise MigrateError(root, "no such file or directory")
     if not root.is_dir():
         raise NotRecognisedError(root, "not a directory; an OME-Zarr dataset is a Zarr group directory")
-    node = read_node(root)
+    with json_policy(lenient=True):  # numbers do not decide the layout; the read stage applies the policy
+        node = read_node(root)
     if node is None:
         raise NotRecognisedError(
             root, "no Zarr metadata (zarr.json, .zgroup or .zattrs): not an OME-Zarr dataset"

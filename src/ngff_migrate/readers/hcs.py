@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import MigrateError
 from .model import LegacyField, LegacyPlate, LegacyWell
 from .ngff_image import _check, read_image
-from .zarr_node import ZarrNode, read_node
+from .zarr_node import ZarrNode, is_dir, member_path, read_node
 
 
 def _ome(node: ZarrNode, version: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -67,7 +67,11 @@ def read_plate(root: Path, version: str, *, strict: bool = True,
     columns = _named_list(plate.pop("columns", None), file, "plate.columns")
     acquisitions = plate.pop("acquisitions", None) or []
     if not isinstance(acquisitions, list) or not all(isinstance(a, dict) and "id" in a for a in acquisitions):
-        raise MigrateError(file, "plate.acquisitions must be a list of objects with an 'id'")
+        raise MigrateError(file, "plate.acquisitions must be a list of objects with an 'id' at plate.acquisitions")
+    for i, a in enumerate(acquisitions):
+        if isinstance(a["id"], (dict, list)):
+            raise MigrateError(file, f"an acquisition id must be a number or a string, found "
+                                     f"{type(a['id']).__name__} at plate.acquisitions[{i}].id")
     wells = plate.pop("wells", None)
     if not isinstance(wells, list) or not wells:
         raise MigrateError(file, "plate.wells is missing or empty")
@@ -118,8 +122,8 @@ def _read_well(root: Path, version: str, index: int, entry: Any, rows: list[dict
                                      f"and columnIndex {ci} ({col_names[ci]!r})")
     elif row not in row_names or column not in col_names:
         raise MigrateError(file, f"{where}: path {path!r} names a row or column the plate does not declare")
-    well_dir = root / path
-    node = read_node(well_dir) if well_dir.is_dir() else None
+    well_dir = member_path(root, path, file=file, where=f"{where}.path", what="well path")
+    node = read_node(well_dir) if is_dir(well_dir) else None
     if node is None:
         raise MigrateError(well_dir, f"well {path!r} listed in {file.name} does not exist")
     ome, other = _ome(node, version)
@@ -143,10 +147,11 @@ def _read_well(root: Path, version: str, index: int, entry: Any, rows: list[dict
             raise MigrateError(wfile, f"well.images[{j}] has no 'path'")
         fpath = image["path"].strip("/")
         acquisition = image.get("acquisition")
-        if acquisition is not None and acquisition not in declared:
+        if isinstance(acquisition, (dict, list)) or (acquisition is not None and acquisition not in declared):
             warnings.append(f"{wfile}: well.images[{j}] acquisition {acquisition!r} is not declared on the plate; "
                             f"carried as ngff-migrate:acquisition without a reference")
-        field_dir = well_dir / fpath
+        field_dir = member_path(well_dir, fpath or image["path"], file=wfile, where=f"well.images[{j}].path",
+                                what="field path")
         if read_node(field_dir) is None:
             raise MigrateError(field_dir, f"field {fpath!r} listed in {wfile.name} does not exist")
         img = image_reader(field_dir, version, strict=strict, warnings=warnings, rel=f"{path}/{fpath}")

@@ -25,6 +25,9 @@ def legacy_problems(kind: str, version: str, attrs: dict[str, Any]) -> list[str]
     -------
     list[str]
         One line per problem (``location: message``); empty when valid.
+        Never raises: a validator that fails on odd input (ome-zarr-models
+        raises ``IndexError`` for a scale shorter than the axes) is one
+        problem line.
     """
     key = (kind, version, _shape_key(attrs))
     if key not in _CACHE:
@@ -63,8 +66,17 @@ def _validate(kind: str, version: str, attrs: dict[str, Any]) -> list[str]:
     try:
         model.model_validate(attrs)
     except ValidationError as exc:
-        return [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()]
+        return [_one_line(f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}")
+                for err in exc.errors()]
+    except Exception as exc:  # a validator of the library failed on odd input (IndexError, TypeError, ...)
+        return [_one_line(f"<root>: ome-zarr-models could not check this metadata ({type(exc).__name__}: {exc})")]
     return []
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    """A library message on one line (ome-zarr-models messages may span several)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _model(kind: str, version: str):

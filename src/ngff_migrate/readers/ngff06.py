@@ -1,4 +1,5 @@
-"""Reader for OME-Zarr 0.6 (RFC-5) images, and what the 0.6 readers share.
+"""Reader for OME-Zarr 0.6 (RFC-5) images; what the 0.6 readers share lives in
+:mod:`ngff_migrate.readers.common06` and is re-exported here.
 
 Implements the reading side of the 0.6 drafts found in the wild
 (``0.6.dev1`` ... ``0.6.dev4``, ``0.6rc0``, the released ``0.6``) and of
@@ -17,8 +18,7 @@ not connected stops the migration before anything is written.
 
 from __future__ import annotations
 
-import posixpath
-from dataclasses import dataclass, field
+import math
 from pathlib import Path
 from typing import Any
 
@@ -30,25 +30,27 @@ from .check06 import (
     check_transform,
     parameter_paths,
 )
+from .common06 import (  # noqa: F401  (re-exported: the 0.6 readers' shared names)
+    RFC3_VERSIONS,
+    STRING_REF_VERSIONS,
+    V06_VERSIONS,
+    ReadContext,
+    child_path,
+    components,
+    document_version,
+    is_v06,
+    open_group06,
+    ref_form,
+    ref_parts,
+    system_of,
+)
 from .model import LegacyLabelMetadata
 from .model06 import CoordinateSystem06, Image06, Level06, Multiscale06, ParameterNodes
 from .ngff_image import _read_label_meta, read_labels_group
-from .zarr_node import ZarrNode, read_node
+from .zarr_node import ZarrNode, check_array, member_path, read_node
 
-#: 0.6 drafts and releases read by this module, oldest first.
-V06_VERSIONS = ("0.6.dev1", "0.6.dev2", "0.6.dev3", "0.6.dev4", "0.6rc0", "0.6")
-#: 0.6 plus RFC-3/RFC-4 (ngff-zarr's opt-in ``0.9.dev1``): read like 0.6,
-#: without the 0.6 axis-model limits; axis ``orientation`` is carried as is.
-RFC3_VERSIONS = ("0.9.dev1",)
-#: Versions whose transformation ``input``/``output`` are plain strings.
-STRING_REF_VERSIONS = ("0.6.dev1", "0.6.dev2", "0.6.dev3")
 #: Keys of a ``multiscales`` entry that map to RFC-8.
 MULTISCALE_MAPPED = ("coordinateSystems", "datasets", "coordinateTransformations", "name")
-
-
-def is_v06(version: Any) -> bool:
-    """Whether ``version`` is a 0.6 draft/release or ``0.9.dev1`` (read by this module)."""
-    return version in V06_VERSIONS or version in RFC3_VERSIONS
 
 
 def classify_v06(ome: dict[str, Any], doc: Path) -> tuple[str, str]:
@@ -88,106 +90,6 @@ def classify_v06(ome: dict[str, Any], doc: Path) -> tuple[str, str]:
         raise NotRecognisedError(doc, "a 'labels' group, not an image: convert the image that holds it")
     raise NotRecognisedError(doc, f"OME-Zarr {version} metadata without 'multiscales', 'scene' or 'plate' "
                                   f"(keys: {sorted(ome)})")
-
-
-# --- reading context ------------------------------------------------------------
-
-
-@dataclass
-class ReadContext:
-    """Reading state shared by every document of one dataset."""
-
-    root: Path
-    strict: bool
-    warnings: list[str]
-    images: dict[str, Image06] = field(default_factory=dict)
-
-    def invalid(self, file: Path, problems: list[str]) -> None:
-        """Invalid 0.6 metadata that can still be carried verbatim: an error
-        in strict mode, warnings with ``--lenient``."""
-        if not problems:
-            return
-        if self.strict:
-            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise MigrateError(file, f"invalid OME-Zarr 0.6 metadata: {problems[0]}{more} "
-                                     "(use --lenient to migrate anyway)")
-        self.warnings.extend(f"{file}: invalid OME-Zarr 0.6 metadata: {p}" for p in problems)
-
-
-def open_group06(directory: Path, what: str, version: str
-                 ) -> tuple[ZarrNode, dict[str, Any], dict[str, Any], str]:
-    """Read a 0.6 group: ``(node, ome without version, other attributes,
-    the document's version)``.
-
-    Raises
-    ------
-    MigrateError
-        If ``directory`` is not a Zarr v3 group with ``ome`` attributes, or
-        its ``version`` is not a 0.6 version (see :func:`document_version`).
-    """
-    node = read_node(directory)
-    if node is None or node.node_type != "group" or node.zarr_format != 3:
-        raise MigrateError(directory, f"expected a Zarr v3 group holding {what}")
-    attrs = dict(node.attributes)
-    ome = attrs.pop("ome", None)
-    if not isinstance(ome, dict):
-        raise MigrateError(node.attributes_file, f"no 'ome' attributes: not {what}")
-    ome = dict(ome)
-    version = document_version(ome, node.attributes_file, version)
-    ome.pop("version", None)
-    return node, ome, attrs, version
-
-
-def document_version(ome: dict[str, Any], file: Path, fallback: str) -> str:
-    """The document's own ``version`` (``fallback`` when absent).
-
-    Raises ``MigrateError`` if it is not a version this module reads."""
-    version = ome.get("version", fallback)
-    if not is_v06(version):
-        raise MigrateError(file, f"OME-Zarr version {version!r} inside a {fallback} dataset "
-                                 f"(expected one of {', '.join(V06_VERSIONS + RFC3_VERSIONS)})")
-    return str(version)
-
-
-def child_path(base_rel: str, path: Any, file: Path, where: str) -> str:
-    """Root-relative POSIX path of ``path`` given relative to ``base_rel``
-    (a leading ``/`` is the root of the Zarr hierarchy, i.e. the dataset)."""
-    if not isinstance(path, str) or not path or "://" in path or path.startswith("file:"):
-        raise MigrateError(file, f"{where}: {path!r} is not a relative path inside the dataset")
-    if path.startswith("/"):
-        base_rel, path = "", path.lstrip("/") or "."
-    joined = posixpath.normpath(posixpath.join(base_rel or ".", path))
-    if joined == ".." or joined.startswith("../"):
-        raise MigrateError(file, f"{where}: {path!r} leaves the dataset")
-    return "" if joined == "." else joined
-
-
-# --- references -------------------------------------------------------------------
-
-
-def ref_parts(value: Any, version: str, *, level: bool) -> tuple[str | None, str | None] | None:
-    """``(name, path)`` of a transformation ``input``/``output``; ``None`` if malformed.
-
-    Up to 0.6.dev3 a reference is a string: a level's ``input`` names its
-    dataset path (``level=True`` for that position), everything else a
-    coordinate system. From 0.6.dev4 it is ``{"name"?, "path"?}``.
-    """
-    if version in STRING_REF_VERSIONS:
-        if not isinstance(value, str) or not value:
-            return None
-        return (None, value) if level else (value, None)
-    if not isinstance(value, dict) or set(value) - {"name", "path"}:
-        return None
-    name, path = value.get("name"), value.get("path")
-    if (name is not None and not isinstance(name, str)) or (path is not None and not isinstance(path, str)):
-        return None
-    return name, path
-
-
-def ref_form(version: str) -> str:
-    """The reference form ``version`` uses, for messages."""
-    return ("a string" if version in STRING_REF_VERSIONS else "an object {\"name\", \"path\"}") + \
-        f" at OME-Zarr {version}"
 
 
 # --- images -------------------------------------------------------------------------
@@ -318,10 +220,14 @@ def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path, version
         raise MigrateError(file, f"{where}.datasets is missing or empty")
     levels: list[Level06] = []
     intrinsic: str | None = None
+    seen: dict[str, int] = {}
     for j, ds in enumerate(datasets):
         loc = f"{where}.datasets[{j}]"
         if not isinstance(ds, dict) or not isinstance(ds.get("path"), str) or not ds["path"]:
             raise MigrateError(file, f"{loc} has no 'path' (a non-empty string)")
+        if seen.setdefault(ds["path"].strip("/"), j) != j:
+            raise MigrateError(file, f"dataset path {ds['path'][:80]!r} is listed twice (first at "
+                                     f"{where}.datasets[{seen[ds['path'].strip('/')]}]) at {loc}.path")
         level, output = _read_level(node, ds, loc, file, version, by_name, ctx)
         if intrinsic is None:
             intrinsic = output
@@ -388,13 +294,15 @@ def _read_level(node: ZarrNode, ds: dict[str, Any], loc: str, file: Path, versio
     if dst[1] is not None:
         ctx.invalid(file, [f"{tloc}.output: 'path' must be omitted for a level's output"])
     n = len(systems[dst[0]].axes)
-    array_dir = node.directory / path.strip("/")
+    array_dir = member_path(node.directory, path.strip("/") or path, file=file, where=f"{loc}.path",
+                            what="dataset path")
     array = read_node(array_dir)
     if array is None or array.node_type != "array":
         raise MigrateError(array_dir, f"dataset path {path!r} listed in {loc}: no Zarr array there")
     if len(array.shape) != n:
         raise MigrateError(array_dir, f"array has {len(array.shape)} dimensions but coordinate system "
                                       f"{dst[0]!r} (the output of {loc}) declares {n} axes")
+    check_array(array, file=file, where=loc)
     kind = t.get("type")
     if kind == "sequence":
         inner = t.get("transformations")
@@ -408,14 +316,32 @@ def _read_level(node: ZarrNode, ds: dict[str, Any], loc: str, file: Path, versio
     ctx.invalid(file, check_transform({k: v for k, v in t.items() if k not in ("input", "output")}, tloc,
                                       n_in=n, n_out=n, rfc3=version in RFC3_VERSIONS))
     if kind == "scale":
-        scale, translation = list(t["scale"]), None
+        scale, translation = _values(t.get("scale"), n, file, f"{tloc}.scale"), None
     elif kind == "identity":
         scale, translation = [1.0] * n, None
     else:
-        scale, translation = list(t["transformations"][0]["scale"]), list(t["transformations"][1]["translation"])
+        scale = _values(t["transformations"][0].get("scale"), n, file, f"{tloc}.transformations[0].scale")
+        translation = _values(t["transformations"][1].get("translation"), n, file,
+                              f"{tloc}.transformations[1].translation")
     extra = {k: v for k, v in ds.items() if k not in ("path", "coordinateTransformations")}
     return Level06(path=path.strip("/"), array=array, scale=scale, translation=translation, extra=extra,
                    transform=dict(t)), dst[0]
+
+
+def _values(values: Any, n: int, file: Path, where: str) -> list[Any]:
+    """A level's scale or translation: a non-empty list of finite numbers,
+    kept as written (checked even with ``--lenient``, where
+    :func:`check_transform` only warns; a length other than ``n`` is carried
+    verbatim then, with that warning).
+
+    Raises ``MigrateError`` naming ``file`` and the location."""
+    if not isinstance(values, list) or not values:
+        raise MigrateError(file, f"expected a list of numbers (one per axis, {n} axes), found "
+                                 f"{str(values)[:60]} at {where}")
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, int | float) or (isinstance(v, float) and not math.isfinite(v)):
+            raise MigrateError(file, f"{str(v)[:40]} is not a finite number at {where}[{i}]")
+    return list(values)
 
 
 def _resolve_multiscale_transform(image: Image06, ms: Multiscale06, j: int, t: dict[str, Any], file: Path,
@@ -466,35 +392,6 @@ def resolve_system(image: Image06, ms: Multiscale06, name: str, path: str | None
     return found
 
 
-def system_of(image: Image06, name: str) -> CoordinateSystem06 | None:
-    """The first coordinate system called ``name`` in ``image``'s multiscales."""
-    for ms in image.multiscales:
-        for cs in ms.coordinate_systems:
-            if cs.name == name:
-                return cs
-    return None
-
-
-def components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
-    """Connected components of an undirected graph, each in ``nodes`` order
-    (edges with an end outside ``nodes`` are ignored)."""
-    parent = {n: n for n in nodes}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        if a in parent and b in parent:
-            parent[find(a)] = find(b)
-    groups: dict[str, list[str]] = {}
-    for n in nodes:
-        groups.setdefault(find(n), []).append(n)
-    return list(groups.values())
-
-
 def _check_connected(ms: Multiscale06, file: Path, ctx: ReadContext) -> None:
     """0.6 §"Additional details": the coordinate systems of a multiscale and
     its transformations form a connected graph."""
@@ -518,7 +415,7 @@ def read_parameters(params: ParameterNodes, base_rel: str, transforms: list[tupl
     the metadata): an array, or a 0.6 image (a field written as an image)."""
     for where, t in transforms:
         for suffix, path in parameter_paths(t):
-            target = child_path(base_rel, path, file, f"{where}{suffix}.path")
+            target = child_path(base_rel, path, file, f"{where}{suffix}.path", ctx.root)
             if target in params.arrays or any(f.rel == target for f in params.fields):
                 continue
             node = read_node(ctx.root / target)
@@ -526,6 +423,8 @@ def read_parameters(params: ParameterNodes, base_rel: str, transforms: list[tupl
                 raise MigrateError(ctx.root / target, f"parameter array {path!r} named by {where}{suffix} "
                                                       f"in {file.name} does not exist")
             if node.node_type == "array":
+                check_array(node, file=file, where=f"{where}{suffix}.path",
+                                  what="a transformation parameter array")
                 params.arrays[target] = node
                 continue
             ome = node.attributes.get("ome") if node.zarr_format == 3 else None

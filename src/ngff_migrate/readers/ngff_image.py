@@ -6,13 +6,14 @@ Implements the reading side of NGFF 0.4/0.5 §"multiscales", §"labels" and
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError, UnsupportedError
 from .legacy_check import describe, legacy_problems
 from .model import LegacyImage, LegacyLabelMetadata, LegacyLevel, LegacyMultiscale
-from .zarr_node import ZarrNode, read_node
+from .zarr_node import ZarrNode, check_array, is_dir, member_path, read_node
 
 #: Keys of the OME metadata that the readers interpret.
 IMAGE_KEYS = ("multiscales", "omero", "labels", "image-label")
@@ -80,6 +81,7 @@ def _read(group_dir: Path, rel: str, version: str, strict: bool, warnings: list[
     if "multiscales" not in ome:
         raise MigrateError(file, "no 'multiscales' metadata: not an OME-Zarr image")
     legacy_attrs = node.attributes.get("ome") if version == "0.5" else node.attributes
+    _refuse_repeated_paths(ome.get("multiscales"), file)  # before the (per-dataset, slow) legacy check
     _check("image", version, legacy_attrs, file, strict, warnings)
     image = LegacyImage(group=node, rel=rel, version=version, multiscales=[], other_attributes=other)
     if version == "0.5":
@@ -105,12 +107,37 @@ def _read(group_dir: Path, rel: str, version: str, strict: bool, warnings: list[
     return image
 
 
+def _refuse_repeated_paths(entries: Any, file: Path) -> None:
+    """A dataset path listed twice in one multiscale is an error (every level
+    is its own array; RFC-8 sibling names must be unique)."""
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        datasets = entry.get("datasets") if isinstance(entry, dict) else None
+        seen: dict[str, int] = {}
+        for j, ds in enumerate(datasets if isinstance(datasets, list) else []):
+            path = ds.get("path") if isinstance(ds, dict) else None
+            if isinstance(path, str) and seen.setdefault(path.strip("/"), j) != j:
+                raise MigrateError(file, f"dataset path {path[:80]!r} is listed twice (first at multiscales[{i}]."
+                                         f"datasets[{seen[path.strip('/')]}]) at multiscales[{i}].datasets[{j}].path")
+
+
 def _floats(values: Any, file: Path, where: str, n: int) -> list[float]:
-    if not isinstance(values, list) or not all(isinstance(v, (int, float)) for v in values):
-        raise MigrateError(file, f"{where} must be a list of numbers")
+    """``values`` as floats: a list of ``n`` finite numbers (one per axis).
+
+    Raises ``MigrateError`` naming ``file`` and the location of the first bad entry."""
+    if not isinstance(values, list):
+        raise MigrateError(file, f"expected a list of numbers, found {type(values).__name__} at {where}")
+    out = []
+    for i, v in enumerate(values):
+        try:
+            number = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise MigrateError(file, f"{str(v)[:40] if v is not None else 'null'} is not a finite number at {where}[{i}]")
+        out.append(number)
     if len(values) != n:
         raise MigrateError(file, f"{where} has {len(values)} values but there are {n} axes")
-    return [float(v) for v in values]
+    return out
 
 
 def _transforms(items: Any, file: Path, where: str, n: int) -> tuple[list[float] | None, list[float] | None]:
@@ -169,12 +196,14 @@ def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path) -> Lega
         if not isinstance(ds, dict) or not isinstance(ds.get("path"), str) or not ds["path"]:
             raise MigrateError(file, f"{loc} has no 'path'")
         path = ds["path"].strip("/")
-        array_dir = node.directory / path
+        array_dir = member_path(node.directory, path or ds["path"], file=file, where=f"{loc}.path",
+                                what="dataset path")
         array = read_node(array_dir)
         if array is None or array.node_type != "array":
             raise MigrateError(array_dir, f"dataset path {ds['path']!r} listed in {loc}: no Zarr array there")
         if len(array.shape) != n:
             raise MigrateError(array_dir, f"array has {len(array.shape)} dimensions but {where} declares {n} axes")
+        check_array(array, file=file, where=loc)
         scale, translation = _transforms(ds.get("coordinateTransformations"), file, loc, n)
         levels.append(LegacyLevel(
             path=path, array=array, scale=scale or [1.0] * n, translation=translation,
@@ -191,13 +220,23 @@ def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path) -> Lega
 
 def _read_label_meta(meta: Any, file: Path) -> LegacyLabelMetadata:
     if not isinstance(meta, dict):
-        raise MigrateError(file, "'image-label' is not an object")
+        raise MigrateError(file, "'image-label' is not an object at image-label")
     meta = dict(meta)
     label_version = meta.pop("version", None)
-    colors = meta.pop("colors", None) or []
-    properties = meta.pop("properties", None) or []
+    lists = {}
+    for key in ("colors", "properties"):
+        value = meta.pop(key, None) or []
+        if not isinstance(value, list):
+            raise MigrateError(file, f"expected a list, found {type(value).__name__} at image-label.{key}")
+        for i, entry in enumerate(value):
+            if not isinstance(entry, dict) or "label-value" not in entry:
+                raise MigrateError(file, f"image-label.{key}[{i}] has no 'label-value' at image-label.{key}[{i}]")
+            if isinstance(entry["label-value"], (dict, list)):
+                raise MigrateError(file, f"a label value must be a number, found {type(entry['label-value']).__name__}"
+                                         f" at image-label.{key}[{i}].label-value")
+        lists[key] = value
     source = meta.pop("source", None)
-    out = LegacyLabelMetadata(colors=list(colors), properties=list(properties), extra=meta,
+    out = LegacyLabelMetadata(colors=list(lists["colors"]), properties=list(lists["properties"]), extra=meta,
                               version=None if label_version is None else str(label_version))
     if isinstance(source, dict):
         source = dict(source)
@@ -208,12 +247,6 @@ def _read_label_meta(meta: Any, file: Path) -> LegacyLabelMetadata:
         out.source_extra = source
     elif source is not None:
         out.source_extra = {"source": source}
-    for i, c in enumerate(out.colors):
-        if not isinstance(c, dict) or "label-value" not in c:
-            raise MigrateError(file, f"image-label.colors[{i}] has no 'label-value'")
-    for i, p in enumerate(out.properties):
-        if not isinstance(p, dict) or "label-value" not in p:
-            raise MigrateError(file, f"image-label.properties[{i}] has no 'label-value'")
     return out
 
 
@@ -234,7 +267,7 @@ def read_labels_group(image, group_dir: Path, rel: str, *, split, check, read_la
         label image does not exist.
     """
     labels_dir = group_dir / "labels"
-    node = read_node(labels_dir) if labels_dir.is_dir() else None
+    node = read_node(labels_dir) if is_dir(labels_dir) else None
     if node is None:
         return
     if node.node_type != "group":
@@ -252,8 +285,8 @@ def read_labels_group(image, group_dir: Path, rel: str, *, split, check, read_la
     image.labels_group = node
     image.labels_group_extra = ome
     image.labels_group_other_attributes = other
-    for name in names:
-        label_dir = labels_dir / name
+    for i, name in enumerate(names):
+        label_dir = member_path(labels_dir, name, file=file, where=f"labels[{i}]", what="label image path")
         if read_node(label_dir) is None:
             raise MigrateError(label_dir, f"label image {name!r} listed in {file} does not exist")
         image.labels.append(read_label(label_dir, f"{rel}/labels/{name}" if rel else f"labels/{name}"))

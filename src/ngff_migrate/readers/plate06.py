@@ -12,7 +12,7 @@ from pathlib import Path
 from .check06 import check_plate, check_well
 from .model06 import Image06
 from .ngff06 import ReadContext, open_group06, read_image_group
-from .zarr_node import read_node
+from .zarr_node import is_dir, member_path, read_node
 
 
 def read_plate06(root: Path, version: str, *, strict: bool = True, warnings: list[str] | None = None):
@@ -37,9 +37,14 @@ def read_plate06(root: Path, version: str, *, strict: bool = True, warnings: lis
     node, ome, _, _ = open_group06(root, "an OME-Zarr 0.6 plate", version)
     plate = ome.get("plate")
     ctx.invalid(node.attributes_file, check_plate(plate))
-    for entry in plate.get("wells") or [] if isinstance(plate, dict) else []:
+    wells = plate.get("wells") if isinstance(plate, dict) else None
+    for i, entry in enumerate(wells if isinstance(wells, list) else []):
         path = entry.get("path") if isinstance(entry, dict) else None
-        well_node = read_node(root / path) if isinstance(path, str) and (root / path).is_dir() else None
+        if not isinstance(path, str) or not path:
+            continue  # read_plate reports it
+        well_dir = member_path(root, path, file=node.attributes_file, where=f"plate.wells[{i}].path",
+                               what="well path")
+        well_node = read_node(well_dir) if is_dir(well_dir) else None
         if well_node is None:
             continue  # read_plate reports a missing well
         well_ome = well_node.attributes.get("ome")

@@ -19,13 +19,15 @@ Only metadata files are read; chunk files are never opened.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from ..errors import MigrateError
-from .zarr_node import V3_DOC, ZarrNode, read_json, read_node
+from ..storage.sandbox import MAX_PATH_CHARS, current, inside
+from .zarr_node import MAX_NAME_BYTES, V3_DOC, ZarrNode, check_array, is_dir, read_json, read_node
 
 #: Node types whose ``path`` this reader follows (RFC-8 v1, "Node").
 CORE_NODE_TYPES = ("collection", "multiscale", "singlescale")
@@ -144,8 +146,10 @@ def _iter_nodes(node: Any, loc: str, parent: dict[str, Any] | None = None):
 
 class _Reader:
     def __init__(self, root: Path, version: str, strict: bool, warnings: list[str]) -> None:
-        self.root = root
-        self.resolved_root = root.resolve()
+        # paths are handled lexically (``..`` folded, links kept) so that a file keeps the
+        # name it has in the tree; links are resolved only to check they stay inside
+        self.root = Path(os.path.abspath(root))
+        self.resolved_root = Path(os.path.realpath(root))
         self.tree = Rfc8Tree(root=root, version=version or None, strict=strict)
         self.strict = strict
         self.warnings = warnings
@@ -154,7 +158,11 @@ class _Reader:
         self.checked_dirs: set[str] = set()
 
     def rel(self, path: Path) -> str:
-        rel = path.resolve().relative_to(self.resolved_root).as_posix()
+        """``path`` (built from the root) relative to the root, lexically."""
+        try:
+            rel = Path(os.path.normpath(path)).relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
         return "" if rel == "." else rel
 
     def problem(self, file: Path, message: str) -> None:
@@ -169,7 +177,8 @@ class _Reader:
         kind: Literal["zarr", "json"]
         if file.name == V3_DOC:
             node = read_node(file.parent)  # reads and checks zarr.json
-            assert node is not None and node.zarr_format == 3
+            if node is None or node.zarr_format != 3:
+                raise MigrateError(file, "file not found")
             raw, ome, kind = node.metadata, node.attributes.get("ome"), "zarr"
         else:
             raw = read_json(file)
@@ -184,7 +193,7 @@ class _Reader:
 
     def run(self) -> Rfc8Tree:
         start = self.root / V3_DOC
-        if not start.is_file():
+        if not os.path.isfile(start):
             raise MigrateError(start, "file not found: an RFC-8 tree starts at the root's zarr.json")
         queue: deque[tuple[Path, str | None]] = deque([(start, None)])
         self.queued.add(self.rel(start))
@@ -206,6 +215,7 @@ class _Reader:
         ome = doc.ome
         if doc.node is not None and doc.node.node_type == "array":
             # a singlescale document stored in its own array's zarr.json
+            check_array(doc.node, file=file, where="ome", what="a singlescale array")
             self.add_array(doc.rel, doc.node, _axis_names(ome))
         for node, loc, parent in _iter_nodes(ome, "ome"):
             if node.get("type") not in CORE_NODE_TYPES or "path" not in node:
@@ -216,7 +226,7 @@ class _Reader:
             kind, path = target
             referrer = f"{doc.file} {loc}"
             if kind == "json":
-                if not path.is_file():
+                if not os.path.isfile(path):
                     self.problem(file, f"{loc}.path: json document {self.rel(path)!r} does not exist")
                     continue
                 self.note_groups(path.parent)
@@ -232,6 +242,7 @@ class _Reader:
                                        f"which holds {what}, not a Zarr array")
                     continue
                 rel = self.rel(path)
+                check_array(array, file=file, where=loc, what="a singlescale array")
                 doc.links[loc] = rel
                 self.add_array(rel, array, _axis_names(parent) if parent is not None else None)
                 own = array.attributes.get("ome") if array.zarr_format == 3 else None
@@ -239,7 +250,7 @@ class _Reader:
                     doc.links[loc] = self.rel(path / V3_DOC)
                     out.extend(self.enqueue(path / V3_DOC, referrer))
                 continue
-            if not (path / V3_DOC).is_file():
+            if not os.path.isfile(path / V3_DOC):
                 self.problem(file, f"{loc}.path: {node['type']} points to {self.rel(path) or '.'!r}, "
                                    f"which has no zarr.json")
                 continue
@@ -263,12 +274,23 @@ class _Reader:
         kind, target = path["type"], path["path"]
         if kind not in ("zarr", "json"):
             return None  # extension path types are opaque
+        shown = target if len(target) <= 80 else target[:77] + "..."
+        if "\x00" in target or len(target) > MAX_PATH_CHARS or any(
+                len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in target.split("/")):
+            # not a broken link but a corrupt document: an error even with --lenient
+            raise MigrateError(file, f"path {shown!r} holds a NUL byte, is longer than {MAX_PATH_CHARS} "
+                                     f"characters or has a component longer than {MAX_NAME_BYTES} bytes at {loc}")
         if is_remote(target):
-            self.warnings.append(f"{self.rel(file)} {loc}: remote or absolute path {target!r} not followed")
+            self.warnings.append(f"{self.rel(file)} {loc}: remote or absolute path {shown!r} not followed")
             return None
-        resolved = (base / target).resolve()
-        if not resolved.is_relative_to(self.resolved_root):
-            self.warnings.append(f"{self.rel(file)} {loc}: path {target!r} leaves the root; not followed")
+        resolved = Path(os.path.normpath(base / target))
+        if not resolved.is_relative_to(self.root):
+            self.warnings.append(f"{self.rel(file)} {loc}: path {shown!r} leaves the root; not followed")
+            return None
+        box = current()
+        if not (box is not None and box.allow_outside) and not inside(self.resolved_root, resolved):
+            self.warnings.append(f"{self.rel(file)} {loc}: path {shown!r} resolves outside the root through a "
+                                 "symbolic link; not followed (--allow-outside follows it)")
             return None
         return kind, resolved
 
@@ -282,15 +304,15 @@ class _Reader:
 
     def note_groups(self, target: Path) -> None:
         """Record the plain groups strictly between the root and ``target``."""
-        current = target.parent
-        while current != self.resolved_root and current.is_relative_to(self.resolved_root):
-            rel = self.rel(current)
+        parent = target.parent
+        while parent != self.root and parent.is_relative_to(self.root):
+            rel = self.rel(parent)
             if rel not in self.checked_dirs:
                 self.checked_dirs.add(rel)
-                node = read_node(current)
+                node = read_node(parent) if is_dir(parent) else None
                 if node is not None and node.node_type == "group" and "ome" not in node.attributes:
                     self.tree.groups.append((rel, node))
-            current = current.parent
+            parent = parent.parent
 
 
 def _axis_names(node: Any) -> list[str] | None:

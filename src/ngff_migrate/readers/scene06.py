@@ -80,7 +80,7 @@ def read_scene06(root: Path, version: str, *, strict: bool = True,
                 raise MigrateError(file, f"{where}.{key}: must be {ref_form(version)}, got {t[key]!r}")
             if parts[0] is None:
                 raise MigrateError(file, f"{where}.{key} must name a coordinate system ('name')")
-            path = None if parts[1] is None else child_path("", parts[1], file, f"{where}.{key}.path")
+            path = None if parts[1] is None else child_path("", parts[1], file, f"{where}.{key}.path", root)
             if path == "":
                 raise MigrateError(file, f"{where}.{key}.path names the scene group itself")
             refs.append((where, key, parts[0], path))

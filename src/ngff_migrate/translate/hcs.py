@@ -115,7 +115,7 @@ class PlateTranslator:
             }
             stub_attrs: dict[str, Any] = {}
             if f.acquisition is not None:
-                if f.acquisition in acq_ids:
+                if not isinstance(f.acquisition, (dict, list)) and f.acquisition in acq_ids:
                     stub_attrs["acquisition"] = {"id": acq_ids[f.acquisition]}
                     self._key(wfile, f"well.images[{j}].acquisition", "mapped",
                               f"{where}.nodes[{j}].attributes.acquisition")

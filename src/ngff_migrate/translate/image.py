@@ -14,9 +14,11 @@ Implements DESIGN §4 for images:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import MigrateError
 from ..readers.model import LegacyImage, LegacyLabelMetadata, LegacyLevel, LegacyMultiscale
 from ..rfc8.ids import IdAllocator
 from .paths import join, relative, zarr_path
@@ -82,12 +84,29 @@ class _Doc:
         self.ids = IdAllocator()
 
 
+class UniqueNames(set):
+    """Names taken among sibling nodes; remembers per name the suffix after
+    the last one :func:`_unique_name` gave, so N equal names cost O(N)."""
+
+    def __init__(self, names=()) -> None:
+        super().__init__(names)
+        self.next: dict[str, int] = {}
+
+
 def _unique_name(name: str, taken: set[str]) -> str:
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate, n = f"{name}-{n}", n + 1
-    taken.add(candidate)
-    return candidate
+    """``name``, or ``name-2``, ``name-3``, ... (the first free one), added to
+    ``taken``. Deterministic; linear when ``taken`` is a :class:`UniqueNames`
+    (every suffix below the remembered one is taken: names are never removed)."""
+    if name not in taken:
+        taken.add(name)
+        return name
+    memo = taken.next if isinstance(taken, UniqueNames) else {}
+    n = memo.get(name, 2)
+    while f"{name}-{n}" in taken:
+        n += 1
+    memo[name] = n + 1
+    taken.add(f"{name}-{n}")
+    return f"{name}-{n}"
 
 
 class ImageTranslator:
@@ -121,6 +140,10 @@ class ImageTranslator:
         for j, level in enumerate(ms.levels):
             level_id = doc.ids.allocate(level.path)
             scale, translation = compose_level(level, ms)
+            if not all(math.isfinite(v) for v in [*scale, *(translation or [])]):
+                raise MigrateError(image.group.attributes_file,
+                                   f"composing the multiscale-level transform into this level overflows a 64-bit "
+                                   f"float at {src}.datasets[{j}].coordinateTransformations")
             attributes: dict[str, Any] = {
                 "coordinateTransformations": [level_transform(level_id, cs_id, scale, translation)]
             }
@@ -203,7 +226,7 @@ class ImageTranslator:
     def image_document(self, image: LegacyImage, *, source_ref: dict[str, Any] | None) -> dict[str, Any]:
         """Root ``ome`` node of the document at ``image.rel``; adds label documents."""
         doc = self.new_doc(image)
-        names: set[str] = set()
+        names = UniqueNames()
         single = len(image.multiscales) == 1
         is_collection = bool(image.labels) or not single
         if is_collection:
@@ -327,7 +350,9 @@ def translate_image(image: LegacyImage, options: TranslateOptions | None = None,
     ------
     MigrateError
         If an array's v2 metadata cannot be expressed in Zarr v3 without
-        re-encoding (the message names the ``.zarray`` file).
+        re-encoding (the message names the ``.zarray`` file), or composing a
+        multiscale-level transform into a level overflows a 64-bit float
+        (naming the image's attributes file and the level).
     """
     from .arrays import plan_arrays
 

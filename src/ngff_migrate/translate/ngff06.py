@@ -44,7 +44,7 @@ from ..readers.ngff06 import STRING_REF_VERSIONS, ref_parts
 from ..rfc8.ids import IdAllocator, is_valid_id
 from ..rfc8.spec import AXIS_TYPES, is_prefixed
 from .arrays import plan_arrays
-from .image import ImageTranslator, TranslateOptions, _Doc, _unique_name
+from .image import ImageTranslator, TranslateOptions, UniqueNames, _Doc, _unique_name
 from .paths import join, relative, zarr_path
 from .plan import ArrayPlan, KeyRecord, MigrationPlan
 
@@ -340,7 +340,7 @@ class Image06Translator(ImageTranslator):
             for k in self.plan.keys:
                 if k.file == file and k.target and k.target.startswith("ome") and not k.target.startswith("ome.v"):
                     k.target = "ome.nodes[0]" + k.target[3:]
-        names = {n.get("name") for n in root["nodes"]}
+        names = UniqueNames(n.get("name") for n in root["nodes"])
         for f in image.parameters.fields:
             froot = self.image_document(f, source_ref=None)
             rel_name = posixpath.relpath(f.rel, image.rel or ".")
@@ -615,7 +615,7 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
         attributes[p(k)] = value
         key(k, "carried", f"ome.attributes[{p(k)!r}]")
     coll_id = ids.allocate(scene.basename)
-    nodes, names = [], set()
+    nodes, names = [], UniqueNames()
     for image in images:
         stub: dict[str, Any] = {"type": root_types[image.rel], "id": ids.allocate(image.rel),
                                 "name": _unique_name(image.rel, names), "path": zarr_path("", image.rel)}

@@ -421,7 +421,8 @@ def check_reverse(plan, target_root: Path) -> dict[str, Any]:
     Raises
     ------
     VerificationError
-        Naming the first document whose reconstruction differs, and where.
+        Naming the first input document (under ``plan.root``) whose
+        reconstruction differs, and where.
     """
     rebuilt = reconstruct(plan, target_root)
     mismatches = []
@@ -431,7 +432,8 @@ def check_reverse(plan, target_root: Path) -> dict[str, Any]:
         if found:
             mismatches.append(f"{file}: {found}")
     if mismatches:
-        raise VerificationError(Path(target_root) / mismatches[0].split(":", 1)[0],
+        # the input document is to blame (the output is removed or rolled back after a failure)
+        raise VerificationError(Path(plan.root) / mismatches[0].split(":", 1)[0],
                                 f"the 0.6 metadata rebuilt from the RFC-8 output differs from the input "
                                 f"(reverse map): {mismatches[0].split(': ', 1)[1]}")
     return {"documents": len(plan.sources), "equal": len(plan.sources), "mismatches": [],

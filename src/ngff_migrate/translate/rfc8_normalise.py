@@ -249,7 +249,8 @@ def _hoist_coordinate_systems(tree: Rfc8Tree, normalised: dict[str, dict[str, An
                 level = normalised.get(target) if target else None
                 if not isinstance(level, dict) or level.get("type") != "singlescale":
                     continue
-                systems = (level.get("attributes") or {}).get("coordinateSystems")
+                level_attrs = level.get("attributes")
+                systems = level_attrs.get("coordinateSystems") if isinstance(level_attrs, dict) else None
                 if not isinstance(systems, list):
                     continue
                 sources.append(target)  # type: ignore[arg-type]
