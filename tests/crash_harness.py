@@ -769,7 +769,7 @@ def warm_imports() -> list[str]:
     Importing must not start threads (checked before every fork)."""
     failed = []
     import ngff_migrate
-    import ngff_migrate.cli  # noqa: F401
+    import ngff_migrate.cli
 
     for mod in ("numpy", "zarr", "numcodecs", "dask.array", "jsonschema", "pydantic"):
         try:

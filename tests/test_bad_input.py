@@ -410,7 +410,7 @@ def test_item9_batch_migrates_the_good_datasets(pristine, tmp_path):
 def test_item9_a_bug_in_one_dataset_fails_only_that_dataset(pristine, tmp_path, monkeypatch):
     """A non-project exception while reading one dataset (simulated: the JSON reader
     raises RuntimeError for it) is that dataset's failure; the others are surveyed."""
-    import ngff_migrate.readers.zarr_node as zarr_node
+    import ngff_migrate.zarr.node as zarr_node
 
     root = _batch_root(pristine, tmp_path)
     shutil.copytree(root / "good.zarr", root / "buggy.zarr")

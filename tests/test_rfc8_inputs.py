@@ -22,13 +22,13 @@ from conftest import tree_digest
 
 import ngff_migrate
 from ngff_migrate.errors import MigrateError
-from ngff_migrate.readers.rfc8_tree import read_rfc8_tree
-from ngff_migrate.report import WriteStats
+from ngff_migrate.formats.ngff_image.translate import TranslateOptions
+from ngff_migrate.formats.rfc8.normalise import normalise_ome, translate_rfc8
+from ngff_migrate.formats.rfc8.read import read_rfc8_tree
+from ngff_migrate.report.model import WriteStats
 from ngff_migrate.rfc8.rules import check_document
 from ngff_migrate.rfc8.serialize import dump_document, parse_document
-from ngff_migrate.translate.image import TranslateOptions
-from ngff_migrate.translate.rfc8_normalise import normalise_ome, translate_rfc8
-from ngff_migrate.verify import verify_output
+from ngff_migrate.verify.pixels import verify_output
 from ngff_migrate.write.copy import migrate_copy
 from ngff_migrate.write.journal import JOURNAL_DIR
 

@@ -1,4 +1,4 @@
-"""Tests for ngff_migrate.zarr_meta: Zarr v2 -> v3 metadata over unchanged chunk files.
+"""Tests for ngff_migrate.zarr.v2_to_v3: Zarr v2 -> v3 metadata over unchanged chunk files.
 
 Every round-trip case writes a real Zarr v2 array with zarr-python (``zarr_format=2``),
 hashes every file, writes the converted ``zarr.json`` next to the chunks (the
@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 import zarr
 
-from ngff_migrate.zarr_meta import (
+from ngff_migrate.zarr.jsonio import dumps_json
+from ngff_migrate.zarr.v2_to_v3 import (
     ArrayConversion,
     MetadataConversionError,
     core_v3_expressible,
-    dumps_json,
     v2_array_to_v3,
     v2_group_to_v3,
 )

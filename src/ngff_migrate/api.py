@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MigrateError, UsageError
-from .readers.detect import Detection, detect
-from .report import Report
-from .translate.image import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION, TranslateOptions
-from .translate.plan import MigrationPlan
-from .verify import DEFAULT_SAMPLE_CHUNKS, VerifyMode
+from .formats.detect import Detection, detect
+from .formats.ngff_image.translate import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION, TranslateOptions
+from .formats.plan import MigrationPlan
+from .report.model import Report
+from .verify.pixels import DEFAULT_SAMPLE_CHUNKS, VerifyMode
 
 
 @dataclass
@@ -54,45 +54,24 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
         For input that is not a migratable OME-Zarr dataset; the message
         names the file and the problem.
     """
-    from .readers.bf2raw import read_bioformats2raw
-    from .readers.hcs import read_plate
-    from .readers.ngff06 import read_image06
-    from .readers.ngff_image import read_image
-    from .readers.plate06 import read_plate06
-    from .readers.rfc8_tree import read_rfc8_tree
-    from .readers.scene06 import read_scene06
-    from .translate.bf2raw import translate_bioformats2raw
-    from .translate.hcs import translate_plate
-    from .translate.image import translate_image
-    from .translate.ngff06 import translate_image06, translate_plate06, translate_scene06
-    from .translate.rfc8_normalise import translate_rfc8
-
-    layouts = {
-        "ngff-image": (read_image, translate_image),
-        "hcs-plate": (read_plate, translate_plate),
-        "bioformats2raw": (read_bioformats2raw, translate_bioformats2raw),
-        "rfc8": (read_rfc8_tree, translate_rfc8),
-        "ngff06-image": (read_image06, translate_image06),
-        "ngff06-scene": (read_scene06, translate_scene06),
-        "ngff06-plate": (read_plate06, translate_plate06),
-    }
-
     from .storage.sandbox import sandboxed
 
     report = report or Report(source=str(source), destination=None, mode="plan")
     with sandboxed(source, allow_outside=allow_outside):
-        return _plan(source, layouts, target_version, prefix, lenient, report, detection)
+        return _plan(source, target_version, prefix, lenient, report, detection)
 
 
-def _plan(source, layouts, target_version, prefix, lenient, report, detection) -> MigrationPlan:
+def _plan(source, target_version, prefix, lenient, report, detection) -> MigrationPlan:
+    from .formats.registry import layout
+    from .zarr.node import json_policy
+
     with report.timer("detect"):
         detection = detection or detect(source)
     report.layout, report.version, report.zarr_format = detection.layout, detection.version, detection.zarr_format
     warnings: list[str] = []
     options = TranslateOptions(target_version=target_version, prefix=prefix)
-    read, translate = layouts[detection.layout]
-    from .readers.zarr_node import json_policy
-
+    steps = layout(detection.layout)
+    read, translate = steps.stage("read"), steps.stage("translate")
     with report.timer("read"), json_policy(lenient=lenient) as changed:
         source = read(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
     warnings.extend(changed)
@@ -190,7 +169,7 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
 def _convert(src: Path, destination: Path | None, report: Report, progress: Progress, *, link: bool,
              overwrite: bool, target_version: str, verify: VerifyMode, sample_chunks: int,
              lenient: bool, prefix: str, allow_outside: bool) -> None:
-    from .verify import verify_output
+    from .verify.pixels import verify_output
     from .write.copy import files_to_copy, migrate_copy
     from .write.inplace import migrate_in_place
 
@@ -255,14 +234,14 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
 
 
 def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False):
-    """Validate an RFC-8 tree; returns a :class:`~ngff_migrate.validation.TreeValidation`.
+    """Validate an RFC-8 tree; returns a :class:`~ngff_migrate.verify.tree.TreeValidation`.
 
     Raises
     ------
     MigrateError
         If ``path`` holds no RFC-8 document.
     """
-    from .validation import validate_tree
+    from .verify.tree import validate_tree
 
     return validate_tree(path, check_arrays=check_arrays, allow_outside=allow_outside)
 

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .errors import MigrateError
-from .render import progress_bars
+from .report.terminal import progress_bars
 
 app = typer.Typer(
     name="ngff-migrate",
@@ -96,7 +96,7 @@ def convert(
       ngff-migrate convert --in-place image.ome.zarr      (undo: ngff-migrate rollback image.ome.zarr)
     """
     from .api import convert as do_convert
-    from .render import node_tree, print_warnings, summary_table
+    from .report.terminal import node_tree, print_warnings, summary_table
 
     _check_output_file(report, "--report")
     try:
@@ -139,7 +139,7 @@ def inspect(
 ) -> None:
     """Show what was detected and the RFC-8 documents a migration would write."""
     from .api import inspect as do_inspect
-    from .render import node_tree, print_warnings
+    from .report.terminal import node_tree, print_warnings
 
     try:
         found = do_inspect(path, target_version=target_version, allow_outside=allow_outside)
@@ -161,7 +161,7 @@ def inspect(
         console.print("up to date: convert would change nothing" if not changes else
                       f"convert would normalise {changes} document(s) (see --json)")
         return
-    from .render import plate_map, series_table
+    from .report.terminal import plate_map, series_table
 
     root_ome = found.documents.get("zarr.json", {}).get("attributes", {}).get("ome", {})
     big = len(root_ome.get("nodes") or []) > 24
@@ -193,7 +193,7 @@ def validate(
 ) -> None:
     """Check every document, link and array of an RFC-8 tree (exit 1 on a violation)."""
     from .api import validate as do_validate
-    from .render import print_warnings
+    from .report.terminal import print_warnings
 
     try:
         result = do_validate(path, check_arrays=not no_arrays, allow_outside=allow_outside)

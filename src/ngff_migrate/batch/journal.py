@@ -35,8 +35,8 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from ..errors import MigrateError, UsageError
-from ..write.atomic import dumps_document, write_atomic
 from ..storage.lock import Busy, Lock
+from ..write.atomic import dumps_document, write_atomic
 from .state import StateDir
 
 JOURNAL_VERSION = 1

@@ -14,7 +14,7 @@ documents. Reasons it does not hold (``reasons``):
 * ``order F`` (the v3 document needs a ``transpose`` codec over the
   untouched chunks),
 * v2 filters or compressors without a core v3 codec (from
-  :func:`ngff_migrate.zarr_meta.core_v3_expressible`; they become
+  :func:`ngff_migrate.zarr.v2_to_v3.core_v3_expressible`; they become
   ``numcodecs.*`` codecs that only zarr-python reads),
 * consolidated metadata (``.zmetadata``, or ``consolidated_metadata`` in the
   root ``zarr.json``), which keeps describing the legacy documents.
@@ -40,7 +40,7 @@ import numpy as np
 
 from ..errors import MigrateError
 from ..storage.sandbox import OutsideRootError, sandboxed
-from ..zarr_meta import core_v3_expressible
+from ..zarr.v2_to_v3 import core_v3_expressible
 from .walk import Found, find_datasets
 
 #: Estimate model constants (seconds; bytes per second), see module docstring. Fitted by least
@@ -129,7 +129,7 @@ def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False,
         result = plan(path, lenient=lenient, allow_outside=allow_outside)
         return _survey(path, out, result)
     except MigrateError as exc:
-        from ..readers.detect import detect
+        from ..formats.detect import detect
 
         out.error, out.error_file = exc.problem, exc.path
         try:

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..api import Progress
 from ..errors import MigrateError, UsageError
-from ..translate.image import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION
+from ..formats.ngff_image.translate import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION
 from .batch_report import BatchReport, DatasetResult
 from .fingerprint import fingerprint, options_hash
 from .journal import BatchJournal

@@ -5,7 +5,7 @@ files only (``zarr.json``, ``.zgroup``, ``.zarray``, ``.zattrs``):
 
 * no Zarr metadata: a plain directory; its subdirectories are visited;
 * a Zarr array: not a dataset, never entered (its children are chunks);
-* a group that :func:`ngff_migrate.readers.detect.detect` recognises
+* a group that :func:`ngff_migrate.formats.detect.detect` recognises
   (``ngff-image``, ``hcs-plate``, ``bioformats2raw``, ``rfc8``): a dataset,
   never entered, so labels inside images, fields inside plates and series
   inside containers are counted once, as part of their dataset;
@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MigrateError, NotRecognisedError
-from ..readers.detect import detect
-from ..readers.zarr_node import json_policy, read_node
+from ..formats.detect import detect
 from ..storage.sandbox import sandboxed
+from ..zarr.node import json_policy, read_node
 
 
 @dataclass(frozen=True)

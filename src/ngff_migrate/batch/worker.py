@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError
+from ..storage.lock import Busy, Lock
 from ..write.journal import JOURNAL_DIR, JOURNAL_FILE, Journal
 from ..write.rollback import rollback_journal
 from .fingerprint import fingerprint
-from ..storage.lock import Busy, Lock
 from .marker import marker_matches, read_marker, remove_marker, write_marker
 from .state import StateDir
 
@@ -77,7 +77,7 @@ class Outcome:
     had finished; marker written now), ``done-earlier`` (a valid marker was
     there), ``already-rfc8``, ``failed``, ``busy`` (locked, not waited for)
     or ``locked`` (still locked after waiting). ``write`` holds the
-    :class:`~ngff_migrate.report.WriteStats` fields; ``seconds`` is wall
+    :class:`~ngff_migrate.report.model.WriteStats` fields; ``seconds`` is wall
     time in the worker.
     """
 
@@ -170,7 +170,7 @@ def _recover_copy(dst: Path, out: Outcome) -> bool:
 
 def _run(task: Task, state: StateDir, out: Outcome) -> None:
     from ..api import convert
-    from ..readers.detect import detect
+    from ..formats.detect import detect
 
     src = Path(task.source)
     dst = Path(task.destination) if task.destination else None

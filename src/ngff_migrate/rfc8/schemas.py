@@ -29,6 +29,7 @@ __all__ = [
     "iter_schema_errors",
     "schema_errors",
     "schema_errors_excluding_stubs",
+    "schema_problems",
 ]
 
 _ROOT_SCHEMA_ID = "ome.schema"
@@ -127,12 +128,50 @@ def schema_errors_excluding_stubs(ome: Mapping[str, Any]) -> list[str]:
     Raises:
         TypeError: if ``ome`` is not a mapping.
     """
-    errors = list(iter_schema_errors(ome))
+    return _format(_excluding_stubs(ome))
+
+
+#: :func:`schema_problems` results by document shape (ids, names and paths blanked).
+_PROBLEMS_BY_SHAPE: dict[str, list[str]] = {}
+
+
+def _excluding_stubs(ome: Mapping[str, Any]) -> list[ValidationError]:
     exempt: set[tuple[Any, ...]] = set()
     for stub in _stub_paths(ome, ("ome",)):
         exempt.update({stub, (*stub, "attributes")})
-    return _format(
-        error
-        for error in errors
-        if not (error.validator == "required" and tuple(error.absolute_path) in exempt)
-    )
+    return [e for e in iter_schema_errors(ome)
+            if not (e.validator == "required" and tuple(e.absolute_path) in exempt)]
+
+
+def schema_problems(ome: Mapping[str, Any]) -> list[str]:
+    """The schema errors of ``ome`` as :func:`schema_errors_excluding_stubs`
+    counts them, with the most specific one first and spelled out (for a
+    ``oneOf`` over transformation types, the branch that got furthest); the
+    others are counted as empty lines. Memoised on the document's shape with
+    ids, names and paths blanked: the fields of a plate share one.
+
+    Spec: RFC-8 v1, "Testing". Raises nothing for a mapping.
+    """
+    from jsonschema.exceptions import best_match
+
+    def blank(value: Any, key: str | None = None) -> Any:
+        if isinstance(value, Mapping):
+            return {k: blank(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blank(v) for v in value]
+        return "<s>" if key in ("id", "name", "path") and isinstance(value, str) and value else value
+
+    key = json.dumps(blank(ome), sort_keys=True)
+    if key not in _PROBLEMS_BY_SHAPE:
+        errors = _excluding_stubs(ome)
+        if not errors:
+            _PROBLEMS_BY_SHAPE[key] = []
+        else:
+            best = best_match(errors)
+            while best.context:
+                branches = [c for c in best.context if c.validator != "const"] or list(best.context)
+                best = max(branches, key=lambda c: (len(c.absolute_path), c.validator != "required"))
+            message = best.message if len(best.message) <= 240 else f"{best.message[:110]} … {best.message[-110:]}"
+            _PROBLEMS_BY_SHAPE[key] = [f"{_location(best.absolute_path)}: {message}"] + [""] * (len(errors) - 1)
+    return list(_PROBLEMS_BY_SHAPE[key])
+

@@ -19,7 +19,7 @@ import ctypes
 import os
 from pathlib import Path
 
-from ..zarr_meta import dumps_json as dumps_document  # noqa: F401  (one canonical JSON writer)
+from ..zarr.jsonio import dumps_json as dumps_document  # noqa: F401  (one canonical JSON writer)
 
 TMP_SUFFIX = ".ngff-migrate.tmp"
 

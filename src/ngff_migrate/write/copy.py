@@ -25,10 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import MigrateError, UsageError
-from ..report import WriteStats
+from ..formats.plan import MigrationPlan
+from ..report.model import WriteStats
 from ..storage.lock import Busy, Lock
 from ..storage.sandbox import inside
-from ..translate.plan import MigrationPlan
 from .atomic import dumps_document, flush_tree, fsync_directory, write_atomic
 from .files import copy_file
 from .journal import JOURNAL_DIR

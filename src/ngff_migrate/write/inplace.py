@@ -1,6 +1,6 @@
 """In-place migration (DESIGN §5): only metadata changes, every change journaled.
 
-The documents of a :class:`~ngff_migrate.translate.plan.MigrationPlan` are
+The documents of a :class:`~ngff_migrate.formats.plan.MigrationPlan` are
 written next to the legacy metadata (which stays, so legacy readers keep
 working and rollback has nothing to recreate). The run holds the dataset's
 lock throughout. Before the first write: an interrupted earlier run is
@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import MigrateError
-from ..report import WriteStats
+from ..formats.plan import MigrationPlan
+from ..report.model import WriteStats
 from ..storage.lock import Busy, Lock
 from ..storage.sandbox import inside
-from ..translate.plan import MigrationPlan
 from .atomic import dumps_document, flush_tree, write_atomic
 from .journal import JOURNAL_DIR, JOURNAL_FILE, Journal, sha256_file
 from .rollback import clear_leftover, rollback_journal

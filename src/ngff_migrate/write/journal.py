@@ -140,7 +140,7 @@ class Journal:
         OutsideRootError
             If an entry's path leaves the dataset.
         """
-        from ..readers.zarr_node import read_json
+        from ..zarr.node import read_json
 
         file = root / JOURNAL_DIR / JOURNAL_FILE
         if not file.is_file():

@@ -1,0 +1,90 @@
+"""Translate a ``bioformats2raw.layout`` container into RFC-8 (DESIGN §4).
+
+* a container of series → a ``collection`` of path-only series stubs in
+  series order, each carrying ``<prefix>:series`` (its index);
+* a container that is also a plate → the plate collection
+  (:mod:`ngff_migrate.formats.hcs.translate`);
+* both carry ``<prefix>:bioformats2raw = {layout, series?, omeXml?}``, where
+  ``omeXml`` is the path of ``OME/METADATA.ome.xml`` relative to the root
+  document (the file itself is kept in place);
+* the ``OME`` group gets a plain Zarr v3 group document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...rfc8.ids import IdAllocator
+from ..common.arrays import plan_arrays
+from ..common.paths import zarr_path
+from ..hcs.translate import PlateTranslator
+from ..ngff_image.translate import ImageTranslator, TranslateOptions
+from ..plan import KeyRecord, MigrationPlan
+from .model import LegacyBioformats2raw
+
+
+def _bf2raw_attribute(c: LegacyBioformats2raw) -> dict[str, Any]:
+    info: dict[str, Any] = {"layout": c.layout}
+    if c.series and c.series_source == "OME/series":
+        info["series"] = [s.path for s in c.series]
+    if c.ome_xml:
+        info["omeXml"] = f"./{c.ome_xml}"
+    return info
+
+
+def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions | None = None) -> MigrationPlan:
+    """Translate a bioformats2raw container into a :class:`MigrationPlan`.
+
+    Raises
+    ------
+    MigrateError
+        If an array's v2 metadata cannot be expressed in Zarr v3 without
+        re-encoding.
+    """
+    options = options or TranslateOptions()
+    prefix = options.prefix
+    plan = MigrationPlan(root=c.group.directory, layout="bioformats2raw", version=c.version,
+                         zarr_format=c.group.zarr_format)
+    file = "zarr.json" if c.group.zarr_format == 3 else ".zattrs"
+    for image in c.iter_images():
+        plan_arrays(image, plan)
+    key = f"{prefix}:bioformats2raw"
+    plan.keys.append(KeyRecord(file, "bioformats2raw.layout", "carried", f"ome.attributes[{key!r}].layout"))
+    if c.plate is not None:
+        c.plate.ome_extra = {**c.ome_extra}
+        PlateTranslator(c.plate, options, plan).translate({key: _bf2raw_attribute(c)})
+    else:
+        images = ImageTranslator(None, options, plan)  # type: ignore[arg-type]
+        ids = IdAllocator()
+        coll_id = ids.allocate(c.basename)
+        nodes = []
+        for s in c.series:
+            root = images.image_document(s.image, source_ref=None)
+            nodes.append({"type": root["type"], "id": ids.allocate(s.path), "name": s.path,
+                          "path": zarr_path("", s.path), "attributes": {f"{prefix}:series": s.index}})
+        attributes: dict[str, Any] = {key: _bf2raw_attribute(c)}
+        for k, v in c.ome_extra.items():
+            attributes[f"{prefix}:{k}"] = v
+            plan.keys.append(KeyRecord(file, k, "carried", f"ome.attributes[{prefix + ':' + k!r}]"))
+        plan.add_group_document("", file=file, replaces=list(c.group.files), other_attributes=c.other_attributes,
+                                ome={"version": options.target_version, "type": "collection", "id": coll_id,
+                                     "name": c.basename, "attributes": attributes, "nodes": nodes})
+    if c.version == "0.5" and c.plate is None:  # the plate translator records it otherwise
+        plan.keys.append(KeyRecord(file, "version", "mapped", "ome.version (target version)"))
+    root_doc = next(d for d in plan.documents if d.rel == "")
+    if c.consolidated:
+        root_doc.replaces.append(".zmetadata")
+        plan.keys.append(KeyRecord(".zmetadata", "(consolidated metadata)", "mapped",
+                                   "superseded by the zarr.json documents; kept in place by --in-place"))
+    if c.ome_group is not None:
+        ofile = "OME/" + (c.ome_group.files[0] if c.ome_group.files else "")
+        if c.series_source == "OME/series" or c.plate is not None:
+            plan.keys.append(KeyRecord(ofile, "series", "mapped", "ome.nodes order + "
+                                       f"ome.attributes[{key!r}].series"))
+        other = {k: v for k, v in c.ome_group.attributes.items() if k not in ("ome", "series")}
+        plan.add_group_document("OME", file=f"OME/{c.ome_group.attributes_file.name}",
+                                replaces=[f"OME/{f}" for f in c.ome_group.files],
+                                attributes={f"{prefix}:{k}": v for k, v in c.ome_group_extra.items()},
+                                other_attributes=other)
+    plan.order_documents()
+    return plan

@@ -1,0 +1,80 @@
+"""Detect which OME-Zarr layout a path holds, and say why (or why not).
+
+Detection reads only the root node's metadata documents, and asks every
+registered family (:mod:`.registry`) in turn; the first that claims the
+root decides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import MigrateError, NotRecognisedError
+from ..zarr.node import ZarrNode, json_policy, read_node
+from .base import Detection, Probe
+from .common.versions import SUPPORTED_IMAGE_VERSIONS  # noqa: F401  (re-exported)
+from .registry import formats
+from .rfc8.detect import detect as _rfc8_detect
+
+__all__ = ["Detection", "Probe", "detect"]
+
+
+def _ome_of(node: ZarrNode) -> tuple[dict[str, Any] | None, str]:
+    """The OME metadata dict of a node and the file it came from."""
+    if node.zarr_format == 3:
+        ome = node.attributes.get("ome")
+        return (ome if isinstance(ome, dict) else None), "zarr.json attributes.ome"
+    keys = ("multiscales", "plate", "well", "labels", "image-label", "bioformats2raw.layout")
+    found = {k: v for k, v in node.attributes.items() if k in keys}
+    return (node.attributes if found else None), ".zattrs"
+
+
+def detect(path: str | Path) -> Detection:
+    """Detect the layout at ``path``.
+
+    Raises
+    ------
+    MigrateError
+        If ``path`` does not exist or is not a directory, or a metadata file
+        is malformed. Non-standard JSON numbers (``NaN``) are read as
+        ``null`` here whatever the policy: they never decide the layout, and
+        the read stage that follows applies the run's policy
+        (:func:`~ngff_migrate.zarr.node.json_policy`).
+    NotRecognisedError
+        If there is no OME-Zarr metadata; the message says what was found.
+    UnsupportedError
+        If the layout or version is recognised but not migrated by this
+        release (e.g. NGFF 0.3, HCS plates).
+    """
+    root = Path(path)
+    if not root.exists():
+        raise MigrateError(root, "no such file or directory")
+    if not root.is_dir():
+        raise NotRecognisedError(root, "not a directory; an OME-Zarr dataset is a Zarr group directory")
+    with json_policy(lenient=True):  # numbers do not decide the layout; the read stage applies the policy
+        node = read_node(root)
+    if node is None:
+        raise NotRecognisedError(
+            root, "no Zarr metadata (zarr.json, .zgroup or .zattrs): not an OME-Zarr dataset"
+        )
+    if node.node_type == "array":
+        ome = node.attributes.get("ome") if node.zarr_format == 3 else None
+        if isinstance(ome, dict) and "type" in ome:  # a stand-alone RFC-8 singlescale
+            return _rfc8_detect(Probe(root, node, ome, "zarr.json attributes.ome", root / "zarr.json"))
+        raise NotRecognisedError(root, f"a Zarr v{node.zarr_format} array, not an OME-Zarr group")
+    ome, where = _ome_of(node)
+    if ome is None:
+        raise NotRecognisedError(
+            root / node.files[0],
+            f"plain Zarr v{node.zarr_format} group without OME metadata "
+            f"(no 'ome' attributes)" if node.zarr_format == 3 else
+            "plain Zarr v2 group without OME metadata (no 'multiscales', 'plate', 'well' or 'labels' in .zattrs)",
+        )
+    doc = root / node.files[0] if node.zarr_format == 3 else root / ".zattrs"
+    probe = Probe(root, node, ome, where, doc)
+    for fmt in formats():
+        found = fmt.detect(probe)
+        if found is not None:
+            return found
+    raise NotRecognisedError(doc, f"OME metadata without 'multiscales' (keys: {sorted(ome)})")

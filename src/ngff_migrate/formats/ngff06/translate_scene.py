@@ -1,0 +1,130 @@
+"""Translate an OME-Zarr 0.6 scene (RFC-5 ``scene`` or a stand-alone
+``coordinateTransformations`` document) into an RFC-8 collection with
+``attributes.scene`` (RFC-8 v1, "Scene attribute"); the image documents are
+written by :mod:`.translate`'s image translation."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from ...rfc8.ids import IdAllocator
+from ..common.arrays import plan_arrays
+from ..common.document import UniqueNames, unique_name
+from ..common.paths import zarr_path
+from ..ngff_image.translate import TranslateOptions
+from ..plan import ArrayPlan, KeyRecord
+from .model import Scene06
+from .read import ref_parts
+from .translate import (
+    PARAMETER_ROLE,
+    Image06Translator,
+    Plan06,
+    SystemIds,
+    _order,
+    _plan_parameters,
+    _sources,
+    check_output,
+    map_transform,
+    note_consolidated,
+    rebase,
+)
+
+
+def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -> Plan06:
+    """Translate a 0.6 scene into a collection with ``attributes.scene``
+    (RFC-8 "Scene attribute"), one stub per referenced image, and the image
+    documents themselves.
+
+    Raises
+    ------
+    MigrateError
+        If a planned document is not valid RFC-8.
+    """
+    options = options or TranslateOptions()
+    prefix = options.prefix
+    plan = Plan06(root=scene.group.directory, layout="ngff06-scene", version=scene.version, zarr_format=3,
+                  prefix=prefix)
+    systems = SystemIds()
+    images = list(scene.iter_images())
+    for image in images:
+        plan_arrays(image, plan)
+    _plan_parameters(images, plan)
+    for rel, node in scene.parameters.arrays.items():
+        if rel not in {a.rel for a in plan.arrays}:
+            plan.arrays.append(ArrayPlan(rel=rel, source=node, notes=["transformation parameters"]))
+    translator = Image06Translator(None, options, plan, systems)
+    # an image inside another referenced image (a label image) is written with its parent
+    nested = {inner.rel for image in images for inner in list(image.iter_images())[1:]}
+    for image in images:
+        if image.rel not in nested:
+            translator.image_document(image, source_ref=None)
+    root_types = {d.rel: d.ome["type"] for d in plan.documents if d.ome}
+
+    def p(key: str) -> str:
+        return f"{prefix}:{key}"
+
+    def key(k: str, disposition: str, target: str) -> None:
+        plan.keys.append(KeyRecord("zarr.json", k, disposition, target))  # type: ignore[arg-type]
+
+    ids = IdAllocator()
+    scene_ids: dict[str, str] = {}
+    for cs in scene.coordinate_systems:
+        scene_ids[cs.name] = ids.allocate(cs.name)  # the name itself when valid and free
+    by_rel = {im.rel: im for im in images}
+
+    def map_ref(value: Any) -> Any:
+        parts = ref_parts(value, scene.version, level=False)
+        if parts is None or parts[0] is None:
+            return value
+        name, path = parts
+        if path is None:
+            return {"id": scene_ids[name]}
+        target = posixpath.normpath(path.lstrip("/"))
+        return {"id": systems.lookup(by_rel[target], name), "path": zarr_path("", target)}
+
+    where = "ome.attributes.scene" if scene.form == "scene" else "ome.attributes.scene (from ome)"
+    src = "scene." if scene.form == "scene" else ""
+    attr: dict[str, Any] = {}
+    if scene.coordinate_systems:
+        attr["coordinateSystems"] = [
+            {"id": scene_ids[cs.name], **({"name": cs.name} if scene_ids[cs.name] != cs.name else {}),
+             "axes": translator.axes(cs.axes, "zarr.json", f"{src}coordinateSystems")}
+            for cs in scene.coordinate_systems]
+    attr["coordinateTransformations"] = [map_transform(t, map_ref, lambda q: rebase(q, "", ""))
+                                         for t in scene.transforms]
+    key(f"{src}coordinateSystems", "mapped", f"{where}.coordinateSystems")
+    key(f"{src}coordinateTransformations", "mapped", f"{where}.coordinateTransformations")
+    key("version", "mapped", "ome.version (target version)")
+    attributes: dict[str, Any] = {"scene": attr}
+    cs_extra = {cs.name: cs.extra for cs in scene.coordinate_systems if cs.extra}
+    if cs_extra:
+        attributes[p("coordinateSystems")] = cs_extra
+        key(f"{src}coordinateSystems[*] (extra keys)", "carried", f"ome.attributes[{p('coordinateSystems')!r}]")
+    if scene.form != "scene":
+        attributes[p("layout")] = "transformations"
+    if scene.scene_extra:
+        attributes[p("scene")] = scene.scene_extra
+        for k in scene.scene_extra:
+            key(f"scene.{k}", "carried", f"ome.attributes[{p('scene')!r}]")
+    for k, value in scene.ome_extra.items():
+        attributes[p(k)] = value
+        key(k, "carried", f"ome.attributes[{p(k)!r}]")
+    coll_id = ids.allocate(scene.basename)
+    nodes, names = [], UniqueNames()
+    for image in images:
+        stub: dict[str, Any] = {"type": root_types[image.rel], "id": ids.allocate(image.rel),
+                                "name": unique_name(image.rel, names), "path": zarr_path("", image.rel)}
+        if image in scene.parameters.fields:
+            stub["attributes"] = {p("role"): PARAMETER_ROLE}
+        nodes.append(stub)
+    root = {"version": options.target_version, "type": "collection", "id": coll_id, "name": scene.basename,
+            "attributes": attributes, "nodes": nodes}
+    plan.add_group_document("", file=scene.group.attributes_file.name, replaces=list(scene.group.files),
+                            ome=root, other_attributes=scene.other_attributes)
+    _sources(plan, images)
+    plan.sources["zarr.json"] = dict(scene.group.attributes)
+    note_consolidated(plan, scene.group, "")
+    _order(plan)
+    check_output(plan)
+    return plan

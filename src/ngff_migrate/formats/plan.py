@@ -1,0 +1,160 @@
+"""The translation result: RFC-8 documents to write and arrays to carry over.
+
+A :class:`MigrationPlan` is what ``translate/`` hands to ``write/`` and
+``verify``; it is also what ``inspect`` shows. All paths are POSIX paths
+relative to the dataset root (``""`` is the root itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..zarr.node import ZarrNode
+
+Disposition = Literal["mapped", "carried", "preserved", "dropped"]
+
+
+@dataclass
+class KeyRecord:
+    """Where one legacy metadata key went.
+
+    ``disposition`` is ``mapped`` (an RFC-8 field now expresses it),
+    ``carried`` (kept verbatim under the project prefix), ``preserved``
+    (a non-OME attribute kept outside ``ome``) or ``dropped`` (only when the
+    user asked).
+    """
+
+    file: str
+    key: str
+    disposition: Disposition
+    target: str | None = None
+
+
+@dataclass
+class DocumentPlan:
+    """One ``zarr.json`` to write at ``rel``/zarr.json.
+
+    ``replaces`` lists the legacy metadata files (relative paths) whose
+    content this document takes over; they are left in place by an in-place
+    migration and not copied by a copy migration.
+    """
+
+    rel: str
+    node_type: Literal["group", "array"]
+    document: dict[str, Any]
+    replaces: list[str] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        """Relative path of the ``zarr.json`` file."""
+        return f"{self.rel}/zarr.json" if self.rel else "zarr.json"
+
+    @property
+    def ome(self) -> dict[str, Any] | None:
+        """The RFC-8 ``ome`` object of this document, if any."""
+        return self.document.get("attributes", {}).get("ome")
+
+
+@dataclass
+class ArrayPlan:
+    """One array of the dataset.
+
+    ``source`` is the array as read; ``zarr_format`` of the source tells the
+    writer whether a new ``zarr.json`` is part of the documents (v2) or the
+    existing one is kept (v3).
+    """
+
+    rel: str
+    source: ZarrNode
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MigrationPlan:
+    """Everything a migration writes, in writing order.
+
+    Attributes
+    ----------
+    root:
+        The source dataset root.
+    layout, version, zarr_format:
+        What was detected.
+    documents:
+        Documents to write; group documents after the arrays they point to.
+    arrays:
+        Every array reachable from the RFC-8 tree.
+    keys:
+        Where every legacy key went (for the report).
+    warnings:
+        Problems that did not stop the migration.
+    """
+
+    root: Path
+    layout: str
+    version: str | None
+    zarr_format: int
+    documents: list[DocumentPlan] = field(default_factory=list)
+    arrays: list[ArrayPlan] = field(default_factory=list)
+    keys: list[KeyRecord] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def root_document(self) -> DocumentPlan:
+        """The document written at the dataset root."""
+        return next(d for d in self.documents if d.rel == "")
+
+    def add_group_document(self, rel: str, *, file: str, replaces: list[str],
+                           ome: dict[str, Any] | None = None,
+                           attributes: dict[str, Any] | None = None,
+                           other_attributes: dict[str, Any] | None = None) -> DocumentPlan:
+        """Plan the Zarr v3 group document at ``rel``.
+
+        ``ome`` (a root node with ``version``) goes through the RFC-8 model
+        for the canonical field order, so the same input always gives the
+        same bytes; ``attributes`` are written as given (e.g. carried keys
+        of a plain group); ``other_attributes`` are the group's non-OME
+        attributes, kept outside ``ome`` and recorded as ``preserved``
+        against the legacy ``file``. ``replaces`` lists the legacy metadata
+        files the document takes over.
+        """
+        doc_attrs: dict[str, Any] = {}
+        if ome is not None:
+            from ..rfc8.serialize import dump_document, parse_document
+
+            doc_attrs["ome"] = dump_document(parse_document(ome))
+        doc_attrs.update(attributes or {})
+        where = f"{rel}/zarr.json attributes" if rel else "attributes"
+        for key, value in (other_attributes or {}).items():
+            doc_attrs[key] = value
+            self.keys.append(KeyRecord(file, key, "preserved", f"{where}[{key!r}] (outside ome)"))
+        doc = DocumentPlan(rel=rel, node_type="group", replaces=replaces,
+                           document={"zarr_format": 3, "node_type": "group", "attributes": doc_attrs})
+        self.documents.append(doc)
+        return doc
+
+    def order_documents(self) -> None:
+        """Put array documents first, then group documents deepest first, so
+        that an interrupted in-place run never leaves a document pointing at
+        documents that were not written yet."""
+        arrays = [d for d in self.documents if d.node_type == "array"]
+        groups = [d for d in self.documents if d.node_type != "array"]
+        groups.sort(key=lambda d: -(d.rel.count("/") + 1 if d.rel else 0))
+        self.documents = arrays + groups
+
+    def extra_checks(self, target_root: Path) -> dict[str, Any]:
+        """Layout-specific checks of the written output, run by verification
+        after the generic ones; returns ``{check name: result}`` for the
+        report (none for most layouts; 0.6 inputs add ``reverse_map``).
+
+        Raises
+        ------
+        VerificationError
+            If a check fails.
+        """
+        return {}
+
+    def carried(self) -> list[KeyRecord]:
+        """Records of keys carried under the project prefix."""
+        return [k for k in self.keys if k.disposition == "carried"]

@@ -1,0 +1,188 @@
+"""Terminal rendering (rich): RFC-8 node trees, detection and report summaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+
+def _label(node: dict[str, Any]) -> str:
+    kind = node.get("type", "?")
+    ident = f" #{node['id']}" if node.get("id") else ""
+    path = node.get("path")
+    where = f" → {path.get('path')}" if isinstance(path, dict) else ""
+    attrs = node.get("attributes") or {}
+    extra = []
+    if "labels" in attrs:
+        extra.append("label image")
+    ct = attrs.get("coordinateTransformations")
+    if kind == "singlescale" and isinstance(ct, list) and ct:
+        t = ct[0]
+        scale = t.get("scale") or (t.get("transformations") or [{}])[0].get("scale")
+        extra.append(f"scale {scale}")
+    cs = attrs.get("coordinateSystems")
+    if isinstance(cs, list) and cs:
+        axes = [a.get("name") for a in cs[0].get("axes", []) if isinstance(a, dict)]
+        extra.append(f"axes {''.join(map(str, axes))}")
+    carried = [k for k in attrs if ":" in k]
+    if carried:
+        extra.append(f"carried {', '.join(carried)}")
+    tail = f"  [dim]({escape('; '.join(extra))})[/dim]" if extra else ""
+    return f"[bold]{escape(str(kind))}[/bold] {escape(str(node.get('name', '')))}{escape(ident)}{escape(where)}{tail}"
+
+
+def node_tree(ome: dict[str, Any], title: str) -> Tree:
+    """A rich tree of an RFC-8 node and its inline children."""
+    tree = Tree(f"[cyan]{title}[/cyan]  version {ome.get('version')!r}")
+
+    def add(parent: Tree, node: dict[str, Any]) -> None:
+        branch = parent.add(_label(node))
+        for child in node.get("nodes") or []:
+            if isinstance(child, dict):
+                add(branch, child)
+
+    add(tree, ome)
+    return tree
+
+
+def summary_table(report: Any) -> Table:
+    """The human summary of a :class:`~ngff_migrate.report.model.Report`."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("source", f"{report.source}  (NGFF {report.version}, Zarr v{report.zarr_format}, {report.layout})")
+    if report.destination:
+        table.add_row("destination", report.destination)
+    table.add_row("mode", report.mode)
+    c = report.counts()
+    table.add_row("legacy keys", f"{c['mapped']} mapped, {c['carried']} carried, "
+                                 f"{c['preserved']} preserved, {c['dropped']} dropped")
+    w = report.write
+    table.add_row("written", f"{w.documents_written} documents ({w.document_bytes} B); "
+                             f"{w.files_copied} files copied, {w.files_linked} linked "
+                             f"({w.bytes_copied / 1e6:.2f} MB)")
+    v = report.verification
+    if v:
+        table.add_row("verified", f"{v['mode']}: {len(v['documents'])} documents, {v['arrays_opened']} arrays "
+                                  f"opened, {v['chunks_compared']}/{v['chunks_total']} chunks pixel-equal")
+    rm = (v or {}).get("reverse_map")
+    if rm:
+        table.add_row("reverse map", f"{rm.get('documents')} legacy documents rebuilt from the output, "
+                                     f"{rm.get('equal')} equal to the input")
+    t = report.timings
+    table.add_row("time", ", ".join(f"{k} {v:.3f}s" for k, v in t.items()))
+    return table
+
+
+def print_warnings(console: Console, warnings: list[str]) -> None:
+    for w in warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
+
+
+def plate_map(ome: dict[str, Any]) -> Table:
+    """A plate map (rows × columns, fields per well) of an RFC-8 plate collection,
+    followed by nothing else; acquisitions are listed in the caption."""
+    plate = (ome.get("attributes") or {}).get("plate") or {}
+    rows = [r.get("id") for r in plate.get("rows", [])]
+    columns = [c.get("id") for c in plate.get("columns", [])]
+    fields: dict[tuple[str, str], int] = {}
+    for well in ome.get("nodes") or []:
+        ref = (well.get("attributes") or {}).get("well") or {}
+        key = ((ref.get("row") or {}).get("id"), (ref.get("column") or {}).get("id"))
+        fields[key] = len(well.get("nodes") or [])
+    acquisitions = plate.get("acquisitions") or []
+    caption = f"{len(fields)} wells, {sum(fields.values())} fields"
+    if acquisitions:
+        caption += "; acquisitions: " + ", ".join(
+            f"{a.get('id')}" + (f" ({a['name']})" if a.get("name") else "") for a in acquisitions)
+    table = Table(title=f"plate {escape(str(ome.get('name')))}", caption=escape(caption))
+    table.add_column("")
+    for c in columns:
+        table.add_column(escape(str(c)), justify="center")
+    for r in rows:
+        table.add_row(escape(str(r)), *[str(fields[(r, c)]) if (r, c) in fields else "·" for c in columns])
+    return table
+
+
+def series_table(ome: dict[str, Any], documents: dict[str, Any], prefix: str) -> Table:
+    """The series of a bioformats2raw container, in series order."""
+    table = Table(title=f"series of {escape(str(ome.get('name')))}")
+    for col in ("series", "path", "image name", "type", "levels"):
+        table.add_column(col)
+    for node in ome.get("nodes") or []:
+        path = (node.get("path") or {}).get("path", "")
+        doc = documents.get(f"{path[2:]}/zarr.json", {}).get("attributes", {}).get("ome", {})
+        levels = len(doc.get("nodes") or []) if doc.get("type") == "multiscale" else "-"
+        table.add_row(str((node.get("attributes") or {}).get(f"{prefix}:series", "")), escape(path),
+                      escape(str(doc.get("name", ""))), escape(str(node.get("type"))), str(levels))
+    return table
+
+
+class progress_bars:
+    """Rich progress bars on stderr for the stages a run announces through
+    :class:`ngff_migrate.api.Progress` callbacks; silent when ``quiet`` or
+    when stderr is not a terminal.
+
+    ``kind`` is ``"bytes"`` (``convert``: copy bytes, verified arrays) or
+    ``"datasets"`` (``plan``/``batch``: datasets, and a ``bytes`` stage
+    counted in nominal bytes).
+    """
+
+    def __init__(self, kind: str, quiet: bool) -> None:
+        self.kind = kind
+        self.quiet = quiet
+
+    def __enter__(self):
+        import sys
+
+        from rich.filesize import decimal
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            ProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        from ..api import Progress as Callbacks
+
+        class Count(ProgressColumn):
+            """``n/total datasets``, or ``x/y MB (nominal)`` for the bytes bar."""
+
+            def render(self, task) -> Text:
+                if task.fields.get("unit") == "bytes":
+                    return Text(f"{decimal(int(task.completed))}/{decimal(int(task.total or 0))} (nominal)")
+                return Text(f"{int(task.completed)}/{int(task.total or 0)} datasets")
+
+        if self.quiet or not sys.stderr.isatty():
+            return Callbacks()
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        if self.kind == "bytes":
+            columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
+        else:
+            columns = [TextColumn("{task.description:>8}"), BarColumn(), Count(), TimeElapsedColumn(),
+                       TimeRemainingColumn()]
+        self.bar = Progress(*columns, console=console, transient=True)
+        self.bar.start()
+        tasks: dict[str, int] = {}
+
+        def start(stage: str, total: int) -> None:
+            tasks[stage] = self.bar.add_task(stage, total=total,
+                                             unit="bytes" if stage == "bytes" else "datasets")
+
+        def advance(stage: str, n: int) -> None:
+            if stage in tasks:
+                self.bar.advance(tasks[stage], n)
+
+        return Callbacks(start=start, advance=advance)
+
+    def __exit__(self, *exc: object) -> None:
+        if hasattr(self, "bar"):
+            self.bar.stop()
