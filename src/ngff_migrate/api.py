@@ -63,6 +63,7 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
 
 def _plan(source, target_version, prefix, lenient, report, detection) -> MigrationPlan:
     from .formats.registry import layout
+    from .zarr.jsonio import recording
     from .zarr.node import json_policy
 
     with report.timer("detect"):
@@ -72,17 +73,31 @@ def _plan(source, target_version, prefix, lenient, report, detection) -> Migrati
     options = TranslateOptions(target_version=target_version, prefix=prefix)
     steps = layout(detection.layout)
     read, translate = steps.stage("read"), steps.stage("translate")
-    with report.timer("read"), json_policy(lenient=lenient) as changed:
+    with report.timer("read"), json_policy(lenient=lenient) as changed, recording() as documents:
         source = read(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
     warnings.extend(changed)
     with report.timer("translate"):
         result = translate(source, options)
+    result.inputs = _relative_inputs(Path(detection.path), documents)
+    result.prefix = prefix
     result.warnings[:0] = warnings
     report.keys = result.keys
     report.warnings = list(result.warnings)
     report.arrays = len(result.arrays)
     report.target_version = target_version
     return result
+
+
+def _relative_inputs(root: Path, documents: dict[Path, bytes]) -> dict[str, bytes]:
+    """The documents read, by POSIX path relative to ``root`` (those outside it,
+    read with ``allow_outside``, keep their full path)."""
+    out = {}
+    for path, data in documents.items():
+        try:
+            out[path.relative_to(root).as_posix()] = data
+        except ValueError:
+            out[str(path)] = data
+    return out
 
 
 def convert(source: str | Path, destination: str | Path | None = None, *, in_place: bool = False,

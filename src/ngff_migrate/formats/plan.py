@@ -89,6 +89,9 @@ class MigrationPlan:
         Where every legacy key went (for the report).
     warnings:
         Problems that did not stop the migration.
+    inputs:
+        Every metadata document read while planning, by root-relative
+        path, with its exact bytes (filled by :func:`ngff_migrate.plan`).
     """
 
     root: Path
@@ -99,6 +102,11 @@ class MigrationPlan:
     arrays: list[ArrayPlan] = field(default_factory=list)
     keys: list[KeyRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: every metadata document the read stage read: root-relative POSIX path
+    #: -> the exact bytes (the input the reverse map compares with)
+    inputs: dict[str, bytes] = field(default_factory=dict)
+    #: the prefix of carried legacy keys (``<prefix>:<key>``)
+    prefix: str = "ngff-migrate"
 
     @property
     def root_document(self) -> DocumentPlan:

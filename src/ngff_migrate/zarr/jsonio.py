@@ -52,6 +52,24 @@ CHANGED_MARK = "changed: "
 _NONSTANDARD: ContextVar[list[str] | None] = ContextVar("ngff_migrate_json_policy", default=None)
 
 
+#: Set by :func:`recording`: the documents read in this context, path -> bytes.
+_RECORDED: ContextVar[dict[Path, bytes] | None] = ContextVar("ngff_migrate_recorded", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[dict[Path, bytes]]:
+    """Record every document :func:`read_json` reads in this context: the
+    yielded dict maps each path (as given) to the exact bytes read. The
+    reverse map compares the output with these originals, whatever an
+    in-place run writes afterwards."""
+    documents: dict[Path, bytes] = {}
+    token = _RECORDED.set(documents)
+    try:
+        yield documents
+    finally:
+        _RECORDED.reset(token)
+
+
 @contextmanager
 def json_policy(*, lenient: bool) -> Iterator[list[str]]:
     """How :func:`read_json` treats non-standard JSON numbers (``NaN``,
@@ -218,6 +236,9 @@ def read_json(path: Path) -> dict[str, Any]:
         raise MigrateError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     if len(data) > MAX_DOCUMENT_BYTES:
         raise MigrateError(path, f"larger than {MAX_DOCUMENT_BYTES >> 20} MiB: not read as a metadata document")
+    recorded = _RECORDED.get()
+    if recorded is not None:
+        recorded[path] = data
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
