@@ -245,7 +245,7 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
         detection = detect(path)
     result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient,
                   allow_outside=allow_outside, detection=detection)
-    return Inspection(detection, result, {d.file: d.document for d in result.documents if d.ome})
+    return Inspection(detection, result, {d.file: d.json() for d in result.documents if d.ome})
 
 
 def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False):

@@ -53,8 +53,23 @@ class DocumentPlan:
 
     @property
     def ome(self) -> dict[str, Any] | None:
-        """The RFC-8 ``ome`` object of this document, if any."""
-        return self.document.get("attributes", {}).get("ome")
+        """The RFC-8 ``ome`` object of this document as JSON, if any (the
+        plan holds it as a :class:`~ngff_migrate.rfc8.model.Document`)."""
+        ome = self.document.get("attributes", {}).get("ome")
+        return ome.to_json() if hasattr(ome, "to_json") else ome
+
+    @property
+    def model(self) -> Any:
+        """The RFC-8 :class:`~ngff_migrate.rfc8.model.Document` of this document, if any."""
+        ome = self.document.get("attributes", {}).get("ome")
+        return ome if hasattr(ome, "to_json") else None
+
+    def json(self) -> dict[str, Any]:
+        """The whole ``zarr.json`` document as JSON (what the writers write)."""
+        ome = self.document.get("attributes", {}).get("ome")
+        if not hasattr(ome, "to_json"):
+            return self.document
+        return {**self.document, "attributes": {**self.document["attributes"], "ome": ome.to_json()}}
 
 
 @dataclass
@@ -119,9 +134,10 @@ class MigrationPlan:
                            other_attributes: dict[str, Any] | None = None) -> DocumentPlan:
         """Plan the Zarr v3 group document at ``rel``.
 
-        ``ome`` (a root node with ``version``) goes through the RFC-8 model
-        for the canonical field order, so the same input always gives the
-        same bytes; ``attributes`` are written as given (e.g. carried keys
+        ``ome`` is the document's RFC-8 :class:`~ngff_migrate.rfc8.model.Document`
+        (or its JSON, a root node with ``version``, parsed once into one),
+        serialised once by the writer in the model's canonical field order,
+        so the same input always gives the same bytes; ``attributes`` are written as given (e.g. carried keys
         of a plain group); ``other_attributes`` are the group's non-OME
         attributes, kept outside ``ome`` and recorded as ``preserved``
         against the legacy ``file``. ``replaces`` lists the legacy metadata
@@ -129,9 +145,10 @@ class MigrationPlan:
         """
         doc_attrs: dict[str, Any] = {}
         if ome is not None:
-            from ..rfc8.serialize import dump_document, parse_document
+            from ..rfc8.model import Document
+            from ..rfc8.serialize import parse_document
 
-            doc_attrs["ome"] = dump_document(parse_document(ome))
+            doc_attrs["ome"] = ome if isinstance(ome, Document) else parse_document(ome)
         doc_attrs.update(attributes or {})
         where = f"{rel}/zarr.json attributes" if rel else "attributes"
         for key, value in (other_attributes or {}).items():

@@ -2,7 +2,7 @@
 
 This package depends on nothing else in ``ngff_migrate``. In short:
 
-* :mod:`.model` - pydantic models of nodes, paths, references, coordinate
+* :mod:`.model` - the node model (plain objects) of nodes, paths, references, coordinate
   systems/transformations, labels, HCS and scene metadata;
 * :mod:`.serialize` - :func:`parse_document` / :func:`dump_document` (and
   per node) between the ``ome`` dict and the models, loss-free;
@@ -36,16 +36,12 @@ from .model import (
     Row,
     Scene,
     SinglescaleNode,
+    ModelError,
     SpecModel,
+    SpecObject,
     Well,
 )
 from .rules import RULES, RuleInfo, Violation, check_document
-from .schemas import (
-    is_path_only_stub,
-    iter_schema_errors,
-    schema_errors,
-    schema_errors_excluding_stubs,
-)
 from .serialize import dump_document, dump_node, parse_document, parse_node
 from .spec import (
     ATTRIBUTE_KEYS,
@@ -90,7 +86,9 @@ __all__ = [
     "RuleInfo",
     "Scene",
     "SinglescaleNode",
+    "ModelError",
     "SpecModel",
+    "SpecObject",
     "Violation",
     "Well",
     "check_document",
@@ -107,3 +105,14 @@ __all__ = [
     "schema_errors",
     "schema_errors_excluding_stubs",
 ]
+
+#: Loaded on first use: the JSON-schema checks import ``jsonschema`` (~50 ms).
+_LAZY = {"is_path_only_stub", "iter_schema_errors", "schema_errors", "schema_errors_excluding_stubs"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from . import schemas
+
+        return getattr(schemas, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

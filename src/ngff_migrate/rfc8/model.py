@@ -1,376 +1,554 @@
-"""Pydantic v2 models of the RFC-8 v1 node model (draft v1-2026-08).
+"""The RFC-8 v1 node model (draft v1-2026-08) as plain Python objects.
 
-The models mirror the spec text and are meant for *building* and
-*serialising* documents. Three conventions hold throughout:
+The classes mirror the spec text and are what the translators build, what
+:class:`~ngff_migrate.formats.plan.MigrationPlan` carries and what the
+writers serialise (once, with :meth:`SpecObject.to_json`). They are plain
+objects with a small field table each, not pydantic models: building and
+serialising a 384-well plate's thousands of documents must cost
+milliseconds, and importing the model must not cost the ~0.2 s a pydantic
+model set does (issue #8, start-up cost).
 
-* **Unknown keys survive.** Every model allows extra keys (prefixed extension
-  keys, RFC-5 parameters this module does not name, legacy drafts' fields)
-  and writes them back unchanged, after the known fields, in their order.
-* **Non-strict parsing.** A value that does not have its spec shape (a
-  ``labels`` that is a string, a reference without ``id``, a node without a
-  name) is kept verbatim as raw JSON at its position instead of failing the
-  parse; a core node that cannot be typed becomes an :class:`OpaqueNode`.
-  :func:`ngff_migrate.rfc8.rules.check_document` says what is wrong and where.
-  Known fields are therefore annotated ``T | Any``: code reading a parsed
-  document should ``isinstance``-check before relying on ``T``.
-* **Unset means absent.** Only fields that were given are written; no
-  ``null`` is ever invented. Passing ``None`` to a constructor means "not
-  given"; a ``null`` present in a parsed document is kept (RFC-8 allows, for
-  example, ``"path": null`` in references).
+Conventions, as before:
 
-Building: constructors validate strictly (no coercion: a tuple is not a list,
-``True`` is not a number) and raise :class:`pydantic.ValidationError`; a
-node's ``type`` defaults to its class's type. ``dump_node(node)`` equals
-``node.model_dump(mode="json", exclude_unset=True)``.
+* **Unknown keys survive.** Every object keeps keys it does not name
+  (prefixed extension keys, RFC-5 parameters, drafts' fields) in
+  :attr:`SpecObject.extra`, written after the known fields in their order.
+* **Non-strict parsing.** :meth:`SpecObject.parse` keeps a value that does
+  not have its spec shape (a ``labels`` that is a string, a reference
+  without ``id``) verbatim as raw JSON at its position; a core node that
+  cannot be typed becomes an :class:`OpaqueNode`. The rule checker
+  (:func:`ngff_migrate.rfc8.rules.check_document`) says what is wrong.
+  Known fields therefore hold either their type or raw JSON: check with
+  ``isinstance`` before relying on the type.
+* **Unset means absent.** Only fields that were given are written. Passing
+  ``None`` to a constructor means "not given"; a ``null`` present in a
+  parsed document is kept.
+* **Builders are strict.** Constructors check types without coercion (a
+  tuple is not a list, ``True`` is not a number) and raise
+  :class:`ModelError`. A node's ``type`` defaults to its class's type.
 
-Output field order (stable, chosen for readability): ``version``, ``type``,
-``id``, ``name``, ``path``, ``attributes``, ``nodes`` for nodes; the
-attribute keys in the order of :data:`ngff_migrate.rfc8.spec.ATTRIBUTE_KEYS`;
-the spec's own table order inside the other objects; extra keys last.
+Output order: ``version, type, id, name, path, attributes, nodes`` for nodes;
+attribute keys in the order of :data:`~ngff_migrate.rfc8.spec.ATTRIBUTE_KEYS`;
+the spec's table order inside the other objects; extra keys last.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+import copy
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 __all__ = [
-    "Acquisition",
-    "AnyNode",
-    "Attributes",
-    "Axis",
-    "ByDimensionEntry",
-    "CollectionNode",
-    "Column",
-    "CoordinateSystem",
-    "CoordinateTransformation",
-    "Document",
-    "LabelAttribute",
-    "Labels",
-    "MultiscaleNode",
-    "Node",
-    "OpaqueNode",
-    "Path",
-    "Plate",
-    "Reference",
-    "Row",
-    "Scene",
-    "SinglescaleNode",
-    "SpecModel",
-    "Well",
+    "Acquisition", "AnyNode", "Attributes", "Axis", "ByDimensionEntry", "CollectionNode", "Column",
+    "CoordinateSystem", "CoordinateTransformation", "Document", "LabelAttribute", "Labels", "ModelError",
+    "MultiscaleNode", "Node", "OpaqueNode", "Path", "Plate", "Reference", "Row", "Scene",
+    "SinglescaleNode", "SpecModel", "SpecObject", "Well",
 ]
 
-T = TypeVar("T")
 
-#: ``T`` when the value has the spec shape, otherwise the raw JSON value.
-Lenient = Annotated[T | Any, Field(union_mode="left_to_right")]
-
-#: A JSON number; ``int`` stays ``int`` so that output bytes match input.
-Number = int | float
-
-#: Validation-context key set by the parser: keep explicit ``null`` values and
-#: require a node's ``type`` to be present in the data (builders may omit it).
-PARSING = "ngff_migrate.rfc8.parsing"
+class ModelError(TypeError):
+    """A builder was given a value of the wrong type (or missed a required field)."""
 
 
-class SpecModel(BaseModel):
-    """Base of every RFC-8 object: strict types, extra keys kept, unset omitted.
+class _Raw:
+    """Marker: a value kept verbatim because it does not have its spec shape."""
 
-    Not part of the spec itself; see the module docstring for the
-    conventions. Raises :class:`pydantic.ValidationError` on construction
-    when a required field is missing or a typed field has the wrong type.
+
+# --------------------------------------------------------------------------- field kinds
+# A kind knows how to check a builder value (strict) and parse a JSON value
+# (lenient: returns the typed value, or _RAW to keep the JSON as it is).
+
+_RAW = _Raw()
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+class _Kind:
+    def __init__(self, check, parse=None, what: str = "") -> None:
+        self.check, self._parse, self.what = check, parse, what
+
+    def parse(self, value: Any) -> Any:
+        if self._parse is not None:
+            return self._parse(value)
+        return value if self.check(value) else _RAW
+
+
+STR = _Kind(lambda v: isinstance(v, str), what="a string")
+BOOL = _Kind(lambda v: isinstance(v, bool), what="a boolean")
+NUMBER = _Kind(_is_num, what="a number")
+
+
+def _flat_list(item_ok, what: str) -> _Kind:
+    def check(v: Any) -> bool:
+        return isinstance(v, list) and all(item_ok(x) for x in v)
+
+    return _Kind(check, lambda v: list(v) if check(v) else _RAW, what=what)
+
+
+NUMBERS = _flat_list(_is_num, "a list of numbers")
+INTS = _flat_list(_is_int, "a list of integers")
+AXIS_REFS = _flat_list(lambda x: _is_int(x) or isinstance(x, str), "a list of axis indices or names")
+
+
+def _matrix_check(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(r, list) and all(_is_num(x) for x in r) for r in v)
+
+
+MATRIX = _Kind(_matrix_check, lambda v: [list(r) for r in v] if _matrix_check(v) else _RAW,
+               what="a list of lists of numbers")
+ANY = _Kind(lambda v: True, lambda v: copy.deepcopy(v), what="any JSON value")
+
+
+def _obj(cls_name: str) -> _Kind:
+    def check(v: Any) -> bool:
+        return isinstance(v, _CLASSES[cls_name])
+
+    def parse(v: Any) -> Any:
+        return _CLASSES[cls_name].parse(v) if isinstance(v, Mapping) else _RAW
+
+    return _Kind(check, parse, what=f"a {cls_name}")
+
+
+def _list(item: _Kind) -> _Kind:
+    def check(v: Any) -> bool:
+        return isinstance(v, list) and all(item.check(x) for x in v)
+
+    def parse(v: Any) -> Any:
+        if not isinstance(v, list):
+            return _RAW
+        out = []
+        for x in v:
+            got = item.parse(x)
+            out.append(copy.deepcopy(x) if got is _RAW else got)
+        return out
+
+    return _Kind(check, parse, what=f"a list of {item.what}")
+
+
+def _first(*kinds: _Kind) -> _Kind:
+    def check(v: Any) -> bool:
+        return any(k.check(v) for k in kinds)
+
+    def parse(v: Any) -> Any:
+        for k in kinds:
+            got = k.parse(v)
+            if got is not _RAW:
+                return got
+        return _RAW
+
+    return _Kind(check, parse, what=" or ".join(k.what for k in kinds))
+
+
+def _node_kind() -> _Kind:
+    def check(v: Any) -> bool:
+        return isinstance(v, (_CoreNode, OpaqueNode))
+
+    def parse(v: Any) -> Any:
+        return parse_any_node(v) if isinstance(v, Mapping) else _RAW
+
+    return _Kind(check, parse, what="a node")
+
+
+# --------------------------------------------------------------------------- base
+
+
+class SpecObject:
+    """Base of every RFC-8 object: a field table, the given values, extra keys.
+
+    ``FIELDS`` maps each known field, in output order, to its kind;
+    ``REQUIRED`` lists the fields a parsed object must have with their type
+    (else the whole object is kept raw); ``LENIENT`` the fields whose
+    mis-shaped values are kept raw inside a typed object.
     """
 
-    model_config = ConfigDict(extra="allow", strict=True)
+    __slots__ = ("_values", "extra")
+    FIELDS: ClassVar[dict[str, _Kind]] = {}
+    REQUIRED: ClassVar[tuple[str, ...]] = ()
+    LENIENT: ClassVar[frozenset[str]] = frozenset()
+    DEFAULTS: ClassVar[dict[str, Any]] = {}
 
-    #: Fields always written even when left at their default (node ``type``).
-    _always_written: ClassVar[frozenset[str]] = frozenset()
+    def __init__(self, **kwargs: Any) -> None:
+        values: dict[str, Any] = dict(self.DEFAULTS)
+        extra: dict[str, Any] = {}
+        cls = type(self)
+        for name, value in kwargs.items():
+            kind = cls.FIELDS.get(name)
+            if kind is None:
+                extra[name] = value
+                continue
+            if value is None:
+                continue
+            if not kind.check(value):
+                raise ModelError(f"{cls.__name__}.{name} must be {kind.what}, not {type(value).__name__}")
+            values[name] = value
+        missing = [f for f in cls.REQUIRED if f not in values]
+        if missing:
+            raise ModelError(f"{cls.__name__} needs {', '.join(missing)}")
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "extra", extra)
 
-    @model_validator(mode="after")
-    def _normalise_fields_set(self, info: ValidationInfo) -> SpecModel:
-        fields_set = self.__pydantic_fields_set__
-        if not (info.context or {}).get(PARSING):
-            for name in type(self).model_fields:
-                if name in fields_set and getattr(self, name) is None:
-                    fields_set.discard(name)
-        fields_set.update(self._always_written)
-        return self
+    def __getattr__(self, name: str) -> Any:
+        if name in type(self).FIELDS:
+            return self._values.get(name)
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in type(self).FIELDS:
+            if value is None:
+                self._values.pop(name, None)
+            else:
+                self._values[name] = value
+        else:
+            self.extra[name] = value
+
+    @property
+    def fields_set(self) -> set[str]:
+        """The known fields that were given (and are written)."""
+        return set(self._values)
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> Any:
+        """This object from its JSON (lenient; see the module docstring):
+        an instance, or ``_RAW`` when a required field is missing or mis-typed."""
+        values: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for key, value in data.items():
+            kind = cls.FIELDS.get(key)
+            if kind is None:
+                extra[key] = copy.deepcopy(value)
+                continue
+            if value is None:
+                values[key] = None  # a parsed null is kept
+                continue
+            got = kind.parse(value)
+            if got is _RAW:
+                if key in cls.LENIENT:
+                    values[key] = copy.deepcopy(value)
+                    continue
+                return _RAW
+            values[key] = got
+        for name in cls.REQUIRED:
+            if name not in values or values[name] is None and name not in cls.LENIENT:
+                return _RAW
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "_values", values)
+        object.__setattr__(obj, "extra", extra)
+        return obj
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object: given fields in output order, then extra keys."""
+        out: dict[str, Any] = {}
+        values = self._values
+        for name in type(self).FIELDS:
+            if name in values:
+                out[name] = _dump(values[name])
+        for key, value in self.extra.items():
+            out[key] = _dump(value)
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.to_json() == other.to_json()  # type: ignore[union-attr]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.to_json()!r})"
 
 
-# --- Building blocks -------------------------------------------------------
+#: The name earlier releases used for :class:`SpecObject` (a pydantic base then).
+SpecModel = SpecObject
 
 
-class Path(SpecModel):
-    """A typed path (RFC-8 v1, "Path interface").
-
-    ``type`` is ``"zarr"``, ``"json"`` or a prefixed extension type; ``path``
-    is a relative path, a ``file://`` URL or an HTTP(S) URL.
-    """
-
-    type: str
-    path: str
-
-
-class Reference(SpecModel):
-    """A reference to an object by id (RFC-8 v1, "Reference interface").
-
-    ``path`` locates the document holding the id; it MUST be present for
-    external references.
-    """
-
-    id: str
-    path: Lenient[Path] = None
+def _dump(value: Any) -> Any:
+    if isinstance(value, SpecObject):
+        return value.to_json()
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value
 
 
-# --- Coordinate systems and transformations (RFC-5 within RFC-8) ----------
+# --------------------------------------------------------------------------- building blocks
 
 
-class Axis(SpecModel):
-    """An axis of a coordinate system (RFC-5; RFC-8 v1 "Coordinate System").
+class Path(SpecObject):
+    """A typed path (RFC-8 v1, "Path interface"): ``type`` is ``"zarr"``,
+    ``"json"`` or a prefixed extension type; ``path`` a relative path, a
+    ``file://`` URL or an HTTP(S) URL."""
 
-    ``type`` is an extension point: an RFC-5 axis type or a prefixed one.
-    """
-
-    name: str
-    type: str | None = None
-    unit: str | None = None
-    discrete: bool | None = None
-    longName: str | None = None
+    __slots__ = ()
+    FIELDS = {"type": STR, "path": STR}
+    REQUIRED = ("type", "path")
 
 
-class CoordinateSystem(SpecModel):
-    """A coordinate system (RFC-8 v1, "Coordinate System interface")."""
+class Reference(SpecObject):
+    """A reference to an object by id (RFC-8 v1, "Reference interface"); ``path``
+    locates the document holding the id and MUST be present for external references."""
 
-    id: str
-    name: str | None = None
-    axes: Lenient[list[Lenient[Axis]]]
-
-
-class ByDimensionEntry(SpecModel):
-    """One entry of a ``byDimension`` transformation's ``transformations`` (RFC-5)."""
-
-    transformation: Lenient[CoordinateTransformation]
-    inputAxes: Lenient[list[int | str]] = None
-    outputAxes: Lenient[list[int | str]] = None
+    __slots__ = ()
+    FIELDS = {"id": STR, "path": _obj("Path")}
+    REQUIRED = ("id",)
+    LENIENT = frozenset({"path"})
 
 
-class CoordinateTransformation(SpecModel):
+class Axis(SpecObject):
+    """An axis of a coordinate system (RFC-5; RFC-8 v1 "Coordinate System");
+    ``type`` is an RFC-5 axis type or a prefixed one; ``unit`` an RFC-5 unit name."""
+
+    __slots__ = ()
+    FIELDS = {"name": STR, "type": STR, "unit": STR, "discrete": BOOL, "longName": STR}
+    REQUIRED = ("name",)
+
+
+class CoordinateSystem(SpecObject):
+    """A coordinate system (RFC-8 v1, "Coordinate System interface"): ``axes`` in array order."""
+
+    __slots__ = ()
+    FIELDS = {"id": STR, "name": STR, "axes": _list(_obj("Axis"))}
+    REQUIRED = ("id", "axes")
+    LENIENT = frozenset({"axes"})
+
+
+class CoordinateTransformation(SpecObject):
     """A coordinate transformation (RFC-8 v1, "Coordinate Transformation interface").
 
     ``type`` is an RFC-5 type (identity, mapAxis, projectAxis, translation,
     scale, affine, rotation, sequence, displacements, coordinates,
-    bijection, byDimension) or a prefixed extension type; each type's
-    parameters are typed below, any other key is kept as an extra.
+    bijection, byDimension) or a prefixed extension type; ``scale`` and
+    ``translation`` are per axis in the input's axis order and units.
     ``input``/``output`` are references; transformations nested in a
     ``sequence``, ``bijection`` or ``byDimension`` usually omit them.
     """
 
-    type: str
-    name: str | None = None
-    input: Lenient[Reference] = None
-    output: Lenient[Reference] = None
-    scale: Lenient[list[Number]] = None
-    translation: Lenient[list[Number]] = None
-    affine: Lenient[list[list[Number]]] = None
-    rotation: Lenient[list[list[Number]]] = None
-    mapAxis: Lenient[list[int]] = None
-    droppedInputs: Lenient[list[int]] = None
-    createdOutputs: Lenient[list[int]] = None
-    path: Lenient[str] = None
-    interpolation: Lenient[str] = None
-    transformations: Lenient[list[Lenient[CoordinateTransformation | ByDimensionEntry]]] = None
-    forward: Lenient[CoordinateTransformation] = None
-    inverse: Lenient[CoordinateTransformation] = None
+    __slots__ = ()
+    FIELDS = {"type": STR, "name": STR, "input": _obj("Reference"), "output": _obj("Reference"),
+              "scale": NUMBERS, "translation": NUMBERS, "affine": MATRIX, "rotation": MATRIX,
+              "mapAxis": INTS, "droppedInputs": INTS, "createdOutputs": INTS, "path": STR,
+              "interpolation": STR, "transformations": None, "forward": _obj("CoordinateTransformation"),
+              "inverse": _obj("CoordinateTransformation")}
+    REQUIRED = ("type",)
+    LENIENT = frozenset(FIELDS) - {"type", "name"}
 
 
-class Scene(SpecModel):
+class ByDimensionEntry(SpecObject):
+    """One entry of a ``byDimension`` transformation's ``transformations`` (RFC-5)."""
+
+    __slots__ = ()
+    FIELDS = {"transformation": _obj("CoordinateTransformation"), "inputAxes": AXIS_REFS,
+              "outputAxes": AXIS_REFS}
+    REQUIRED = ("transformation",)
+    LENIENT = frozenset(FIELDS)
+
+
+CoordinateTransformation.FIELDS["transformations"] = _list(
+    _first(_obj("CoordinateTransformation"), _obj("ByDimensionEntry")))
+
+
+class Scene(SpecObject):
     """Collection-level spatial layout (RFC-8 v1, "Scene attribute")."""
 
-    coordinateSystems: Lenient[list[Lenient[CoordinateSystem]]] = None
-    coordinateTransformations: Lenient[list[Lenient[CoordinateTransformation]]]
+    __slots__ = ()
+    FIELDS = {"coordinateSystems": _list(_obj("CoordinateSystem")),
+              "coordinateTransformations": _list(_obj("CoordinateTransformation"))}
+    REQUIRED = ("coordinateTransformations",)
+    LENIENT = frozenset(FIELDS)
 
 
-# --- Labels ----------------------------------------------------------------
+class LabelAttribute(SpecObject):
+    """One label's attributes (RFC-8 v1, "Label Attributes interface"); extra keys MUST be prefixed."""
+
+    __slots__ = ()
+    FIELDS = {"labelValue": NUMBER, "color": INTS}
+    REQUIRED = ("labelValue",)
+    LENIENT = frozenset({"color"})
 
 
-class LabelAttribute(SpecModel):
-    """One label's attributes (RFC-8 v1, "Label Attributes interface").
-
-    Extra keys MUST be prefixed; they are kept as extras.
-    """
-
-    labelValue: Number
-    color: Lenient[list[int]] = None
-
-
-class Labels(SpecModel):
+class Labels(SpecObject):
     """The ``labels`` attribute marking a label map (RFC-8 v1, "Label maps")."""
 
-    labelAttributes: Lenient[list[Lenient[LabelAttribute]]] = None
-    source: Lenient[list[Lenient[Reference]]] = None
+    __slots__ = ()
+    FIELDS = {"labelAttributes": _list(_obj("LabelAttribute")), "source": _list(_obj("Reference"))}
+    LENIENT = frozenset(FIELDS)
 
 
-# --- High-content screening -------------------------------------------------
-
-
-class _PlateEntry(SpecModel):
-    id: str
-    name: str | None = None
+class _PlateEntry(SpecObject):
+    __slots__ = ()
+    FIELDS = {"id": STR, "name": STR}
+    REQUIRED = ("id",)
 
 
 class Row(_PlateEntry):
     """A plate row (RFC-8 v1, "Row interface")."""
 
+    __slots__ = ()
+
 
 class Column(_PlateEntry):
     """A plate column (RFC-8 v1, "Column interface")."""
+
+    __slots__ = ()
 
 
 class Acquisition(_PlateEntry):
     """A plate acquisition (RFC-8 v1, "Acquisition interface")."""
 
+    __slots__ = ()
 
-class Plate(SpecModel):
+
+class Plate(SpecObject):
     """The ``plate`` attribute of a plate collection (RFC-8 v1, "Plate attribute")."""
 
-    rows: Lenient[list[Lenient[Row]]]
-    columns: Lenient[list[Lenient[Column]]]
-    acquisitions: Lenient[list[Lenient[Acquisition]]] = None
+    __slots__ = ()
+    FIELDS = {"rows": _list(_obj("Row")), "columns": _list(_obj("Column")),
+              "acquisitions": _list(_obj("Acquisition"))}
+    REQUIRED = ("rows", "columns")
+    LENIENT = frozenset(FIELDS)
 
 
-class Well(SpecModel):
+class Well(SpecObject):
     """The ``well`` attribute of a well collection (RFC-8 v1, "Well attribute")."""
 
-    row: Lenient[Reference]
-    column: Lenient[Reference]
+    __slots__ = ()
+    FIELDS = {"row": _obj("Reference"), "column": _obj("Reference")}
+    REQUIRED = ("row", "column")
+    LENIENT = frozenset(FIELDS)
 
 
-# --- Attributes and nodes ----------------------------------------------------
+class Attributes(SpecObject):
+    """A node's ``attributes`` (RFC-8 v1, "Attributes"): the unprefixed keys
+    RFC-8 defines are fields; every other key (which MUST be prefixed, e.g.
+    ``mobie:grid``) is kept verbatim in :attr:`extra`, in its order."""
+
+    __slots__ = ()
+    FIELDS = {"coordinateSystems": _list(_obj("CoordinateSystem")),
+              "coordinateTransformations": _list(_obj("CoordinateTransformation")),
+              "labels": _obj("Labels"), "plate": _obj("Plate"), "well": _obj("Well"),
+              "acquisition": _obj("Reference"), "scene": _obj("Scene")}
+    LENIENT = frozenset(FIELDS)
 
 
-class Attributes(SpecModel):
-    """A node's ``attributes`` (RFC-8 v1, "Attributes").
-
-    The unprefixed keys RFC-8 defines are typed fields; every other key
-    (which MUST be prefixed, e.g. ``mobie:grid``) is kept verbatim as an
-    extra, in its original order.
-    """
-
-    coordinateSystems: Lenient[list[Lenient[CoordinateSystem]]] = None
-    coordinateTransformations: Lenient[list[Lenient[CoordinateTransformation]]] = None
-    labels: Lenient[Labels] = None
-    plate: Lenient[Plate] = None
-    well: Lenient[Well] = None
-    acquisition: Lenient[Reference] = None
-    scene: Lenient[Scene] = None
+# --------------------------------------------------------------------------- nodes
 
 
-class _CoreNode(SpecModel):
+class _CoreNode(SpecObject):
     """Fields of the ``Node`` interface (RFC-8 v1, "Node")."""
 
-    _always_written = frozenset({"type"})
+    __slots__ = ()
+    NODE_TYPE: ClassVar[str] = ""
+    FIELDS = {"version": STR, "type": STR, "id": STR, "name": STR, "path": _obj("Path"),
+              "attributes": _obj("Attributes")}
+    REQUIRED = ("type", "name")
+    LENIENT = frozenset({"version", "id", "path", "attributes", "nodes"})
 
-    version: Lenient[str] = None
-    type: str
-    id: Lenient[str] = None
-    name: str
-    path: Lenient[Path] = None
-    attributes: Lenient[Attributes] = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _parsed_type_is_present(cls, data: Any, info: ValidationInfo) -> Any:
-        # The default ``type`` serves builders; a parsed object without one
-        # is not this node type (it becomes an OpaqueNode).
-        if (info.context or {}).get(PARSING) and isinstance(data, dict) and "type" not in data:
-            raise ValueError("a parsed node must declare its 'type'")
-        return data
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("type", self.NODE_TYPE)
+        if kwargs["type"] != self.NODE_TYPE:
+            raise ModelError(f"{type(self).__name__}.type must be {self.NODE_TYPE!r}")
+        super().__init__(**kwargs)
 
 
 class CollectionNode(_CoreNode):
-    """A ``collection`` node (RFC-8 v1, "Collection node").
+    """A ``collection`` node (RFC-8 v1, "Collection node"): exactly one of
+    ``nodes`` (inline children) or ``path`` (where the children are defined)."""
 
-    Exactly one of ``nodes`` (inline children) or ``path`` (where the
-    children are defined) MUST be present; the rule checker enforces it.
-    """
-
-    type: Literal["collection"] = "collection"
-    nodes: Lenient[list[AnyNode]] = None
+    __slots__ = ()
+    NODE_TYPE = "collection"
+    FIELDS = {**_CoreNode.FIELDS, "nodes": _list(_node_kind())}
 
 
 class MultiscaleNode(_CoreNode):
-    """A ``multiscale`` node (RFC-8 v1, "Multiscale node").
+    """A ``multiscale`` node (RFC-8 v1, "Multiscale node"): ``nodes`` are the
+    resolution levels (``singlescale`` nodes), largest first; inline, its
+    ``attributes`` MUST carry ``coordinateSystems``."""
 
-    ``nodes`` are the resolution levels (``singlescale`` nodes); its
-    ``attributes`` MUST carry ``coordinateSystems`` when it is defined inline.
-    """
-
-    type: Literal["multiscale"] = "multiscale"
-    nodes: Lenient[list[AnyNode]] = None
+    __slots__ = ()
+    NODE_TYPE = "multiscale"
+    FIELDS = {**_CoreNode.FIELDS, "nodes": _list(_node_kind())}
 
 
 class SinglescaleNode(_CoreNode):
-    """A ``singlescale`` node, one resolution level (RFC-8 v1, "Singlescale node").
+    """A ``singlescale`` node, one resolution level (RFC-8 v1, "Singlescale
+    node"): ``path`` names its Zarr array; ``attributes.coordinateTransformations``
+    holds exactly one ``scale`` or ``sequence [scale, translation]`` from its
+    own id to a coordinate system of the parent multiscale."""
 
-    Its ``attributes.coordinateTransformations`` holds exactly one ``scale``
-    or a ``sequence`` of ``[scale, translation]`` from its own id to a
-    coordinate system of the parent multiscale.
-    """
-
-    type: Literal["singlescale"] = "singlescale"
+    __slots__ = ()
+    NODE_TYPE = "singlescale"
 
 
-class OpaqueNode(SpecModel):
-    """A node this model does not interpret, kept verbatim (RFC-8 v1, "Extensions").
+class OpaqueNode(SpecObject):
+    """A node this model does not interpret, kept verbatim (RFC-8 v1,
+    "Extensions"): prefixed custom node types (``mobie:spots_table``), and
+    nodes whose own fields cannot be typed (no ``name``, a non-string
+    ``type``). Its ``nodes`` and ``attributes`` stay raw JSON."""
 
-    Used for prefixed custom node types (``mobie:spots_table``), which
-    implementations SHOULD treat as opaque, and as the fallback for a node
-    whose own fields cannot be typed (missing ``name``, non-string ``type``,
-    ...). Its ``nodes`` and ``attributes`` stay raw JSON.
-    """
+    __slots__ = ()
+    FIELDS = {k: ANY for k in ("version", "type", "id", "name", "path", "attributes", "nodes")}
+    LENIENT = frozenset(FIELDS)
 
-    version: Any = None
-    type: Any = None
-    id: Any = None
-    name: Any = None
-    path: Any = None
-    attributes: Any = None
-    nodes: Any = None
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> OpaqueNode:
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "_values", {k: copy.deepcopy(v) for k, v in data.items() if k in cls.FIELDS})
+        object.__setattr__(obj, "extra", {k: copy.deepcopy(v) for k, v in data.items() if k not in cls.FIELDS})
+        return obj
 
 
 #: Any node object; the concrete class follows its ``type``.
 Node = CollectionNode | MultiscaleNode | SinglescaleNode | OpaqueNode
+#: A position holding a node: a node object, or raw JSON if not even an object.
+AnyNode = Node | Any
 
-#: A position holding a node: a node model, or raw JSON if not even an object.
-AnyNode = Annotated[
-    CollectionNode | MultiscaleNode | SinglescaleNode | OpaqueNode | Any,
-    Field(union_mode="left_to_right"),
-]
+_NODE_CLASSES = {"collection": CollectionNode, "multiscale": MultiscaleNode, "singlescale": SinglescaleNode}
 
 
-class Document(SpecModel):
-    """An RFC-8 document: the ``ome`` object, i.e. a root node plus ``version``.
-
-    Spec: RFC-8 v1, "Node / Field: version" and "Metadata storage". The root
-    node carries the document's ``version``; here it is held separately in
-    :attr:`version` and written first. Use
-    :func:`ngff_migrate.rfc8.serialize.parse_document` /
-    :func:`~ngff_migrate.rfc8.serialize.dump_document` for JSON.
-    """
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    version: Lenient[str] = None
-    root: AnyNode
+def parse_any_node(data: Mapping[str, Any]) -> Node:
+    """A node object from its JSON: typed by ``type``, else an :class:`OpaqueNode`."""
+    cls = _NODE_CLASSES.get(data.get("type")) if isinstance(data.get("type"), str) else None
+    if cls is not None:
+        node = cls.parse(data)
+        if node is not _RAW:
+            return node
+    return OpaqueNode.parse(data)
 
 
-for _model in (
-    ByDimensionEntry,
-    CoordinateTransformation,
-    CollectionNode,
-    MultiscaleNode,
-    Document,
-):
-    _model.model_rebuild()
-del _model
+class Document(SpecObject):
+    """An RFC-8 document: the ``ome`` object, i.e. a root node plus ``version``
+    (RFC-8 v1, "Node / Field: version", "Metadata storage"). The root node
+    carries the document's ``version``; here it is held separately in
+    :attr:`version` and written first."""
+
+    __slots__ = ()
+    FIELDS = {"version": STR, "root": _node_kind()}
+    REQUIRED = ("root",)
+    LENIENT = frozenset({"version"})
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``ome`` object: ``version`` first, then the root node's fields.
+
+        Raises
+        ------
+        ValueError
+            If both the document and its root node set a ``version`` and they differ.
+        """
+        root = _dump(self._values["root"])
+        if "version" not in self._values:
+            return root
+        if "version" in root and root["version"] != self._values["version"]:
+            raise ValueError(f"document version {self._values['version']!r} differs from the "
+                             f"root node's {root['version']!r}")
+        root.pop("version", None)
+        return {"version": self._values["version"], **root}
+
+
+_CLASSES: dict[str, type[SpecObject]] = {
+    c.__name__: c for c in (Path, Reference, Axis, CoordinateSystem, CoordinateTransformation,
+                            ByDimensionEntry, Scene, LabelAttribute, Labels, Row, Column,
+                            Acquisition, Plate, Well, Attributes)}

@@ -8,30 +8,24 @@ plain ``dict``; reading and writing files is someone else's job.
 Parsing is non-strict (see :mod:`ngff_migrate.rfc8.model`): any JSON object
 parses, and ``dump(parse(x)) == x`` for every object ``x`` (key order is
 normalised). Validation is :func:`ngff_migrate.rfc8.rules.check_document`'s
-job, on the raw dict.
+job, on the raw dict. Translators build model objects directly and the
+writers call :func:`dump_document` once per document.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
-
-from .model import PARSING, AnyNode, Document, Node, OpaqueNode
+from .model import Document, Node, OpaqueNode, SpecObject, _CoreNode, parse_any_node
 
 __all__ = ["dump_document", "dump_node", "parse_document", "parse_node"]
 
-_NODE_ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyNode)
-_PARSE_CONTEXT = {PARSING: True}
 
-
-def _require_mapping(value: object, what: str) -> dict[str, Any]:
+def _require_mapping(value: object, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise TypeError(f"{what} must be a JSON object (a mapping), got {type(value).__name__}")
-    # Deep copy: raw fallbacks would otherwise alias the caller's objects.
-    return copy.deepcopy(dict(value))
+    return value
 
 
 def parse_node(data: Mapping[str, Any]) -> Node:
@@ -46,25 +40,22 @@ def parse_node(data: Mapping[str, Any]) -> Node:
     Raises:
         TypeError: if ``data`` is not a mapping.
     """
-    node = _NODE_ADAPTER.validate_python(_require_mapping(data, "a node"), context=_PARSE_CONTEXT)
-    if not isinstance(node, BaseModel):  # pragma: no cover - a dict always gives a model
-        return OpaqueNode.model_validate(node, context=_PARSE_CONTEXT)
-    return node
+    return parse_any_node(_require_mapping(data, "a node"))
 
 
 def dump_node(node: Node) -> dict[str, Any]:
-    """Serialise a node model to its JSON object (RFC-8 v1, "Node").
+    """Serialise a node to its JSON object (RFC-8 v1, "Node").
 
     Only fields that were given are written (no invented ``null``); key
     order is ``version, type, id, name, path, attributes, nodes`` and then
     extra keys in their original order.
 
     Raises:
-        TypeError: if ``node`` is not a node model.
+        TypeError: if ``node`` is not a node object.
     """
-    if not isinstance(node, BaseModel) or isinstance(node, Document):
-        raise TypeError(f"dump_node expects a node model, got {type(node).__name__}")
-    return node.model_dump(mode="json", exclude_unset=True)
+    if not isinstance(node, (_CoreNode, OpaqueNode)):
+        raise TypeError(f"dump_node expects a node object, got {type(node).__name__}")
+    return node.to_json()
 
 
 def parse_document(ome: Mapping[str, Any]) -> Document:
@@ -77,12 +68,15 @@ def parse_document(ome: Mapping[str, Any]) -> Document:
     Raises:
         TypeError: if ``ome`` is not a mapping.
     """
-    data = _require_mapping(ome, "the 'ome' object")
+    data = dict(_require_mapping(ome, "the 'ome' object"))
     fields: dict[str, Any] = {}
+    doc = Document.__new__(Document)
+    object.__setattr__(doc, "_values", fields)
+    object.__setattr__(doc, "extra", {})
     if "version" in data:
         fields["version"] = data.pop("version")
-    fields["root"] = data
-    return Document.model_validate(fields, context=_PARSE_CONTEXT)
+    fields["root"] = parse_any_node(data)
+    return doc
 
 
 def dump_document(doc: Document) -> dict[str, Any]:
@@ -98,12 +92,11 @@ def dump_document(doc: Document) -> dict[str, Any]:
     """
     if not isinstance(doc, Document):
         raise TypeError(f"dump_document expects a Document, got {type(doc).__name__}")
-    root = dump_node(doc.root)
-    if "version" not in doc.model_fields_set:
-        return root
-    if "version" in root and root["version"] != doc.version:
-        raise ValueError(
-            f"document version {doc.version!r} differs from the root node's {root['version']!r}"
-        )
-    root.pop("version", None)
-    return {"version": doc.version, **root}
+    return doc.to_json()
+
+
+def to_json(value: SpecObject | Any) -> Any:
+    """Any model object (or JSON value holding them) as plain JSON."""
+    from .model import _dump
+
+    return _dump(value)

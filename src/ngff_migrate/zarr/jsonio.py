@@ -313,8 +313,11 @@ def _numpy_to_python(value: Any) -> Any:
 
 
 def _plain(value: Any, where: str) -> Any:
-    """Plain-JSON copy of ``value``: NumPy scalars/arrays and tuples converted."""
+    """Plain-JSON copy of ``value``: NumPy scalars/arrays, tuples and objects
+    with a ``to_json()`` (the RFC-8 model) converted."""
     value = _numpy_to_python(value)
+    if hasattr(value, "to_json") and not isinstance(value, (dict, list, str)):
+        value = value.to_json()
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():

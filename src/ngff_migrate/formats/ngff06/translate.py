@@ -84,7 +84,7 @@ class Plan06(MigrationPlan):
 
 
 def _as_plan06(plan: MigrationPlan, prefix: str) -> Plan06:
-    fields = {name: getattr(plan, name) for name in MigrationPlan.__dataclass_fields__}
+    fields = {name: getattr(plan, name) for name in MigrationPlan.__dataclass_fields__ if name != "prefix"}
     return Plan06(**fields, prefix=prefix)
 
 
