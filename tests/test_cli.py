@@ -206,3 +206,18 @@ def test_inspect_on_rfc8_output_says_up_to_date(tree, tmp_path):
     result = run("inspect", dst)
     assert result.exit_code == 0, result.output
     assert "rfc8" in result.output and "up to date: convert would change nothing" in result.output
+
+
+def test_relative_paths_from_the_working_directory(tree, monkeypatch):
+    """Users type relative paths: every command works from the dataset's parent directory."""
+    src = tree("v04_labels")
+    before = tree_digest(src)
+    monkeypatch.chdir(src.parent)
+    name = src.name
+    for args in (["inspect", name], ["convert", name, "out.zarr"], ["validate", "out.zarr"],
+                 ["inspect", "out.zarr"], ["convert", "out.zarr", "again.zarr"],
+                 ["convert", "--in-place", name], ["validate", name], ["rollback", name]):
+        result = run(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "leaves the root" not in result.output, (args, result.output)
+    assert tree_digest(src) == before

@@ -213,7 +213,7 @@ class _Walker:
         if _is_remote(target):
             self.result.warnings.append(f"{self.rel(file)} {loc}: remote/absolute path {shown!r} not fetched")
             return None
-        resolved = Path(os.path.normpath(base_dir / target))
+        resolved = Path(os.path.abspath(base_dir / target))
         if not self.allow_outside and not resolved.is_relative_to(self.root):
             self.result.warnings.append(
                 f"{self.rel(file)} {loc}: path {shown!r} leaves the root; not followed (allow_outside=False)")

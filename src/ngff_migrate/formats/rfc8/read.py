@@ -160,7 +160,7 @@ class _Reader:
     def rel(self, path: Path) -> str:
         """``path`` (built from the root) relative to the root, lexically."""
         try:
-            rel = Path(os.path.normpath(path)).relative_to(self.root).as_posix()
+            rel = Path(os.path.abspath(path)).relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
         return "" if rel == "." else rel
@@ -283,7 +283,7 @@ class _Reader:
         if is_remote(target):
             self.warnings.append(f"{self.rel(file)} {loc}: remote or absolute path {shown!r} not followed")
             return None
-        resolved = Path(os.path.normpath(base / target))
+        resolved = Path(os.path.abspath(base / target))
         if not resolved.is_relative_to(self.root):
             self.warnings.append(f"{self.rel(file)} {loc}: path {shown!r} leaves the root; not followed")
             return None
