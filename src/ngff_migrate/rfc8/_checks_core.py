@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._walk import Context, items
 from .ids import is_valid_id
 from .spec import PATH_TYPES, is_prefixed
+from .walk import Context, items
 
 Found = Iterator[tuple[str, str]]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ._walk import Context, descends, items, key_location, mapping
 from .spec import (
     ATTRIBUTE_KEYS,
     AXIS_TYPES,
@@ -18,6 +17,7 @@ from .spec import (
     is_ome_prefixed,
     is_prefixed,
 )
+from .walk import Context, descends, items, key_location, mapping
 
 Found = Iterator[tuple[str, str]]
 

@@ -490,7 +490,7 @@ class OpaqueNode(SpecObject):
     ``type``). Its ``nodes`` and ``attributes`` stay raw JSON."""
 
     __slots__ = ()
-    FIELDS = {k: ANY for k in ("version", "type", "id", "name", "path", "attributes", "nodes")}
+    FIELDS = dict.fromkeys(("version", "type", "id", "name", "path", "attributes", "nodes"), ANY)
     LENIENT = frozenset(FIELDS)
 
     @classmethod

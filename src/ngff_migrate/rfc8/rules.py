@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from . import _checks_core as core
 from . import _checks_extra as extra
-from ._walk import Context
+from .walk import Context
 
 __all__ = ["RULES", "RuleInfo", "Violation", "check_document"]
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError
+from ..rfc8.walk import iter_nodes
 from ..storage.sandbox import MAX_PATH_CHARS, OutsideRootError, inside
 from ..zarr.node import MAX_NAME_BYTES, read_json
 
@@ -83,20 +84,6 @@ def _is_remote(path: str) -> bool:
     return "://" in path or path.startswith("file:")
 
 
-def _iter_nodes(node: Any, loc: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any] | None]]:
-    """Yield ``(node, location, parent)`` for every node of a node tree."""
-    stack: list[tuple[Any, str, Any]] = [(node, loc, None)]
-    while stack:
-        current, where, parent = stack.pop()
-        if not isinstance(current, dict):
-            continue
-        yield current, where, parent
-        children = current.get("nodes")
-        if isinstance(children, list):
-            for i, child in reversed(list(enumerate(children))):
-                stack.append((child, f"{where}.nodes[{i}]", current))
-
-
 def _iter_references(value: Any, loc: str) -> Iterator[tuple[dict[str, Any], str]]:
     """Yield every reference object that carries a ``path`` (cross-document)."""
     if isinstance(value, dict):
@@ -115,7 +102,8 @@ def declared_ids(ome: dict[str, Any]) -> set[str]:
     """Every id declared in a document: nodes, coordinate systems, plate rows,
     columns and acquisitions (RFC-8 §Node, §Coordinate System, §Plate)."""
     ids: set[str] = set()
-    for node, _, _ in _iter_nodes(ome, "ome"):
+    for site in iter_nodes(ome):
+        node = site.node
         if isinstance(node.get("id"), str):
             ids.add(node["id"])
         attrs = _attributes(node)
@@ -250,7 +238,8 @@ class _Walker:
             for message in schema_errors_excluding_stubs(ome):
                 self.violation("json-schema", file, "ome", message)
         base = file.parent
-        for node, loc, parent in _iter_nodes(ome, "ome"):
+        for site in iter_nodes(ome):
+            node, loc, parent = site.node, site.location, site.parent
             if "path" not in node:
                 continue
             target = self.resolve(base, node.get("path"), file, f"{loc}.path")

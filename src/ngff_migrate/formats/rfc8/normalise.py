@@ -47,6 +47,7 @@ from ...errors import MigrateError
 from ...rfc8.rules import check_document
 from ...rfc8.schemas import schema_errors_excluding_stubs
 from ...rfc8.serialize import dump_document, parse_document
+from ...rfc8.walk import iter_nodes
 from ...zarr.v2_to_v3 import MetadataConversionError, v2_array_to_v3
 from ..common.paths import join
 from ..ngff_image.translate import TranslateOptions
@@ -218,22 +219,13 @@ def normalise_ome(ome: dict[str, Any], target_version: str, *,
     return out, worker.keys, worker.warnings
 
 
-def _iter_nodes(node: Any, loc: str):
-    if not isinstance(node, dict):
-        return
-    yield node, loc
-    children = node.get("nodes")
-    if isinstance(children, list):
-        for i, child in enumerate(children):
-            yield from _iter_nodes(child, f"{loc}.nodes[{i}]")
-
-
 def _hoist_coordinate_systems(tree: Rfc8Tree, normalised: dict[str, dict[str, Any]],
                               plan: MigrationPlan) -> None:
     """Give a distributed multiscale (levels are stubs pointing to singlescale
     documents) the coordinate systems its level documents declare."""
     for doc in tree.documents:
-        for node, loc in _iter_nodes(normalised[doc.file], "ome"):
+        for site in iter_nodes(normalised[doc.file]):
+            node, loc = site.node, site.location
             if node.get("type") != "multiscale" or "path" in node or not isinstance(node.get("nodes"), list):
                 continue
             attrs = node.get("attributes")

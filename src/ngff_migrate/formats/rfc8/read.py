@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from ...errors import MigrateError
+from ...rfc8.walk import iter_nodes
 from ...storage.sandbox import MAX_PATH_CHARS, current, inside
 from ...zarr.node import MAX_NAME_BYTES, V3_DOC, ZarrNode, check_array, is_dir, read_json, read_node
 
@@ -133,17 +134,6 @@ class Rfc8Tree:
         return next((d for d in self.documents if d.file == file), None)
 
 
-def _iter_nodes(node: Any, loc: str, parent: dict[str, Any] | None = None):
-    """Yield ``(node, location, parent)`` for a node and all its descendants."""
-    if not isinstance(node, dict):
-        return
-    yield node, loc, parent
-    children = node.get("nodes")
-    if isinstance(children, list):
-        for i, child in enumerate(children):
-            yield from _iter_nodes(child, f"{loc}.nodes[{i}]", node)
-
-
 class _Reader:
     def __init__(self, root: Path, version: str, strict: bool, warnings: list[str]) -> None:
         # paths are handled lexically (``..`` folded, links kept) so that a file keeps the
@@ -217,7 +207,8 @@ class _Reader:
             # a singlescale document stored in its own array's zarr.json
             check_array(doc.node, file=file, where="ome", what="a singlescale array")
             self.add_array(doc.rel, doc.node, _axis_names(ome))
-        for node, loc, parent in _iter_nodes(ome, "ome"):
+        for site in iter_nodes(ome):
+            node, loc, parent = site.node, site.location, site.parent
             if node.get("type") not in CORE_NODE_TYPES or "path" not in node:
                 continue
             target = self.resolve(base, node["path"], file, f"{loc}.path")

@@ -1,4 +1,11 @@
-"""Walk a raw ``ome`` dict and collect the sites the rules look at.
+"""The one walk over an RFC-8 document's node tree, and the sites the rules look at.
+
+:func:`iter_nodes` is what every stage that walks a document uses: the rule
+checker (:class:`Context`), the tree validation (``verify/tree.py``), the
+RFC-8 reader and normaliser (``formats/rfc8/``). It visits every node
+depth-first, root first, with its JSON location, its parent and the nearest
+enclosing plate; a node of a prefixed custom type is opaque (RFC-8
+"Extensions"): its ``nodes`` are not entered.
 
 Everything here tolerates arbitrary JSON: a value of the wrong type is
 skipped (the rule that owns its shape reports it), never raised on.
@@ -39,12 +46,14 @@ def items(value: Any) -> list[Any]:
 
 @dataclass(frozen=True)
 class NodeSite:
-    """A node object at ``location``, with the nearest strictly enclosing plate."""
+    """A node object at ``location``, with its parent node (``None`` for the
+    root) and the nearest strictly enclosing plate."""
 
     location: str
     node: Mapping[str, Any]
     plate: Mapping[str, Any] | None
     is_root: bool
+    parent: Mapping[str, Any] | None = None
 
     @property
     def attributes(self) -> Mapping[str, Any] | None:
@@ -74,13 +83,21 @@ def descends(node: Mapping[str, Any]) -> bool:
     return not is_prefixed(node.get("type"))
 
 
-def _walk(site: NodeSite) -> Iterator[NodeSite]:
-    yield site
-    attributes = site.attributes
-    plate = attributes.get("plate") if attributes is not None else None
-    enclosing = plate if isinstance(plate, Mapping) else site.plate
-    for location, child in site.children():
-        yield from _walk(NodeSite(location, child, enclosing, False))
+def iter_nodes(root: Any, location: str = "ome") -> Iterator[NodeSite]:
+    """Every node object of the tree under ``root`` (an ``ome`` object or any
+    node), depth-first, root first; nothing at all when ``root`` is not an
+    object. Iterative: deep trees cost no recursion."""
+    if not isinstance(root, Mapping):
+        return
+    stack = [NodeSite(location, root, None, True)]
+    while stack:
+        site = stack.pop()
+        yield site
+        attributes = site.attributes
+        plate = attributes.get("plate") if attributes is not None else None
+        enclosing = plate if isinstance(plate, Mapping) else site.plate
+        stack.extend(NodeSite(loc, child, enclosing, False, site.node)
+                     for loc, child in reversed(site.children()))
 
 
 class Context:
@@ -96,7 +113,7 @@ class Context:
     @cached_property
     def nodes(self) -> list[NodeSite]:
         """Every node, depth-first, root first."""
-        return list(_walk(NodeSite("ome", self.ome, None, True)))
+        return list(iter_nodes(self.ome))
 
     @cached_property
     def coordinate_containers(self) -> list[tuple[str, Mapping[str, Any]]]:
