@@ -57,8 +57,16 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     from .storage.sandbox import sandboxed
 
     report = report or Report(source=str(source), destination=None, mode="plan")
-    with sandboxed(source, allow_outside=allow_outside):
+    with sandboxed(dataset_root(source), allow_outside=allow_outside):
         return _plan(source, target_version, prefix, lenient, report, detection)
+
+
+def dataset_root(source: str | Path) -> Path:
+    """The directory a dataset lives in: ``source`` itself, or for a
+    standalone RFC-8 ``*.json`` document its directory (the root its
+    relative paths resolve against, and the sandbox of the run)."""
+    path = Path(source)
+    return path.parent if path.suffix.lower() == ".json" and path.is_file() else path
 
 
 def _plan(source, target_version, prefix, lenient, report, detection) -> MigrationPlan:
@@ -78,8 +86,9 @@ def _plan(source, target_version, prefix, lenient, report, detection) -> Migrati
     warnings.extend(changed)
     with report.timer("translate"):
         result = translate(source, options)
-    result.inputs = _relative_inputs(Path(detection.path), documents)
+    result.inputs = _relative_inputs(Path(result.root), documents)
     result.prefix = prefix
+    report.entry = result.entry
     result.warnings[:0] = warnings
     report.keys = result.keys
     report.warnings = list(result.warnings)
@@ -155,8 +164,9 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     src = Path(source)
     report = Report(source=str(src), destination=None if in_place else str(destination),
                     mode="in-place" if in_place else ("link" if link else "copy"))
+    root = dataset_root(src)
     if not in_place:
-        check_destination(src, Path(destination), overwrite=overwrite)  # type: ignore[arg-type]
+        check_destination(root, Path(destination), overwrite=overwrite)  # type: ignore[arg-type]
         _convert(src, Path(destination), report, progress or Progress(), link=link, overwrite=overwrite,
                  target_version=target_version, verify=verify, sample_chunks=sample_chunks,
                  lenient=lenient, prefix=prefix, allow_outside=allow_outside)
@@ -164,20 +174,20 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     from .storage.lock import Busy
     from .write.inplace import busy_error, dataset_lock, recover_interrupted
 
-    if not src.is_dir():
+    if not root.is_dir():
         raise MigrateError(src, "no such directory")
     try:
-        with dataset_lock(src):
+        with dataset_lock(root):
             # an interrupted earlier run is undone before the tree is read: its
             # half-written documents must not be taken for the input
-            note = recover_interrupted(src)
+            note = recover_interrupted(root)
             _convert(src, None, report, progress or Progress(), link=False, overwrite=False,
                      target_version=target_version, verify=verify, sample_chunks=sample_chunks,
                      lenient=lenient, prefix=prefix, allow_outside=allow_outside)
             if note:
                 report.warnings.insert(0, f"recovered: {note}")
     except Busy:
-        raise busy_error(src) from None
+        raise busy_error(root) from None
     return report
 
 
@@ -196,7 +206,7 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
         def _verify(target_root: Path) -> None:
             progress.start("verify", len(result.arrays))
             with report.timer("verify"):
-                outcome["v"] = verify_output(result, target_root, source_root=src, mode=verify,
+                outcome["v"] = verify_output(result, target_root, source_root=result.root, mode=verify,
                                              sample_chunks=sample_chunks,
                                              progress=lambda n: progress.advance("verify", n))
                 outcome["checks"] = result.extra_checks(target_root)
@@ -241,7 +251,7 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     """
     from .storage.sandbox import sandboxed
 
-    with sandboxed(path, allow_outside=allow_outside):
+    with sandboxed(dataset_root(path), allow_outside=allow_outside):
         detection = detect(path)
     result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient,
                   allow_outside=allow_outside, detection=detection)
@@ -288,7 +298,7 @@ def rollback(path: str | Path, *, force: bool = False) -> list[str]:
     from .write.inplace import busy_error, dataset_lock
     from .write.rollback import rollback_journal
 
-    root = Path(path)
+    root = dataset_root(path)
     if not root.is_dir():
         raise MigrateError(root, "no such directory")
     try:
@@ -325,7 +335,7 @@ def finalize(path: str | Path, *, remove_v2_metadata: bool = False):
     from .write.finalize import finalize_dataset
     from .write.inplace import busy_error, dataset_lock
 
-    root = Path(path)
+    root = dataset_root(path)
     if not root.is_dir():
         raise MigrateError(root, "no such directory")
     try:

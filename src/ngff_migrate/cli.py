@@ -116,9 +116,12 @@ def convert(
         report.write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
     if quiet:
         return
-    out = Path(result.destination) if result.destination else src
-    root_doc = json.loads((out / "zarr.json").read_text())
-    console.print(node_tree(root_doc["attributes"]["ome"], str(out)))
+    from .api import dataset_root
+
+    out = Path(result.destination) if result.destination else dataset_root(src)
+    entry = json.loads((out / result.entry).read_text())
+    ome = entry["ome"] if result.entry != "zarr.json" else entry["attributes"]["ome"]
+    console.print(node_tree(ome, str(out / result.entry) if result.entry != "zarr.json" else str(out)))
     console.print(summary_table(result))
     print_warnings(console, result.warnings)
     console.print(f"[green]done[/green]: {out}")
@@ -155,7 +158,8 @@ def inspect(
         return
     console.print(f"[bold]{path}[/bold]: {d.layout}, version {d.version}, Zarr v{d.zarr_format} — {d.reason}")
     if d.layout == "rfc8":
-        ome = json.loads((path / "zarr.json").read_text())["attributes"]["ome"]
+        doc = json.loads((path if path.is_file() else path / "zarr.json").read_text())
+        ome = doc["ome"] if path.is_file() else doc["attributes"]["ome"]
         console.print(node_tree(ome, f"{path} (RFC-8)"))
         changes = len(found.documents) if found.plan is not None else 0
         console.print("up to date: convert would change nothing" if not changes else

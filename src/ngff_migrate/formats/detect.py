@@ -30,6 +30,31 @@ def _ome_of(node: ZarrNode) -> tuple[dict[str, Any] | None, str]:
     return (node.attributes if found else None), ".zattrs"
 
 
+def _detect_file(path: Path) -> Detection:
+    """A standalone RFC-8 JSON document (RFC-8 v1 "Metadata storage": a
+    ``*.json`` file with a top-level ``ome``), the entry point of a tree.
+
+    Raises
+    ------
+    NotRecognisedError
+        For any other file.
+    """
+    from ..zarr.jsonio import read_json
+
+    if path.suffix.lower() != ".json":
+        raise NotRecognisedError(path, "not a directory; an OME-Zarr dataset is a Zarr group directory "
+                                       "(or a standalone RFC-8 .json document)")
+    with json_policy(lenient=True):
+        doc = read_json(path)
+    ome = doc.get("ome")
+    if not isinstance(ome, dict) or "type" not in ome:
+        raise NotRecognisedError(path, "a JSON file without an RFC-8 'ome' node (a top-level 'ome' object "
+                                       "with a 'type'): not a standalone RFC-8 document")
+    version = ome.get("version")
+    return Detection(path, "rfc8", None if version is None else str(version), 3,
+                     f"a standalone RFC-8 JSON document: 'ome' has a node 'type' ({ome['type']!r})")
+
+
 def detect(path: str | Path) -> Detection:
     """Detect the layout at ``path``.
 
@@ -51,7 +76,7 @@ def detect(path: str | Path) -> Detection:
     if not root.exists():
         raise MigrateError(root, "no such file or directory")
     if not root.is_dir():
-        raise NotRecognisedError(root, "not a directory; an OME-Zarr dataset is a Zarr group directory")
+        return _detect_file(root)
     with json_policy(lenient=True):  # numbers do not decide the layout; the read stage applies the policy
         node = read_node(root)
     if node is None:

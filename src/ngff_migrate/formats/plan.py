@@ -122,6 +122,9 @@ class MigrationPlan:
     inputs: dict[str, bytes] = field(default_factory=dict)
     #: the prefix of carried legacy keys (``<prefix>:<key>``)
     prefix: str = "ngff-migrate"
+    #: the root-relative file of the tree's entry document: ``zarr.json``, or
+    #: a standalone RFC-8 ``*.json`` document given as the source
+    entry: str = "zarr.json"
 
     @property
     def root_document(self) -> DocumentPlan:

@@ -49,6 +49,9 @@ class Report:
     verification: dict[str, Any] | None = None
     arrays: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    #: the entry document of the output, relative to its root (``zarr.json``,
+    #: or the standalone RFC-8 ``*.json`` document that was the source)
+    entry: str = "zarr.json"
 
     def timer(self, stage: str) -> _Timer:
         """Context manager adding the seconds spent in ``stage`` to ``timings``."""

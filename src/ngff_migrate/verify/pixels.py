@@ -225,7 +225,8 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
 
     result = VerifyResult(mode=mode)
     schema_documents = {"none": 1, "sample": 1 + sample_chunks, "full": None}[mode]
-    tree = validate_tree(target_root, check_arrays=False, schema_documents=schema_documents)
+    start = target_root if plan.entry == "zarr.json" else target_root / plan.entry
+    tree = validate_tree(start, check_arrays=False, schema_documents=schema_documents)
     result.documents = tree.documents
     result.warnings.extend(tree.warnings)
     if tree.violations:

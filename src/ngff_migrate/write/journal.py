@@ -208,9 +208,9 @@ def _entry(root: Path, file: Path, i: int, item: Any, version: int) -> JournalEn
     parts = str(rel).split("/")
     if parts[0] == JOURNAL_DIR:
         raise MigrateError(file, f"{where}.path {rel!r} points into the journal directory; refused")
-    if parts[-1] != "zarr.json" or "." in parts:
-        raise MigrateError(file, f"{where}.path {rel!r} is not a zarr.json document (an in-place migration "
-                                 "writes nothing else); refused")
+    if not parts[-1].endswith(".json") or "." in parts:
+        raise MigrateError(file, f"{where}.path {rel!r} is not a JSON metadata document (an in-place "
+                                 "migration writes nothing else); refused")
     action = item.get("action")
     if action not in ("created", "replaced"):
         raise MigrateError(file, f"{where}.action {action!r} is neither 'created' nor 'replaced'")

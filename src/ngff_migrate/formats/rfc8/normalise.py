@@ -73,6 +73,21 @@ class JsonDocumentPlan(DocumentPlan):
         """Relative path of the JSON file."""
         return join(self.rel, self.filename)
 
+    @property
+    def ome(self) -> dict[str, Any] | None:
+        """The top-level ``ome`` object of the file (RFC-8 "Metadata storage")."""
+        ome = self.document.get("ome")
+        return ome.to_json() if hasattr(ome, "to_json") else ome
+
+    @property
+    def model(self) -> Any:
+        ome = self.document.get("ome")
+        return ome if hasattr(ome, "to_json") else None
+
+    def json(self) -> dict[str, Any]:
+        ome = self.document.get("ome")
+        return {**self.document, "ome": ome.to_json()} if hasattr(ome, "to_json") else self.document
+
 
 class _Normaliser:
     """Normalises one ``ome`` object in place, recording every change."""
@@ -306,7 +321,7 @@ def translate_rfc8(tree: Rfc8Tree, options: TranslateOptions | None = None) -> M
         array's metadata has no byte-identical v3 expression.
     """
     options = options or TranslateOptions()
-    plan = MigrationPlan(root=tree.root, layout="rfc8", version=tree.version, zarr_format=3)
+    plan = MigrationPlan(root=tree.root, layout="rfc8", version=tree.version, zarr_format=3, entry=tree.entry)
     plan.warnings.extend(w for w in tree.warnings if w not in plan.warnings)
     normalised: dict[str, dict[str, Any]] = {}
     for doc in tree.documents:

@@ -124,6 +124,8 @@ class Rfc8Tree:
     root: Path
     version: str | None
     documents: list[Rfc8Document] = field(default_factory=list)
+    #: the entry document, relative to the root: ``zarr.json`` or a standalone ``*.json``
+    entry: str = V3_DOC
     arrays: list[Rfc8Array] = field(default_factory=list)
     groups: list[tuple[str, ZarrNode]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -182,9 +184,10 @@ class _Reader:
         return Rfc8Document(file=self.rel(file), kind=kind, raw=raw, node=node)
 
     def run(self) -> Rfc8Tree:
-        start = self.root / V3_DOC
+        start = self.root / self.tree.entry
         if not os.path.isfile(start):
-            raise MigrateError(start, "file not found: an RFC-8 tree starts at the root's zarr.json")
+            raise MigrateError(start, "file not found: an RFC-8 tree starts at the root's zarr.json "
+                                      "(or at a standalone RFC-8 .json document)")
         queue: deque[tuple[Path, str | None]] = deque([(start, None)])
         self.queued.add(self.rel(start))
         while queue:
@@ -332,7 +335,8 @@ def read_rfc8_tree(root: Path, version: str, *, strict: bool = True,
     Parameters
     ----------
     root:
-        The directory holding the root ``zarr.json``.
+        The directory holding the root ``zarr.json``, or a standalone
+        RFC-8 ``*.json`` document (its directory is then the root).
     version:
         The version detected on the root node (``""`` if none).
     strict:
@@ -350,5 +354,10 @@ def read_rfc8_tree(root: Path, version: str, *, strict: bool = True,
         is malformed, the root holds no RFC-8 ``ome`` node, or (``strict``)
         a followed path does not resolve. The error names the file.
     """
-    reader = _Reader(Path(root), version, strict, warnings if warnings is not None else [])
+    root = Path(root)
+    entry = V3_DOC
+    if not is_dir(root):  # a standalone RFC-8 JSON document: the tree's root is its directory
+        root, entry = root.parent, root.name
+    reader = _Reader(root, version, strict, warnings if warnings is not None else [])
+    reader.tree.entry = entry
     return reader.run()
