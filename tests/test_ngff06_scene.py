@@ -305,3 +305,27 @@ def test_valid_rfc5_constructs_the_rfc8_schemas_reject(tmp_path, case, expected)
     assert "cannot be written as valid RFC-8" in info.value.problem
     assert expected in info.value.problem, info.value.problem
     assert not (tmp_path / "out.zarr").exists()
+
+
+def test_image_below_the_scene_that_no_transformation_references_is_translated(tmp_path):
+    """Issue #8: an image under a 0.6 scene group that no transformation
+    references is translated (its own RFC-8 document, listed in the scene
+    collection without a placement), not only copied."""
+    src = _ngff_zarr_scene(tmp_path / "scene.ome.zarr")
+    extra = tmp_path / "extra.ome.zarr"
+    nz.to_ngff_zarr(str(extra), _tile(7), version="0.6")
+    import shutil
+
+    shutil.copytree(extra, src / "loose" / "t7")
+    dst = tmp_path / "out.zarr"
+    report = ngff_migrate.convert(src, dst, verify="full")
+    docs = _docs(dst)
+    names = [n["name"] for n in docs["zarr.json"]["nodes"]]
+    assert names == ["tiles/t0", "tiles/t1", "loose/t7"]
+    loose = docs["loose/t7/zarr.json"]
+    assert loose["type"] == "multiscale" and loose["attributes"]["coordinateSystems"]
+    referenced = json.dumps(docs["zarr.json"]["attributes"]["scene"])
+    assert "loose/t7" not in referenced
+    assert any("referenced by no transformation" in w for w in report.warnings)
+    assert ngff_migrate.validate(dst).ok
+    assert_pixels_equal(src, 3, dst, "loose/t7/scale0/tile 7")

@@ -98,7 +98,9 @@ class Scene06:
     ``"transformations"`` (``coordinateSystems``/``coordinateTransformations``
     directly under ``ome``, as ngff-zarr writes a transformation store).
     ``images`` are the images the transformations reference, in order of
-    first reference (``rel`` = their path below the scene group).
+    first reference (``rel`` = their path below the scene group);
+    ``unplaced`` the other 0.6 images below the group, which no
+    transformation references (in path order).
     """
 
     group: ZarrNode
@@ -107,6 +109,7 @@ class Scene06:
     coordinate_systems: list[CoordinateSystem06]
     transforms: list[dict[str, Any]]
     images: list[Image06] = field(default_factory=list)
+    unplaced: list[Image06] = field(default_factory=list)
     parameters: ParameterNodes = field(default_factory=ParameterNodes)
     scene_extra: dict[str, Any] = field(default_factory=dict)
     ome_extra: dict[str, Any] = field(default_factory=dict)
@@ -119,6 +122,7 @@ class Scene06:
         return self.group.directory.name
 
     def iter_images(self):
-        """Every referenced image, then every parameter field image."""
+        """Every referenced image, every unplaced image, then every parameter field image."""
         yield from self.images
+        yield from self.unplaced
         yield from self.parameters.fields

@@ -10,6 +10,7 @@ migration.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ...errors import MigrateError
@@ -120,7 +121,49 @@ def read_scene06(root: Path, version: str, *, strict: bool = True,
         ctx.warnings.append(f"{file}: {problem}")
     read_parameters(result.parameters, "", [(f"{prefix}coordinateTransformations[{j}]", t)
                                              for j, t in enumerate(result.transforms)], file, version, ctx)
+    taken = {im.rel for im in result.images} | {f.rel for f in result.parameters.fields}
+    taken |= {inner.rel for im in result.images for inner in im.iter_images()}
+    for rel in _unreferenced_images(root, taken, version):
+        result.unplaced.append(read_image_group(root / rel, rel, version, ctx, is_label=False))
+    if result.unplaced:
+        ctx.warnings.append(f"{file}: {len(result.unplaced)} image(s) below the scene are referenced by no "
+                            f"transformation (e.g. {result.unplaced[0].rel!r}); translated and listed in the "
+                            "scene collection without a placement")
     return result
+
+
+def _unreferenced_images(root: Path, taken: set[str], version: str) -> list[str]:
+    """Root-relative paths of the 0.6 image groups below ``root`` that are not
+    in ``taken`` (and not inside an image: label images belong to theirs).
+    Arrays and hidden directories are not entered, so chunks are never listed."""
+    from .common import is_v06
+
+    found: list[str] = []
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        directory = root / rel if rel else root
+        try:
+            names = sorted((e.name for e in os.scandir(directory)
+                            if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")), reverse=True)
+        except OSError:
+            continue
+        for name in names:
+            child = f"{rel}/{name}" if rel else name
+            if child in taken:
+                continue
+            node = read_node(root / child)
+            if node is None:
+                stack.append(child)  # a plain directory: images may sit below it
+                continue
+            if node.node_type != "group":
+                continue
+            ome = node.attributes.get("ome") if node.zarr_format == 3 else None
+            if isinstance(ome, dict) and "multiscales" in ome and is_v06(ome.get("version", version)):
+                found.append(child)
+            else:
+                stack.append(child)
+    return sorted(found)
 
 
 def _scene_image(root: Path, path: str, version: str, ctx: ReadContext) -> Image06:
