@@ -499,7 +499,7 @@ def _check_keys(src: Path, dst: Path, report) -> None:
 
     # --- wells: plate entry keys and well keys carried on the well node -----
     for i, (entry, well) in enumerate(zip(legacy_plate["wells"], root["nodes"], strict=True)):
-        carried_well = well["attributes"].get(f"{PREFIX}:well", {})
+        carried_well = well["attributes"].get(f"{PREFIX}:plate-well", {})
         for key, value in entry.items():  # rowIndex, columnIndex, ...
             if key != "path":
                 assert carried_well[key] == value, (entry, key)
@@ -509,8 +509,9 @@ def _check_keys(src: Path, dst: Path, report) -> None:
         well_keys = {k: v for k, v in legacy_well["well"].items() if k != "images"}
         if fmt == 3 and "version" in legacy_well:
             well_keys["version"] = legacy_well["version"]
+        own = well["attributes"].get(f"{PREFIX}:well", {})
         for key, value in well_keys.items():  # version, ...
-            assert carried_well[key] == value, (entry, key)
+            assert own[key] == value, (entry, key)
             assert _dispositions(report, wfile, f"well.{key}") == ["carried"]
 
     # --- plate keys without an RFC-8 home: carried verbatim ----------------

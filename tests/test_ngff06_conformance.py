@@ -82,7 +82,7 @@ def test_valid_suite_document_converts(tmp_path, name):
         doc = _swap_plate_path(doc)  # everything else in the document converts
     src, dst, report = _convert(tmp_path, doc, verify="full")
     docs = assert_documents_valid(dst)
-    assert report.verification["reverse_map"]["equal"] == report.verification["reverse_map"]["documents"] >= 1
+    assert report.verification["reverse_map"]["equal"] is True and report.verification["reverse_map"]["documents"] >= 1
     assert docs["zarr.json"]["version"] == "0.x"
     assert report.layout.startswith("ngff06-")
 

@@ -62,8 +62,8 @@ def test_ngff_zarr_image(tmp_path, version):
     assert any(k.key == "consolidated_metadata" for k in report.keys)
     for level in ("scale0/cells", "scale1/cells"):
         assert_pixels_equal(src, 3, dst, level)
-    assert report.verification["reverse_map"] == {"documents": 1, "equal": 1, "mismatches": [],
-                                                  "compared": ["zarr.json"]}
+    assert report.verification["reverse_map"] == {"documents": 1, "equal": True, "mismatches": [],
+                                                  "compared": ["zarr.json"], "zarr_documents": 2}
 
 
 def test_rfc4_orientation_and_rfc3_axes_at_0_9_dev1(tmp_path):
@@ -272,17 +272,21 @@ def test_output_is_deterministic(tmp_path):
 def test_reverse_map_detects_a_changed_output(tmp_path):
     """The reverse check reads the written output: a transformation parameter
     altered after writing makes it fail, naming the document and the place."""
+    from ngff_migrate.verify.reverse import check_reverse_map
+
     doc = load_doc(DATA / "attributes/spec/valid/transforms/affine.json")
     src = build_image(tmp_path / "img.zarr", doc)
     dst = tmp_path / "out.zarr"
     ngff_migrate.convert(src, dst)
     result = ngff_migrate.plan(src)
-    assert result.reverse_check(dst)["equal"] == 1
+    assert check_reverse_map(result, dst)["equal"] is True
     meta = json.loads((dst / "zarr.json").read_text())
     meta["attributes"]["ome"]["attributes"]["coordinateTransformations"][0]["affine"][0][0] = 99
     (dst / "zarr.json").write_text(json.dumps(meta))
-    with pytest.raises(VerificationError, match=r"reverse map.*affine\[0\]\[0\]: 3 != 99"):
-        result.reverse_check(dst)
+    with pytest.raises(VerificationError, match=r"reverse map.*affine\[0\]\[0\]: 3 != 99") as info:
+        check_reverse_map(result, dst)
+    assert info.value.path == str(dst / "zarr.json")
+    assert info.value.problem.endswith("at attributes.ome.attributes.coordinateTransformations[0].affine[0][0]")
 
 
 @pytest.mark.parametrize("case", ["rank", "unknown-system", "missing-parameter-array"])

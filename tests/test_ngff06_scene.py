@@ -81,7 +81,7 @@ def test_scene_in_place_and_rollback(tmp_path):
     src = _ngff_zarr_scene(tmp_path / "scene.ome.zarr")
     before = tree_digest(src)
     report = ngff_migrate.convert(src, in_place=True)
-    assert report.verification["reverse_map"]["equal"] == 3
+    assert report.verification["reverse_map"]["equal"] is True and report.verification["reverse_map"]["documents"] == 3
     assert _docs(src)["zarr.json"]["attributes"]["scene"]
     ngff_migrate.rollback(src)
     assert tree_digest(src) == before

@@ -195,6 +195,7 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
              overwrite: bool, target_version: str, verify: VerifyMode, sample_chunks: int,
              lenient: bool, prefix: str, allow_outside: bool) -> None:
     from .verify.pixels import verify_output
+    from .verify.reverse import check_reverse_map
     from .write.copy import files_to_copy, migrate_copy
     from .write.inplace import migrate_in_place
 
@@ -209,7 +210,7 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
                 outcome["v"] = verify_output(result, target_root, source_root=result.root, mode=verify,
                                              sample_chunks=sample_chunks,
                                              progress=lambda n: progress.advance("verify", n))
-                outcome["checks"] = result.extra_checks(target_root)
+                outcome["checks"] = {"reverse_map": check_reverse_map(result, target_root)}
 
         options = {"target_version": target_version, "verify": verify, "prefix": prefix}
         notes: list[str] = []

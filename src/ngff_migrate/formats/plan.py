@@ -171,18 +171,6 @@ class MigrationPlan:
         groups.sort(key=lambda d: -(d.rel.count("/") + 1 if d.rel else 0))
         self.documents = arrays + groups
 
-    def extra_checks(self, target_root: Path) -> dict[str, Any]:
-        """Layout-specific checks of the written output, run by verification
-        after the generic ones; returns ``{check name: result}`` for the
-        report (none for most layouts; 0.6 inputs add ``reverse_map``).
-
-        Raises
-        ------
-        VerificationError
-            If a check fails.
-        """
-        return {}
-
     def carried(self) -> list[KeyRecord]:
         """Records of keys carried under the project prefix."""
         return [k for k in self.keys if k.disposition == "carried"]

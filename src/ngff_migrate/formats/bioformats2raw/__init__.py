@@ -10,6 +10,7 @@ FORMAT = Format(
     family="bioformats2raw",
     detect=detect,
     layouts=(
-        Layout("bioformats2raw", f"{__name__}.read:read_bioformats2raw", f"{__name__}.translate:translate_bioformats2raw"),
+        Layout("bioformats2raw", f"{__name__}.read:read_bioformats2raw", f"{__name__}.translate:translate_bioformats2raw",
+               reverse=f"{__name__}.reverse:reverse_map"),
     ),
 )

@@ -10,6 +10,7 @@ FORMAT = Format(
     family="hcs",
     detect=detect,
     layouts=(
-        Layout("hcs-plate", f"{__name__}.read:read_plate", f"{__name__}.translate:translate_plate"),
+        Layout("hcs-plate", f"{__name__}.read:read_plate", f"{__name__}.translate:translate_plate",
+               reverse=f"{__name__}.reverse:reverse_map"),
     ),
 )

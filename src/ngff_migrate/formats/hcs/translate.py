@@ -11,7 +11,8 @@
   (:mod:`ngff_migrate.formats.ngff_image.translate`);
 * row and well groups get plain Zarr v3 group documents;
 * plate/well keys with no RFC-8 home are carried under ``<prefix>:plate``,
-  ``<prefix>:well`` and ``<prefix>:acquisitions``.
+  ``<prefix>:plate-well`` (the plate's ``wells[i]`` entry), ``<prefix>:well``
+  (the well group's keys) and ``<prefix>:acquisitions``.
 """
 
 from __future__ import annotations
@@ -96,11 +97,13 @@ class PlateTranslator:
         node_id = self.ids.allocate(name)
         attributes: dict[str, Any] = {"well": {"row": {"id": row_ids[well.row]},
                                                "column": {"id": col_ids[well.column]}}}
-        carried = {**({"path": well.path} if well.entry_extra else {}), **well.entry_extra, **well.well_extra}
-        if carried:
-            attributes[self._p("well")] = carried
+        if well.entry_extra:  # the plate's wells[index] entry
+            attributes[self._p("plate-well")] = {"path": well.path, **well.entry_extra}
             for key in well.entry_extra:
-                self._key(self.file, f"plate.wells[{index}].{key}", "carried", f"{where}.attributes[{self._p('well')!r}]")
+                self._key(self.file, f"plate.wells[{index}].{key}", "carried",
+                          f"{where}.attributes[{self._p('plate-well')!r}]")
+        if well.well_extra:  # the well group's own keys
+            attributes[self._p("well")] = dict(well.well_extra)
             for key in well.well_extra:
                 self._key(wfile, f"well.{key}", "carried", f"{where}.attributes[{self._p('well')!r}]")
         self._key(wfile, "well.images", "mapped", f"{where}.nodes")

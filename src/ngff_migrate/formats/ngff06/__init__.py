@@ -11,8 +11,11 @@ FORMAT = Format(
     family="ngff06",
     detect=detect,
     layouts=(
-        Layout("ngff06-image", f"{__name__}.read:read_image06", f"{__name__}.translate:translate_image06"),
-        Layout("ngff06-scene", f"{__name__}.read_scene:read_scene06", f"{__name__}.translate_scene:translate_scene06"),
-        Layout("ngff06-plate", f"{__name__}.read_plate:read_plate06", f"{__name__}.translate:translate_plate06"),
+        Layout("ngff06-image", f"{__name__}.read:read_image06", f"{__name__}.translate:translate_image06",
+               reverse=f"{__name__}.reverse:reverse_map"),
+        Layout("ngff06-scene", f"{__name__}.read_scene:read_scene06", f"{__name__}.translate_scene:translate_scene06",
+               reverse=f"{__name__}.reverse:reverse_map"),
+        Layout("ngff06-plate", f"{__name__}.read_plate:read_plate06", f"{__name__}.translate:translate_plate06",
+               reverse=f"{__name__}.reverse:reverse_map"),
     ),
 )

@@ -1,23 +1,31 @@
 """The reverse map RFC-8 → OME-Zarr 0.6, used by verification (DESIGN §6).
 
-After a 0.6 input has been written, every legacy document (image, label
-image, ``labels`` group, scene, plate, well) is rebuilt from the RFC-8
-documents *read back from storage* and compared with the input's
-``attributes``. Only the RFC-8 output, the carried ``<prefix>:`` keys and the
-source version are used, so a mapping that loses anything fails the run.
+After a 0.6 input has been written, every legacy document the read stage
+recorded (``MigrationPlan.inputs``: image, label image, ``labels`` group,
+scene, plate, well, and every other group and array document) is rebuilt
+from the RFC-8 documents *read back from storage* and compared with the
+recorded input, whole ``zarr.json`` documents. Only the RFC-8 output, the
+carried ``<prefix>:`` keys and the source version are used, so a mapping
+that loses anything fails the run. Array documents and groups without OME
+metadata (row groups, parameter groups) are left unchanged by the migration
+and compare with the output document at the same path
+(:func:`~ngff_migrate.formats.common.reverse_zarr.fallback`).
 
-Semantic equality (what "equal" means here):
+Semantic equality (what "equal" means here), beyond the shared rules of
+:mod:`ngff_migrate.formats.common.reverse` (objects without key order,
+numbers by value; booleans are not numbers):
 
-* JSON objects compare without key order; numbers by value (``1 == 1.0``;
-  booleans are not numbers);
 * path strings (``path``, ``source.image``) compare after POSIX
-  normalisation (``./s0`` = ``s0``, ``../../`` = ``../..``);
+  normalisation (``./s0`` = ``s0``, ``../../`` = ``../..``; a leading ``/``
+  is the dataset root);
 * the ``coordinateSystems`` of a ``multiscales`` entry compare as a set
   keyed by name (0.6 gives their order no meaning; the output lists the
   intrinsic system first);
 * a well's ``version`` compares as one value whether it sat in
   ``ome.version``, in ``well.version`` or both (the plate translation keeps
-  one value).
+  one value);
+* a ``zarr.json``'s ``consolidated_metadata`` is not compared (a cache of
+  the legacy documents, not rewritten: ``docs/ngff06.md``).
 """
 
 from __future__ import annotations
@@ -27,46 +35,32 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
-from ...errors import VerificationError
+from ..common.reverse import Output, Rebuilt, Trace, compare, norm_path, parse_input, target_of
+from ..common.reverse_zarr import canon_v3, fallback
 from .read import STRING_REF_VERSIONS
 
 #: Carried keys the 0.6 translation uses for its own bookkeeping (not legacy keys).
 _SPECIAL = ("absent", "legacyTransform", "coordinateSystems", "image-label", "role", "version",
             "layout", "scene")
-
-
-def _load(root: Path, rel_dir: str, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The ``attributes`` of the output ``zarr.json`` in ``rel_dir``."""
-    if rel_dir not in cache:
-        file = root / rel_dir / "zarr.json" if rel_dir else root / "zarr.json"
-        try:
-            cache[rel_dir] = json.loads(file.read_text(encoding="utf-8")).get("attributes") or {}
-        except (OSError, ValueError):
-            cache[rel_dir] = {}
-    return cache[rel_dir]
+_OME = ("attributes", "ome")
 
 
 def _norm(path: str) -> str:
-    if "://" in path:
-        return path
-    out = posixpath.normpath(path.rstrip("/") or ".")
-    return "" if out == "." else out
+    return norm_path(path)
 
 
 def _target(doc_dir: str, path_obj: Any) -> str:
     """Dataset-relative directory a ``Path`` object of the document in ``doc_dir`` names."""
-    path = path_obj.get("path") if isinstance(path_obj, dict) else path_obj
-    return _norm(posixpath.join(doc_dir or ".", path))
+    return target_of(doc_dir, path_obj)
 
 
 class _Reverse:
     """Rebuilds legacy documents from one output tree."""
 
-    def __init__(self, root: Path, version: str | None, prefix: str) -> None:
-        self.root = root
+    def __init__(self, out: Output, version: str | None, prefix: str) -> None:
+        self.out = out
         self.version = version
         self.prefix = prefix
-        self.cache: dict[str, dict[str, Any]] = {}
 
     def p(self, key: str) -> str:
         return f"{self.prefix}:{key}"
@@ -76,7 +70,9 @@ class _Reverse:
         return key[len(head):] if key.startswith(head) else None
 
     def attrs(self, rel_dir: str) -> dict[str, Any]:
-        return _load(self.root, rel_dir, self.cache)
+        """The ``attributes`` of the output document in ``rel_dir`` (strict:
+        a missing or unreadable document is a ``VerificationError``)."""
+        return self.out.attributes(rel_dir)
 
     def strings(self, version: str | None) -> bool:
         return version in STRING_REF_VERSIONS
@@ -127,16 +123,31 @@ class _Reverse:
         return out
 
     # -- images ---------------------------------------------------------------------
-    def image(self, rel_dir: str) -> dict[str, Any]:
-        """The legacy ``attributes`` of the image group at ``rel_dir``."""
+    def image(self, rel_dir: str, trace: Trace | None = None) -> dict[str, Any]:
+        """The legacy ``attributes`` of the image group at ``rel_dir``
+        (``trace``: where its multiscales came from, as ``attributes.ome.multiscales[i]``)."""
         attrs = self.attrs(rel_dir)
         root = attrs.get("ome") or {}
         other = {k: v for k, v in attrs.items() if k != "ome"}
         if root.get("type") == "multiscale":
-            nodes, holder = [root], root
+            nodes, holder, places = [root], root, [_OME]
         else:
-            nodes = [n for n in root.get("nodes") or [] if n.get("type") == "multiscale" and "nodes" in n]
+            found = [(i, n) for i, n in enumerate(root.get("nodes") or [])
+                     if n.get("type") == "multiscale" and "nodes" in n]
+            nodes, places = [n for _, n in found], [(*_OME, "nodes", i) for i, _ in found]
             holder = nodes[0] if len(nodes) == 1 else root
+        if trace is not None:
+            file = posixpath.join(rel_dir, "zarr.json").lstrip("/")
+            for i, at in enumerate(places):
+                loc = (*_OME, "multiscales", i)
+                trace.add(loc, file, at)
+                trace.add((*loc, "coordinateTransformations"), file, (*at, "attributes", "coordinateTransformations"),
+                          True)
+                trace.add((*loc, "coordinateSystems"), file, (*at, "attributes", "coordinateSystems"))
+                for j in range(len(nodes[i].get("nodes") or [])):
+                    trace.add((*loc, "datasets", j), file, (*at, "nodes", j))
+            trace.add((*_OME, "omero"), file, (*(places[0] if len(nodes) == 1 else _OME), "attributes",
+                                               self.p("omero")), True)
         carried = holder.get("attributes") or {}
         version = carried.get(self.p("version"), self.version)
         image_keys = {"omero", "ome"}
@@ -294,9 +305,10 @@ class _Reverse:
             wa = node.get("attributes") or {}
             well = wa.get("well") or {}
             w = dict(wa.get(self.p("well"), {}))
-            path = w.pop("path", f"{row_names.get(well.get('row', {}).get('id'))}/"
+            e = dict(wa.get(self.p("plate-well"), {}))
+            path = e.pop("path", f"{row_names.get(well.get('row', {}).get('id'))}/"
                                  f"{col_names.get(well.get('column', {}).get('id'))}")
-            entry = {"path": path, **{k: w.pop(k) for k in ("rowIndex", "columnIndex") if k in w}}
+            entry = {"path": path, **e}
             wells.append(entry)
             images = []
             for stub in node.get("nodes") or []:
@@ -335,27 +347,49 @@ def _systems_in(ome: Any) -> list[dict[str, Any]]:
     return found
 
 
-def reconstruct(plan, target_root: Path) -> dict[str, dict[str, Any]]:
-    """Legacy ``attributes`` rebuilt from the output, by document path
-    (``<dir>/zarr.json``), for every document in ``plan.sources``."""
-    rev = _Reverse(Path(target_root), plan.version, plan.prefix)
-    out: dict[str, dict[str, Any]] = {}
+def reconstruct(plan, out: Output, inputs: dict[str, Any]) -> dict[str, Rebuilt]:
+    """Legacy documents rebuilt from the output, by input file (``<dir>/zarr.json``),
+    for every recorded 0.6 document with OME metadata; the others (arrays,
+    plain groups) are left to the shared fallback."""
+    rev = _Reverse(out, plan.version, plan.prefix)
+    special: dict[str, dict[str, Any]] = {}
     wells: dict[str, dict[str, Any]] = {}
     if plan.layout == "ngff06-plate":
-        out["zarr.json"], wells = rev.plate()
+        special["zarr.json"], wells = rev.plate()
     elif plan.layout == "ngff06-scene":
-        out["zarr.json"] = rev.scene()
-    for file in plan.sources:
-        if file in out:
+        special["zarr.json"] = rev.scene()
+    found: dict[str, Rebuilt] = {}
+    for file, doc in inputs.items():
+        if file.rsplit("/", 1)[-1] != "zarr.json" or not isinstance(doc, dict):
             continue
         rel_dir = posixpath.dirname(file)
-        if posixpath.basename(rel_dir) == "labels" and "ome" not in rev.attrs(rel_dir):
-            out[file] = rev.labels_group(rel_dir)
+        attrs = doc.get("attributes") if isinstance(doc.get("attributes"), dict) else {}
+        trace = Trace(file, _OME if out.has(rel_dir) and "ome" in out.attributes(rel_dir) else ("attributes",))
+        if file in special:
+            legacy = special[file]
         elif rel_dir in wells:
-            out[file] = wells[rel_dir]
+            legacy = wells[rel_dir]
+            trace = Trace("zarr.json", _OME)
+        elif doc.get("node_type") != "group" or "ome" not in attrs:
+            continue
+        elif posixpath.basename(rel_dir) == "labels" and "ome" not in rev.attrs(rel_dir):
+            legacy = rev.labels_group(rel_dir)
+            trace = Trace(posixpath.join(posixpath.dirname(rel_dir), "zarr.json").lstrip("/"), _OME)
         else:
-            out[file] = rev.image(rel_dir)
-    return out
+            legacy = rev.image(rel_dir, trace)
+        document = {"zarr_format": 3, "node_type": "group", "attributes": legacy}
+        found[file] = Rebuilt(document, trace, _canon(rel_dir), ome=True)
+    return found
+
+
+def _canon(doc_dir: str):
+    def canon(doc: Any) -> Any:
+        doc = canon_v3(doc)
+        if isinstance(doc, dict) and isinstance(doc.get("attributes"), dict):
+            return {**doc, "attributes": canonical(doc["attributes"], doc_dir)}
+        return doc
+
+    return canon
 
 
 def canonical(attrs: Any, doc_dir: str = "") -> Any:
@@ -380,64 +414,28 @@ def canonical(attrs: Any, doc_dir: str = "") -> Any:
         if key in ("path", "image") and isinstance(value, str):
             if value.startswith("/"):
                 value = posixpath.relpath(value.lstrip("/") or ".", doc_dir or ".")
-            return _norm(value)
+            return norm_path(value)
         return value
 
     return walk(attrs)
 
 
-def difference(a: Any, b: Any, where: str = "") -> str | None:
-    """Where two JSON values differ (semantic equality), or ``None``."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return None if a is b else f"{where or '.'}: {a!r} != {b!r}"
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return None if a == b else f"{where}: {a!r} != {b!r}"
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in list(a) + [k for k in b if k not in a]:
-            if key not in a:
-                return f"{where}.{key}: not in the input, rebuilt as {b[key]!r}"[:300]
-            if key not in b:
-                return f"{where}.{key}: lost (input {a[key]!r})"[:300]
-            found = difference(a[key], b[key], f"{where}.{key}")
-            if found:
-                return found
-        return None
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return f"{where}: {len(a)} entries in the input, {len(b)} rebuilt"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            found = difference(x, y, f"{where}[{i}]")
-            if found:
-                return found
-        return None
-    return None if a == b and type(a) is type(b) else f"{where}: {a!r} != {b!r}"[:300]
+def reverse_map(plan, target_root: Path) -> dict[str, Any]:
+    """Rebuild every legacy 0.6 document of ``plan.inputs`` from the output at
+    ``target_root`` and compare (module docstring).
 
-
-def check_reverse(plan, target_root: Path) -> dict[str, Any]:
-    """Rebuild every legacy 0.6 document from the output and compare.
-
-    Returns the report entry ``{"documents", "equal", "mismatches"}``.
+    Returns the report entry ``{"documents", "equal", "mismatches",
+    "compared"}`` of :func:`~ngff_migrate.formats.common.reverse.compare`.
 
     Raises
     ------
     VerificationError
-        Naming the first input document (under ``plan.root``) whose
-        reconstruction differs, and where.
+        If an output document the reconstruction needs is missing or
+        unreadable (naming it).
     """
-    rebuilt = reconstruct(plan, target_root)
-    mismatches = []
-    for file, source in plan.sources.items():
-        doc_dir = posixpath.dirname(file)
-        found = difference(canonical(source, doc_dir), canonical(rebuilt.get(file), doc_dir), "attributes")
-        if found:
-            mismatches.append(f"{file}: {found}")
-    if mismatches:
-        # the input document is to blame (the output is removed or rolled back after a failure)
-        raise VerificationError(Path(plan.root) / mismatches[0].split(":", 1)[0],
-                                f"the 0.6 metadata rebuilt from the RFC-8 output differs from the input "
-                                f"(reverse map): {mismatches[0].split(': ', 1)[1]}")
-    return {"documents": len(plan.sources), "equal": len(plan.sources), "mismatches": [],
-            "compared": sorted(plan.sources)}
+    out = Output(target_root)
+    inputs = {f: parse_input(f, data) for f, data in plan.inputs.items() if not f.startswith("/")}
+    return compare(plan, reconstruct(plan, out, inputs), fallback(out, set(plan.inputs), plan.prefix))
 
 
-__all__ = ["canonical", "check_reverse", "difference", "reconstruct"]
+__all__ = ["canonical", "reconstruct", "reverse_map"]

@@ -32,8 +32,7 @@ anything is written.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from ...errors import MigrateError
@@ -54,33 +53,12 @@ PARAMETER_ROLE = "transformation-parameters"
 
 @dataclass
 class Plan06(MigrationPlan):
-    """A :class:`MigrationPlan` of a 0.6 input that can check its own reversal.
+    """A :class:`MigrationPlan` of a 0.6 input (its reverse map is
+    :func:`ngff_migrate.formats.ngff06.reverse.reverse_map`, run by
+    :func:`ngff_migrate.verify.reverse.check_reverse_map`); ``prefix`` is the
+    carried-key prefix used."""
 
-    ``sources`` maps the relative path of every legacy 0.6 document
-    (``zarr.json``) to its original ``attributes``; ``prefix`` is the
-    carried-key prefix used. :meth:`reverse_check` rebuilds the legacy
-    metadata from the written RFC-8 output and compares (DESIGN §6).
-    """
-
-    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     prefix: str = "ngff-migrate"
-
-    def extra_checks(self, target_root: Path) -> dict[str, Any]:
-        """The reverse map: ``{"reverse_map": ...}`` (see :meth:`reverse_check`)."""
-        return {"reverse_map": self.reverse_check(target_root)}
-
-    def reverse_check(self, target_root: Path) -> dict[str, Any]:
-        """Rebuild the 0.6 metadata from the output at ``target_root`` and
-        compare it with the input; see :func:`ngff_migrate.formats.ngff06.reverse.check_reverse`.
-
-        Raises
-        ------
-        VerificationError
-            If a reconstructed document differs from its input.
-        """
-        from .reverse import check_reverse
-
-        return check_reverse(self, target_root)
 
 
 def _as_plan06(plan: MigrationPlan, prefix: str) -> Plan06:
@@ -400,18 +378,6 @@ def _plan_parameters(images, plan: MigrationPlan) -> None:
                 _plan_parameters([f], plan)
 
 
-def _sources(plan: Plan06, images) -> None:
-    """Remember the legacy attributes of every 0.6 document (reverse check)."""
-    for image in images:
-        for img in image.iter_images():
-            plan.sources[join(img.rel, "zarr.json")] = dict(img.group.attributes)
-            if img.labels_group is not None:
-                plan.sources[join(img.rel, "labels", "zarr.json")] = dict(img.labels_group.attributes)
-            params = getattr(img, "parameters", None)
-            if params is not None and params.fields:
-                _sources(plan, params.fields)
-
-
 def check_output(plan: MigrationPlan) -> None:
     """Every planned RFC-8 document passes the rules and the JSON schemas.
 
@@ -457,7 +423,6 @@ def translate_image06(image: Image06, options: TranslateOptions | None = None) -
     plan_arrays(image, plan)
     _plan_parameters([image], plan)
     Image06Translator(image, options, plan).image_document(image, source_ref=None)
-    _sources(plan, [image])
     _order(plan)
     check_output(plan)
     return plan
@@ -484,11 +449,7 @@ def translate_plate06(plate, options: TranslateOptions | None = None) -> Plan06:
     plan = _as_plan06(plan, options.prefix)
     plan.layout = "ngff06-plate"
     _plan_parameters(list(plate.iter_images()), plan)
-    _sources(plan, list(plate.iter_images()))
-    plan.sources["zarr.json"] = dict(plate.group.attributes)
     note_consolidated(plan, plate.group, "")
-    for well in plate.wells:
-        plan.sources[join(well.path, "zarr.json")] = dict(well.group.attributes)
     _order(plan)
     check_output(plan)
     return plan

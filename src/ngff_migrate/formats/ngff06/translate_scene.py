@@ -23,7 +23,6 @@ from .translate import (
     SystemIds,
     _order,
     _plan_parameters,
-    _sources,
     check_output,
     map_transform,
     note_consolidated,
@@ -122,8 +121,6 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
             "attributes": attributes, "nodes": nodes}
     plan.add_group_document("", file=scene.group.attributes_file.name, replaces=list(scene.group.files),
                             ome=root, other_attributes=scene.other_attributes)
-    _sources(plan, images)
-    plan.sources["zarr.json"] = dict(scene.group.attributes)
     note_consolidated(plan, scene.group, "")
     _order(plan)
     check_output(plan)

@@ -10,6 +10,7 @@ FORMAT = Format(
     family="ngff_image",
     detect=detect,
     layouts=(
-        Layout("ngff-image", f"{__name__}.read:read_image", f"{__name__}.translate:translate_image"),
+        Layout("ngff-image", f"{__name__}.read:read_image", f"{__name__}.translate:translate_image",
+               reverse=f"{__name__}.reverse:reverse_map"),
     ),
 )

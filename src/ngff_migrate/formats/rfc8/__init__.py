@@ -11,6 +11,7 @@ FORMAT = Format(
     family="rfc8",
     detect=detect,
     layouts=(
-        Layout("rfc8", f"{__name__}.read:read_rfc8_tree", f"{__name__}.normalise:translate_rfc8"),
+        Layout("rfc8", f"{__name__}.read:read_rfc8_tree", f"{__name__}.normalise:translate_rfc8",
+               reverse=f"{__name__}.reverse:reverse_map"),
     ),
 )

@@ -172,7 +172,10 @@ def reverse_map(plan, target_root: Path) -> dict[str, Any]:
         doc_dir = posixpath.dirname(file)
         trace = Trace(file)
         trace.add((), file, (), True)
-        files[file] = Rebuilt(out.doc(file), trace, _canon_file(name, doc_dir, documents))
+        doc = documents[file]
+        has_ome = isinstance(doc, dict) and isinstance(
+            (doc.get("attributes") or {}).get("ome") if name == "zarr.json" else doc.get("ome"), dict)
+        files[file] = Rebuilt(out.doc(file), trace, _canon_file(name, doc_dir, documents), ome=has_ome)
     return compare(plan, files, fallback(out, set(plan.inputs), plan.prefix))
 
 
