@@ -7,6 +7,7 @@ import json
 from pathlib import Path as FsPath
 
 import pytest
+
 from ngff_migrate.rfc8 import (
     Attributes,
     Axis,

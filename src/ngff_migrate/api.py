@@ -132,7 +132,7 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         ``none``, ``sample`` (every chunk of each smallest level plus
         ``sample_chunks`` random chunks of every other array) or ``full``.
     lenient:
-        Migrate metadata that fails ome-zarr-models validation, listing the
+        Migrate metadata that fails legacy validation (the NGFF JSON schemas and spec rules), listing the
         problems as warnings instead of failing.
     prefix:
         Attribute prefix for carried legacy keys.

@@ -41,7 +41,7 @@ def read_plate(root: Path, version: str, *, strict: bool = True,
 
     ``image_reader`` reads each field image (default: the 0.4/0.5
     :func:`~ngff_migrate.formats.ngff_image.read.read_image`; the 0.6 reader
-    passes its own); ``legacy_check=False`` skips the ome-zarr-models
+    passes its own); ``legacy_check=False`` skips the legacy-schema
     validation of the plate and wells (for versions it does not know).
 
     Raises

@@ -36,7 +36,7 @@ def read_image(root: Path, version: str, *, strict: bool = True,
         The image's path relative to the dataset root (``""`` when the
         image is the dataset).
     strict:
-        Raise on metadata that fails ome-zarr-models validation; when
+        Raise on metadata that fails legacy validation (the NGFF JSON schemas and spec rules); when
         ``False`` the problems are appended to ``warnings`` instead.
 
     Raises
