@@ -97,6 +97,6 @@ def dump_document(doc: Document) -> dict[str, Any]:
 
 def to_json(value: SpecObject | Any) -> Any:
     """Any model object (or JSON value holding them) as plain JSON."""
-    from .model import _dump
+    from .objects import _dump
 
     return _dump(value)
