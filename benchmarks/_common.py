@@ -18,6 +18,8 @@ Arrays are uncompressed (``compressor: null``) so the bytes on disk equal the
 nominal size. Axes ``z, y, x``; level 0 is ``Z x 1024 x 1024`` uint16
 (2 MiB per z-plane); pyramid ``scale_factors=(2, 4)`` (yx only, as
 ome-zarr-py does by default for ``zyx``), so the total is 1.3125x level 0.
+Chunks are the same on every level, their y/x clipped to the level's size
+(``storage_options`` given per level).
 """
 
 from __future__ import annotations
@@ -58,15 +60,20 @@ def make_image(path: Path, z: int, *, yx: int = 1024, chunks: tuple[int, int, in
     path.parent.mkdir(parents=True, exist_ok=True)
     root = zarr.open_group(str(path), mode="w", zarr_format=2)
     lazy = da.zeros((z, yx, yx), dtype="uint16", chunks=chunks)
+    # per level, y/x chunks clipped to the level's size (Zarr v2 stores whole chunks: a
+    # 1024-wide chunk on a 256-wide level would take 4x the bytes on disk)
+    level_opts = [{"chunks": (chunks[0], min(chunks[1], yx // f), min(chunks[2], yx // f)), "compressor": None}
+                  for f in (1, 2, 4)]
     write_image(lazy, root, axes="zyx", fmt=FormatV04(), scale_factors=(2, 4),
                 scale={"z": 2.0, "y": 0.5, "x": 0.5},
                 axes_units={"z": "micrometer", "y": "micrometer", "x": "micrometer"},
-                storage_options={"chunks": chunks, "compressor": None},
+                storage_options=level_opts,
                 compute=False, name="benchmark image")
     group = zarr.open_group(str(path), mode="r+", zarr_format=2)
     levels = [group[p] for p in ("s0", "s1", "s2")]
     rng = np.random.default_rng(seed)
-    step = 32
+    step = max(32, chunks[0])  # whole chunks along z (no read-modify-write of partial chunks)
+    step -= step % chunks[0]
     for z0 in range(0, z, step):
         n = min(step, z - z0)
         block = rng.integers(0, 4096, size=(n, yx, yx), dtype=np.uint16)
@@ -193,6 +200,72 @@ def warm_up() -> None:
     timed([PY, "-c", "import ngff_zarr, ngff_zarr.upgrade_ome_zarr, zarr, dask.array, ome_zarr"], check=False)
 
 
+def git_commit() -> str:
+    """``git log -1 --format=%h`` of the repository, ``+dirty`` when ``src/`` has
+    uncommitted changes (other engineers edit it while benchmarks run)."""
+    repo = HERE.parent
+    try:
+        h = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%h"], capture_output=True,
+                           text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--", "src"],
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return h + ("+dirty" if dirty else "")
+
+
+def verdict(what: str, value: float, target: float, *, at_most: bool = True, unit: str = "") -> dict:
+    """Print and return a ``PASS``/``MISS`` line: ``value <= target`` (or ``>=``)."""
+    ok = value <= target if at_most else value >= target
+    op = "<=" if at_most else ">="
+    line = f"{'PASS' if ok else 'MISS'}: {what}: {value:.3g}{unit} (target {op} {target:g}{unit}; " \
+           f"commit {git_commit()}, load {loadavg()})"
+    print(line, flush=True)
+    return {"what": what, "value": value, "target": target, "op": op, "pass": ok, "line": line,
+            "commit": git_commit(), "loadavg": loadavg()}
+
+
+def timed_rss(cmd: list[str], *, check: bool = True, env: dict | None = None,
+              sample=None) -> tuple[float, subprocess.CompletedProcess, int]:
+    """Like :func:`timed`, also returning the peak RSS (bytes) of the process, from
+    ``wait4``'s ``ru_maxrss`` (the largest of the process and its waited-for
+    descendants, not their sum). ``sample(pid)`` (optional) is called in a thread
+    while the process runs (e.g. to sample ``/proc/PID/io``); it must return when
+    the process is gone."""
+    import threading
+
+    env = env or child_env()
+    os.sync()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    th = None
+    if sample is not None:
+        th = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
+        th.start()
+    # drain the pipes in threads, reap with wait4 to get this child's rusage
+    chunks: dict[str, list[str]] = {"out": [], "err": []}
+
+    def drain(stream, key):
+        chunks[key].append(stream.read())
+
+    readers = [threading.Thread(target=drain, args=(proc.stdout, "out"), daemon=True),
+               threading.Thread(target=drain, args=(proc.stderr, "err"), daemon=True)]
+    for r in readers:
+        r.start()
+    _pid, status, ru = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t0
+    for r in readers:
+        r.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if th is not None:
+        th.join(timeout=5)
+    done = subprocess.CompletedProcess(cmd, proc.returncode, "".join(chunks["out"]), "".join(chunks["err"]))
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"command failed ({proc.returncode}): {' '.join(cmd)}\n"
+                           f"stdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-2000:]}")
+    return elapsed, done, ru.ru_maxrss * 1024
+
+
 def loadavg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -230,7 +303,8 @@ def machine_info() -> dict:
         r = subprocess.run([PY, "-c", code], capture_output=True, text=True)
         versions[mod] = r.stdout.strip() if r.returncode == 0 else "not installed"
     return {"nproc": os.cpu_count(), "python": platform.python_version(), "filesystem": fs,
-            "kernel": platform.release(), "versions": versions, "loadavg_start": loadavg()}
+            "kernel": platform.release(), "versions": versions, "loadavg_start": loadavg(),
+            "commit": git_commit(), "when": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
 def print_machine(info: dict) -> None:
@@ -238,6 +312,7 @@ def print_machine(info: dict) -> None:
     print(f"machine: nproc={info['nproc']}, Python {info['python']}, "
           f"filesystem of benchmarks/_work: {info['filesystem']}, kernel {info['kernel']}")
     print(f"versions: {v}")
+    print(f"commit: {info.get('commit', git_commit())} (git log -1 --format=%h; +dirty: src/ has uncommitted changes)")
     print(f"load average at start: {info['loadavg_start']} (other processes share the "
           f"{info['nproc']} cores; compare medians, not single runs)")
 
@@ -245,6 +320,7 @@ def print_machine(info: dict) -> None:
 def save_results(name: str, data: dict) -> Path:
     """Write ``benchmarks/_work/results/<name>.json`` (for docs/performance.md)."""
     data.setdefault("machine", {})["loadavg_end"] = loadavg()
+    data["machine"]["commit_end"] = git_commit()
     out = WORK / "results" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=2) + "\n")

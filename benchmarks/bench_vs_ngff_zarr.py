@@ -18,11 +18,24 @@ ome-zarr-py, chunks by zarr-python, see ``benchmarks/_common.py``):
   ``--verify sample``. Target RFC-8 (``version "0.x"``); writes ``zarr.json``
   next to the legacy files, which stay, journaled in ``SRC/.ngff-migrate/``.
 
-Both are whole processes (interpreter start + imports + work), timed with
+* **zarr-python's CLI** (second peer, if the installed zarr has it):
+  ``zarr migrate v3 SRC`` (``zarr._cli.cli:app``, the ``zarr`` console
+  script of zarr >= 3.1): writes a ``zarr.json`` for every group and array
+  (attributes copied as they are, so the OME metadata stays 0.4) and leaves
+  the v2 files; no journal, no verification. Reset: its ``zarr.json`` files
+  are removed.
+
+Targets (issue #8, target 1), checked on every image with PASS/MISS lines:
+ngff-migrate ``--verify none`` <= 0.25x and ``--verify sample`` <= 0.6x the
+ngff-zarr median of the same run.
+
+All are whole processes (interpreter start + imports + work), timed with
 ``time.perf_counter()`` around ``subprocess.run``, interleaved round by round,
-median of >= 5 runs. Every run starts from the pristine tree, reset untimed:
-ngff-migrate with ``ngff-migrate rollback``; ngff-zarr by deleting the files
-it created and restoring the legacy metadata files it deleted, byte for byte.
+median of >= 5 runs (ratios: median / peer median, and the median of the
+per-round ratios). Every run starts from the pristine tree, reset untimed:
+ngff-migrate with ``ngff-migrate rollback``; ngff-zarr and zarr by deleting
+the files they created and restoring the legacy metadata files ngff-zarr
+deleted, byte for byte.
 After every reset the tree is checked against the pristine fingerprint
 (metadata bytes + every chunk file's size).
 
@@ -36,7 +49,8 @@ the in-process time of the ``import`` statement and the whole
 ``python -c "import X"`` wall time (minus nothing; ``python -c pass`` is
 printed as the baseline).
 
-Usage: ``python benchmarks/bench_vs_ngff_zarr.py [--quick] [--runs N] [--fresh]``
+Usage: ``python benchmarks/bench_vs_ngff_zarr.py [--quick] [--runs N] [--fresh] [--no-imports]``
+(``--quick``: 3 runs by default)
 
 Common method (untimed sync before each run, warm bytecode cache, warm-up run):
 ``benchmarks/README.md``.
@@ -48,6 +62,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,6 +74,15 @@ QUICK_SIZES = [("16 MiB", 8), ("256 MiB", 128)]
 IMPORTS = ["zarr", "dask.array", "ome_zarr", "ngff_zarr", "ome_zarr_models", "ngff_migrate",
            "ngff_migrate.cli"]
 NGFF_ZARR_CODE = "from ngff_zarr import upgrade_ome_zarr; upgrade_ome_zarr({path!r}, version='0.5')"
+TARGET_NONE, TARGET_SAMPLE = 0.25, 0.6  # issue #8, target 1: ratio to ngff-zarr
+
+
+def zarr_cli() -> list[str] | None:
+    """The command that runs zarr-python's CLI (``zarr migrate v3 ...``), or None."""
+    exe = c.BIN / "zarr"
+    cmd = [str(exe)] if exe.exists() else [c.PY, "-c", "import sys; from zarr._cli.cli import app; sys.exit(app())"]
+    probe = subprocess.run([*cmd, "migrate", "--help"], capture_output=True, text=True)
+    return cmd if probe.returncode == 0 and "v3" in probe.stdout else None
 
 
 def metadata_snapshot(root: Path) -> dict[str, bytes]:
@@ -90,6 +114,12 @@ def reset_ngff_migrate(work: Path, pristine_fp: dict) -> None:
         raise RuntimeError(f"{work}: not pristine after ngff-migrate rollback")
 
 
+def check_zarr_result(work: Path) -> None:
+    root = json.loads((work / "zarr.json").read_text())
+    if root.get("zarr_format") != 3 or not (work / "s0" / "zarr.json").exists():
+        raise RuntimeError("zarr migrate v3 did not write the v3 metadata")
+
+
 def check_ngff_zarr_result(work: Path) -> None:
     root = json.loads((work / "zarr.json").read_text())
     version = root["attributes"]["ome"]["version"]
@@ -114,12 +144,15 @@ def import_times(runs: int = 5) -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="16 MiB and 256 MiB images only")
-    ap.add_argument("--runs", type=int, default=5, help="timed runs per tool and size (default 5)")
+    ap.add_argument("--quick", action="store_true", help="16 MiB and 256 MiB images, 3 runs")
+    ap.add_argument("--runs", type=int, default=None, help="timed runs per tool and size (default 5, 3 with --quick)")
     ap.add_argument("--fresh", action="store_true", help="rewrite the cached inputs")
+    ap.add_argument("--no-imports", action="store_true", help="skip the import-time table")
+    ap.add_argument("--sizes", default=None, help="comma-separated level-0 z planes (e.g. 128 or 128,1024)")
     args = ap.parse_args()
-    if args.runs < 5:
-        ap.error("--runs must be >= 5")
+    runs = args.runs or (3 if args.quick else 5)
+    if runs < 3:
+        ap.error("--runs must be >= 3")
     try:
         import ngff_zarr  # noqa: F401
     except ImportError:
@@ -131,9 +164,19 @@ def main() -> None:
         shutil.rmtree(c.WORK / "inputs", ignore_errors=True)
     c.warm_up()
     sizes = QUICK_SIZES if args.quick else SIZES
-    variants = ["ngff-zarr upgrade_ome_zarr (0.4 -> 0.5, in place)",
-                "ngff-migrate --in-place --verify none",
-                "ngff-migrate --in-place --verify sample"]
+    if args.sizes:
+        sizes = [(c.human(int(z) * 2 * c.MIB).replace(".00", "").replace(".0", ""), int(z))
+                 for z in args.sizes.split(",")]
+    zcli = zarr_cli()
+    NZ, NONE, SAMPLE, ZM = ("ngff-zarr upgrade_ome_zarr (0.4 -> 0.5, in place)",
+                            "ngff-migrate --in-place --verify none",
+                            "ngff-migrate --in-place --verify sample",
+                            "zarr migrate v3 (zarr-python CLI)")
+    variants = [NZ, NONE, SAMPLE] + ([ZM] if zcli else [])
+    if not zcli:
+        print("zarr-python has no `zarr migrate` CLI here: second peer skipped", flush=True)
+    else:
+        c.timed([*zcli, "--help"], check=False)  # warm its bytecode cache
     prepared = []
     for label, z in sizes:
         src = c.cached_image(f"inplace_z{z}", z)
@@ -144,39 +187,61 @@ def main() -> None:
               f"chunks ({c.human(stats['chunk_bytes'])}) in {stats['chunk_files']:,} chunk files, "
               f"{stats['metadata_files']} metadata files", flush=True)
         cmds = {
-            variants[0]: [c.PY, "-c", NGFF_ZARR_CODE.format(path=str(work))],
-            variants[1]: [c.NGFF_MIGRATE, "convert", "--in-place", str(work), "--verify", "none"],
-            variants[2]: [c.NGFF_MIGRATE, "convert", "--in-place", str(work), "--verify", "sample"],
+            NZ: [c.PY, "-c", NGFF_ZARR_CODE.format(path=str(work))],
+            NONE: [c.NGFF_MIGRATE, "convert", "--in-place", str(work), "--verify", "none"],
+            SAMPLE: [c.NGFF_MIGRATE, "convert", "--in-place", str(work), "--verify", "sample"],
         }
+        if zcli:
+            cmds[ZM] = [*zcli, "migrate", "v3", str(work)]
         prepared.append({"label": label, "z": z, "work": work, "stats": stats, "cmds": cmds,
                          "pristine": c.fingerprint(work), "meta": metadata_snapshot(work),
-                         "times": {v: [] for v in variants}})
-    for i in range(args.runs):
+                         "times": {v: [] for v in variants}, "load": [], "commits": set()})
+    for i in range(runs):
         # interleaved: each round runs every tool on every size, so drift hits all alike
         for p in prepared:
+            p["load"].append(c.loadavg())
+            p["commits"].add(c.git_commit())
             for v, cmd in p["cmds"].items():
                 t, _ = c.timed(cmd)
                 p["times"][v].append(t)
-                if v == variants[0]:
+                if v == NZ:
                     check_ngff_zarr_result(p["work"])
+                    reset_ngff_zarr(p["work"], p["meta"], p["pristine"])
+                elif v == ZM:
+                    check_zarr_result(p["work"])
                     reset_ngff_zarr(p["work"], p["meta"], p["pristine"])
                 else:
                     reset_ngff_migrate(p["work"], p["pristine"])
-        print(f"  round {i + 1}/{args.runs}: " + "; ".join(
+        print(f"  round {i + 1}/{runs} (load {c.loadavg()}): " + "; ".join(
             p["label"] + " " + ", ".join(f"{p['times'][v][-1]:.3f}" for v in variants) for p in prepared)
-            + " s (ngff-zarr, ngff-migrate none, ngff-migrate sample)", flush=True)
+            + " s (" + ", ".join(["ngff-zarr", "ngff-migrate none", "ngff-migrate sample"]
+                                  + (["zarr migrate"] if zcli else [])) + ")", flush=True)
 
-    results = []
+    results, verdicts = [], []
     for p in prepared:
         times = p["times"]
-        print(f"\n== {p['label']} level 0", flush=True)
-        peer = c.median(times[variants[0]])
-        row = {"size": p["label"], "z": p["z"], **p["stats"], "runs": args.runs, "tools": {}}
+        print(f"\n== {p['label']} level 0 ({p['stats']['chunk_files']:,} chunk files; load during the rounds: "
+              f"{', '.join(p['load'])}; commit {', '.join(sorted(p['commits']))})", flush=True)
+        peer = c.median(times[NZ])
+        zpeer = c.median(times[ZM]) if zcli else None
+        row = {"size": p["label"], "z": p["z"], **p["stats"], "runs": runs, "loadavg": p["load"],
+               "commits": sorted(p["commits"]), "tools": {}}
         for v in variants:
             med = c.median(times[v])
-            row["tools"][v] = {"median_s": med, "times_s": times[v], "ratio_to_ngff_zarr": med / peer}
+            per_round = c.median([t / q for t, q in zip(times[v], times[NZ], strict=True)])
+            row["tools"][v] = {"median_s": med, "times_s": times[v], "ratio_to_ngff_zarr": med / peer,
+                               "median_round_ratio_to_ngff_zarr": per_round,
+                               "ratio_to_zarr_migrate": med / zpeer if zpeer else None}
+            extra = f", ratio to zarr migrate {med / zpeer:.2f}" if zpeer else ""
             print(f"  {v}: median {med:.3f} s (min {min(times[v]):.3f}, max {max(times[v]):.3f}), "
-                  f"ratio to ngff-zarr {med / peer:.2f}")
+                  f"ratio to ngff-zarr {med / peer:.2f} (median of per-round ratios {per_round:.2f}){extra}")
+        row["verdicts"] = [
+            c.verdict(f"target 1, {p['label']} image: ngff-migrate --verify none / ngff-zarr",
+                      row["tools"][NONE]["ratio_to_ngff_zarr"], TARGET_NONE, unit="x"),
+            c.verdict(f"target 1, {p['label']} image: ngff-migrate --verify sample / ngff-zarr",
+                      row["tools"][SAMPLE]["ratio_to_ngff_zarr"], TARGET_SAMPLE, unit="x"),
+        ]
+        verdicts += row["verdicts"]
         results.append(row)
 
     print("\n== summary (ratio = median / ngff-zarr median on the same image)")
@@ -185,16 +250,23 @@ def main() -> None:
         for v in variants:
             t = r["tools"][v]
             rows.append([r["size"], f"{r['chunk_files']:,}", v, c.fmt_s(t["median_s"]),
-                         f"{t['ratio_to_ngff_zarr']:.2f}"])
-    print(c.markdown_table(["image (level 0)", "chunk files", "command", "median s", "ratio to ngff-zarr"],
-                           rows))
+                         f"{t['ratio_to_ngff_zarr']:.2f}",
+                         "" if t["ratio_to_zarr_migrate"] is None else f"{t['ratio_to_zarr_migrate']:.2f}"])
+    print(c.markdown_table(["image (level 0)", "chunk files", "command", "median s", "ratio to ngff-zarr",
+                            "ratio to zarr migrate"], rows))
+    for v in verdicts:
+        print(v["line"])
 
-    print("\n== import times (median of 5 fresh interpreters)")
-    imports = import_times()
-    print(c.markdown_table(["module", "import statement s", "python -c 'import X' s"],
-                           [[f"`{r['module']}`", c.fmt_s(r["in_process_s"]), c.fmt_s(r["process_s"])]
-                            for r in imports]))
-    out = c.save_results("bench_vs_ngff_zarr", {"machine": info, "results": results, "imports": imports})
+    imports = []
+    if not args.no_imports:
+        print("\n== import times (median of 5 fresh interpreters)")
+        imports = import_times()
+        print(c.markdown_table(["module", "import statement s", "python -c 'import X' s"],
+                               [[f"`{r['module']}`", c.fmt_s(r["in_process_s"]), c.fmt_s(r["process_s"])]
+                                for r in imports]))
+    name = "bench_vs_ngff_zarr" + ("_quick" if args.quick else "")
+    out = c.save_results(name, {"machine": info, "results": results, "imports": imports,
+                                "verdicts": verdicts})
     print(f"\nresults: {out}")
 
 

@@ -2,7 +2,8 @@
 ome-zarr-py writes it): ``rows × columns`` wells, ``fields`` per well,
 ``levels`` levels per field, tiny uint8 chunks.
 
-Used by ``bench_plate_inplace.py``; importable as a module.
+Used by ``bench_plate_inplace.py``; importable as a module. ``write_field_image``
+writes one such field as a standalone 0.4 image (the per-array peer).
 """
 
 from __future__ import annotations
@@ -52,3 +53,24 @@ def write_plate(path: Path, rows: int = 16, columns: int = 24, fields: int = 4, 
                          {"name": "x", "type": "space"}],
                 "datasets": datasets}]}))
     return {"wells": len(wells), "fields": len(wells) * fields, "arrays": arrays}
+
+
+def write_field_image(path: Path, levels: int = 3, size: int = 64, chunk: int = 32) -> dict[str, int]:
+    """Write one field of :func:`write_plate` as a standalone NGFF 0.4 image
+    (same arrays, chunks and ``multiscales``; no plate or well around it)."""
+    zarr.open_group(str(path), mode="w", zarr_format=2)
+    data = np.arange(size * size, dtype=np.uint8).reshape(1, size, size)
+    datasets = []
+    for lv in range(levels):
+        s = size >> lv
+        arr = zarr.create_array(store=path / str(lv), shape=(1, s, s), chunks=(1, chunk, chunk),
+                                dtype="uint8", zarr_format=2, overwrite=True)
+        arr[...] = data[:, :s, :s]
+        datasets.append({"path": str(lv), "coordinateTransformations": [
+            {"type": "scale", "scale": [1.0, 2.0 ** lv, 2.0 ** lv]}]})
+    (path / ".zattrs").write_text(json.dumps({"multiscales": [{
+        "version": "0.4", "name": "field",
+        "axes": [{"name": "c", "type": "channel"}, {"name": "y", "type": "space"},
+                 {"name": "x", "type": "space"}],
+        "datasets": datasets}]}))
+    return {"wells": 0, "fields": 1, "arrays": levels}
