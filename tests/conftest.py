@@ -96,3 +96,12 @@ def tree(pristine, tmp_path):
         shutil.copytree(pristine[name], dst)
         return dst
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """A ``longrun`` test is also ``slow``: ``pytest -m "not slow"`` (which
+    replaces the default ``-m 'not longrun'`` of pyproject.toml) then still
+    leaves the long runs out."""
+    for item in items:
+        if item.get_closest_marker("longrun") is not None and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
