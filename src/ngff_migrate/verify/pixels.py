@@ -130,11 +130,11 @@ def compare_array(source_dir: Path, source_format: int, source_meta: dict[str, A
         metadata file (``.zarray``/``zarr.json``) the output metadata was
         written from, or the source chunk that does not decode.
     """
+    if mode == "none":  # metadata was checked by the tree walk (rank, node type); no chunk is read
+        return
     import numpy as np
     import zarr
 
-    if mode == "none":  # metadata was checked by the tree walk (rank, node type); no chunk is read
-        return
     # the input to blame: the source metadata the output's zarr.json was written or copied from
     meta_file = source_dir / (".zarray" if source_format == 2 else "zarr.json")
     out = f"the output {label or '.'}/zarr.json"
@@ -224,7 +224,9 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
     from .tree import validate_tree
 
     result = VerifyResult(mode=mode)
-    schema_documents = {"none": 1, "sample": 1 + sample_chunks, "full": None}[mode]
+    # --verify none: the rule checker on every document, no JSON-schema pass (that would
+    # import jsonschema for a metadata-only run); sample: the root and sample_chunks more
+    schema_documents = {"none": 0, "sample": 1 + sample_chunks, "full": None}[mode]
     start = target_root if plan.entry == "zarr.json" else target_root / plan.entry
     tree = validate_tree(start, check_arrays=False, schema_documents=schema_documents)
     result.documents = tree.documents
@@ -252,13 +254,21 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
 
     # zarr-python's synchronous API waits on its event loop; comparing several
     # arrays at once overlaps those waits (stdlib pool, results merged in order)
-    with ThreadPoolExecutor(max_workers=VERIFY_THREADS) as pool:
-        for part in pool.map(one, plan.arrays):
+    if mode == "none":  # no array is opened: nothing to overlap
+        parts = map(one, plan.arrays)
+    else:
+        pool = ThreadPoolExecutor(max_workers=VERIFY_THREADS)
+        parts = pool.map(one, plan.arrays)
+    try:
+        for part in parts:
             for key in ("arrays_opened", "arrays_compared", "chunks_compared", "chunks_total"):
                 setattr(result, key, getattr(result, key) + getattr(part, key))
             result.missing_chunks.extend(part.missing_chunks)
             if progress is not None:
                 progress(1)
+    finally:
+        if mode != "none":
+            pool.shutdown(wait=True, cancel_futures=True)
     if result.missing_chunks:
         result.warnings.append(
             f"{len(result.missing_chunks)} chunk(s) checked are absent from the source and read as the "
