@@ -38,6 +38,49 @@ class OutsideRootError(MigrateError):
     path or a symbolic link), and leaving was not allowed."""
 
 
+#: Resolved directories of the current run (see :func:`resolution_cache`).
+_dirs: ContextVar[dict[str, str] | None] = ContextVar("ngff_migrate_resolved_dirs", default=None)
+
+
+@contextmanager
+def resolution_cache() -> Iterator[None]:
+    """Within this context, :func:`inside` remembers the resolved form of
+    every *directory* it resolved, so that the thousands of files of a plate
+    cost one ``lstat`` each instead of one per path component.
+
+    Scope: one run over one dataset (``plan``, ``convert``, a batch
+    dataset), which does not turn its own directories into symbolic links.
+    Nested contexts share the outer cache.
+    """
+    if _dirs.get() is not None:
+        yield
+        return
+    token = _dirs.set({})
+    try:
+        yield
+    finally:
+        _dirs.reset(token)
+
+
+def _realpath(path: Path | str) -> str:
+    """``os.path.realpath`` with the directory part taken from the run's
+    cache; a path with ``..`` (which must be folded after symlinks are
+    resolved), or whose last component is a symbolic link, is resolved whole."""
+    cache = _dirs.get()
+    text = os.fspath(path)
+    if cache is None or ".." in text:
+        return os.path.realpath(text)
+    parent, name = os.path.split(os.path.abspath(text))
+    real_parent = cache.get(parent)
+    if real_parent is None:
+        real_parent = cache[parent] = os.path.realpath(parent)
+    if not name:
+        return real_parent
+    if os.path.islink(os.path.join(real_parent, name)):
+        return os.path.realpath(text)
+    return os.path.join(real_parent, name)
+
+
 def inside(root: Path, path: Path) -> bool:
     """Whether ``path`` resolves (symlinks followed) to ``root`` or below it.
 
@@ -45,9 +88,10 @@ def inside(root: Path, path: Path) -> bool:
     (a NUL byte, a symlink loop) is not inside.
     """
     try:
-        return Path(os.path.realpath(path)).is_relative_to(root)
+        real, top = _realpath(path), os.fspath(root)
     except (OSError, ValueError):
         return False
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 @dataclass(frozen=True)
@@ -88,7 +132,8 @@ def sandboxed(root: str | Path, *, allow_outside: bool = False) -> Iterator[Sand
     box = Sandbox.of(root, allow_outside)
     token = _current.set(box)
     try:
-        yield box
+        with resolution_cache():
+            yield box
     finally:
         _current.reset(token)
 
