@@ -1,8 +1,9 @@
 """The registry of input families, in the order detection asks them.
 
 Order matters where two families could claim a root: an RFC-8 document
-first (its ``ome`` has a node ``type``), then OME-Zarr 0.6 (by version),
-then ``bioformats2raw.layout`` containers (which may also carry ``plate``),
+first (its ``ome`` has a node ``type``), then OME-Zarr 0.6 (by version;
+not a root with ``bioformats2raw.layout``), then ``bioformats2raw.layout``
+containers at 0.4/0.5/0.6 (which may also carry ``plate``),
 then HCS plates, then plain 0.4/0.5 images.
 """
 

@@ -1,4 +1,4 @@
-"""``bioformats2raw.layout`` containers (series, or a plate) at NGFF 0.4 / 0.5.
+"""``bioformats2raw.layout`` containers (series, or a plate) at NGFF 0.4 / 0.5 / 0.6.
 
 Detection: :mod:`.detect`; reading: :mod:`.read`; translation and the
 reverse map beside them."""

@@ -12,7 +12,8 @@ from ..ngff_image.model import LegacyImage
 
 @dataclass
 class LegacySeries:
-    """One series of a ``bioformats2raw.layout`` container."""
+    """One series of a ``bioformats2raw.layout`` container (``image`` is an
+    :class:`~ngff_migrate.formats.ngff06.model.Image06` in a 0.6 container)."""
 
     index: int
     path: str

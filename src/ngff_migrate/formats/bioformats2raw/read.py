@@ -1,13 +1,19 @@
-"""Reader for ``bioformats2raw.layout`` containers (NGFF 0.4 and 0.5).
+"""Reader for ``bioformats2raw.layout`` containers (NGFF 0.4, 0.5 and 0.6).
 
-Implements the reading side of NGFF 0.4/0.5 §"bf2raw": series are found
-via ``OME/.zattrs`` ``series`` (else consecutive groups ``0/``, ``1/``, ...),
-kept in series order; ``OME/METADATA.ome.xml`` is located (never rewritten);
-a container whose root also carries ``plate`` is read as that plate.
+Implements the reading side of NGFF 0.4/0.5 §"bf2raw" (0.6 keeps it
+unchanged): series are found via ``OME/.zattrs`` ``series`` (0.5/0.6:
+``OME/zarr.json`` ``attributes.ome.series``; else consecutive groups ``0/``,
+``1/``, ...), kept in series order; ``OME/METADATA.ome.xml`` is located
+(never rewritten); a container whose root also carries ``plate`` is read as
+that plate. The series images (and plate fields) of a 0.6 container are read
+by the 0.6 readers (:func:`~ngff_migrate.formats.ngff06.read.read_image06`,
+:func:`~ngff_migrate.formats.ngff06.read_plate.read_plate06`).
 
 Decisions for bad input (docs/decisions.md, "bioformats2raw"):
 
 * a series listed in ``OME/series`` that does not exist → error;
+* a series whose OME-Zarr version is not of the container's kind (a 0.5
+  series in a 0.6 container, or the reverse) → error;
 * ``METADATA.ome.xml`` missing or not well-formed XML → warning; the file
   (if any) is kept byte-for-byte.
 """
@@ -21,6 +27,9 @@ from typing import Any
 from ...errors import MigrateError
 from ...zarr.node import member_path, read_node
 from ..hcs.read import read_plate
+from ..ngff06.common import is_v06
+from ..ngff06.read import read_image06
+from ..ngff06.read_plate import read_plate06
 from ..ngff_image.read import read_image
 from .model import LegacyBioformats2raw, LegacySeries
 
@@ -31,10 +40,14 @@ def read_bioformats2raw(root: Path, version: str, *, strict: bool = True,
                         warnings: list[str] | None = None) -> LegacyBioformats2raw:
     """Read the container at ``root`` with every series image (or its plate).
 
+    ``version`` is the container's (``0.4``, ``0.5``, or a 0.6 version, whose
+    series are read as 0.6 images).
+
     Raises
     ------
     MigrateError
-        If a listed series does not exist or a series image is malformed.
+        If a listed series does not exist, a series' version is not of the
+        container's kind (0.6 or not), or a series image is malformed.
     """
     warnings = warnings if warnings is not None else []
     node = read_node(root)
@@ -71,7 +84,8 @@ def read_bioformats2raw(root: Path, version: str, *, strict: bool = True,
             result.ome_group_extra = gome
     _check_ome_xml(root, result, warnings)
     if has_plate:
-        result.plate = read_plate(root, version, strict=strict, warnings=warnings)
+        reader = read_plate06 if is_v06(version) else read_plate
+        result.plate = reader(root, version, strict=strict, warnings=warnings)
         if listed is not None:
             for path in listed:
                 if read_node(root / path) is None:
@@ -88,9 +102,24 @@ def read_bioformats2raw(root: Path, version: str, *, strict: bool = True,
     for index, path in enumerate(listed):
         if read_node(root / path) is None:
             raise MigrateError(root / path, f"series {path!r} listed in OME/series does not exist")
-        image = read_image(root / path, version, strict=strict, warnings=warnings, rel=path)
+        _check_series_version(root / path, path, version)
+        reader = read_image06 if is_v06(version) else read_image
+        image = reader(root / path, version, strict=strict, warnings=warnings, rel=path)
         result.series.append(LegacySeries(index=index, path=path, image=image))
     return result
+
+
+def _check_series_version(directory: Path, path: str, version: str) -> None:
+    """A series of a 0.6 container must be a 0.6 image, and a 0.6 image is
+    not a series of a 0.4/0.5 container (one reader reads them all)."""
+    node = read_node(directory)
+    ome = node.attributes.get("ome") if node is not None and node.zarr_format == 3 else None
+    found = ome.get("version") if isinstance(ome, dict) else None
+    if found is None or is_v06(found) == is_v06(version):
+        return
+    assert node is not None
+    raise MigrateError(node.attributes_file, f"series {path!r} is OME-Zarr {found} but the container is "
+                                             f"{version} (a container's series are all 0.6 or all 0.4/0.5)")
 
 
 def _check_ome_xml(root: Path, result: LegacyBioformats2raw, warnings: list[str]) -> None:

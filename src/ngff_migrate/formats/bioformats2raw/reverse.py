@@ -11,7 +11,11 @@ recorded input:
   carried keys (``<prefix>:<key>`` on the group's document) and non-OME
   attributes;
 * every series image (the stubs carrying ``<prefix>:series``, in order) with
-  its labels and arrays (:mod:`ngff_migrate.formats.ngff_image.reverse`).
+  its labels and arrays (:mod:`ngff_migrate.formats.ngff_image.reverse`);
+* a 0.6 container: every series image, label image and ``labels`` group (or
+  the plate, its wells and fields) by the 0.6 reverse map
+  (:func:`ngff_migrate.formats.ngff06.reverse.reconstruct`, with its
+  comparison rules), the root and the ``OME`` group as above.
 
 What "equal" means, beyond the image and plate rules: ``omeXml`` is the
 translation's own pointer (not a legacy key) and is not compared; the
@@ -23,12 +27,25 @@ it; the ``OME`` group's 0.5 ``ome.version`` is the dataset's version.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ..common.reverse import Output, Trace, compare, join, norm_path, plain, target_of, unprefixed
+from ..common.reverse import (
+    Output,
+    Trace,
+    compare,
+    join,
+    norm_path,
+    parse_input,
+    plain,
+    target_of,
+    unprefixed,
+)
 from ..common.reverse_zarr import fallback, group_documents
 from ..hcs.reverse import PlateReverse
+from ..ngff06.common import is_v06
+from ..ngff06.reverse import reconstruct
 from ..ngff_image.reverse import ImageReverse
 
 KEY = "bioformats2raw"
@@ -55,19 +72,45 @@ def reverse_map(plan, target_root: Path) -> dict[str, Any]:
     a = root.get("attributes") or {}
     info = a.get(f"{prefix}:{KEY}") if isinstance(a.get(f"{prefix}:{KEY}"), dict) else {}
     fields: list[str] = []
-    if isinstance(a.get("plate"), dict):
-        PlateReverse(out, plan, images).plate(layout=info.get("layout"), skip=(KEY,))
+    plate = isinstance(a.get("plate"), dict)
+    if plate:
         for well in root.get("nodes") or []:
             fields.extend(target_of("", stub.get("path")) for stub in well.get("nodes") or [])
+    if is_v06(plan.version):
+        _reverse06(plan, out, images, info, plate)
+        if not plate:
+            _series_root(images, attrs, root, info, plan.version, series=False)
+    elif plate:
+        PlateReverse(out, plan, images).plate(layout=info.get("layout"), skip=(KEY,))
     else:
         _series_root(images, attrs, root, info, plan.version)
     _ome_group(images, info, fields, plan.version)
     return compare(plan, images.files, fallback(out, images.wanted, prefix))
 
 
+def _reverse06(plan, out: Output, images: ImageReverse, info: dict[str, Any], plate: bool) -> None:
+    """The legacy 0.6 documents below the root of a 0.6 container (series
+    images with their labels, or the plate with its wells and fields, the
+    plate's root document included), by the 0.6 reverse map; the root of a
+    series container and the ``OME`` group are left to the callers."""
+    skip = {"OME/zarr.json"} if plate else {"zarr.json", "OME/zarr.json"}
+    inputs = {f: parse_input(f, data) for f, data in plan.inputs.items() if not f.startswith("/") and f not in skip}
+    view = dataclasses.replace(plan, layout="ngff06-plate" if plate else plan.layout)
+    found = reconstruct(view, out, inputs)
+    root = found.get("zarr.json")
+    if root is not None:  # the plate: its container keys back as the container wrote them
+        ome = root.document["attributes"]["ome"]
+        ome.pop(KEY, None)
+        ome["bioformats2raw.layout"] = info.get("layout")
+        root.trace.add(("attributes", "ome", "bioformats2raw.layout"), "zarr.json",
+                       ("attributes", "ome", "attributes", f"{plan.prefix}:{KEY}", "layout"))
+    images.files.update(found)
+
+
 def _series_root(images: ImageReverse, attrs: dict[str, Any], root: dict[str, Any], info: dict[str, Any],
-                 version: str | None) -> None:
-    """The container root of a series container, and every series image."""
+                 version: str | None, *, series: bool = True) -> None:
+    """The container root of a series container, and (``series``) every
+    series image (0.4/0.5)."""
     prefix, file, top = images.prefix, "zarr.json", ("attributes", "ome")
     a = root.get("attributes") or {}
     trace = Trace(file, top)
@@ -76,7 +119,7 @@ def _series_root(images: ImageReverse, attrs: dict[str, Any], root: dict[str, An
     for key, value in unprefixed(a, prefix, (KEY,)).items():
         content[key] = value
         trace.add((key,), file, (*top, "attributes", f"{prefix}:{key}"), True)
-    for stub in root.get("nodes") or []:
+    for stub in (root.get("nodes") or []) if series else []:
         if f"{prefix}:series" in (stub.get("attributes") or {}):
             images.image(target_of("", stub.get("path")))
     other = {k: v for k, v in attrs.items() if k != "ome"}

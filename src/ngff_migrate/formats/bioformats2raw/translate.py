@@ -7,7 +7,12 @@
 * both carry ``<prefix>:bioformats2raw = {layout, series?, omeXml?}``, where
   ``omeXml`` is the path of ``OME/METADATA.ome.xml`` relative to the root
   document (the file itself is kept in place);
-* the ``OME`` group gets a plain Zarr v3 group document.
+* the ``OME`` group gets a plain Zarr v3 group document;
+* the series images (or plate fields) of an OME-Zarr 0.6 container are
+  translated as 0.6 images are
+  (:class:`~ngff_migrate.formats.ngff06.translate.Image06Translator`), and
+  every document is checked against the RFC-8 rules and schemas before
+  anything is written (``docs/ngff06.md``, "bioformats2raw containers").
 """
 
 from __future__ import annotations
@@ -18,6 +23,14 @@ from ...rfc8.ids import IdAllocator
 from ..common.arrays import plan_arrays
 from ..common.paths import zarr_path
 from ..hcs.translate import PlateTranslator
+from ..ngff06.common import is_v06
+from ..ngff06.translate import (
+    Image06Translator,
+    SystemIds,
+    check_output,
+    note_consolidated,
+    plan_parameters,
+)
 from ..ngff_image.translate import ImageTranslator, TranslateOptions
 from ..plan import KeyRecord, MigrationPlan
 from .model import LegacyBioformats2raw
@@ -35,26 +48,33 @@ def _bf2raw_attribute(c: LegacyBioformats2raw) -> dict[str, Any]:
 def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions | None = None) -> MigrationPlan:
     """Translate a bioformats2raw container into a :class:`MigrationPlan`.
 
+    A 0.6 container's series (or fields) are translated by the 0.6 image
+    translation, with their transformation parameter arrays.
+
     Raises
     ------
     MigrateError
         If an array's v2 metadata cannot be expressed in Zarr v3 without
-        re-encoding.
+        re-encoding, or (0.6) a planned document is not valid RFC-8.
     """
     options = options or TranslateOptions()
     prefix = options.prefix
+    v06 = is_v06(c.version)
     plan = MigrationPlan(root=c.group.directory, layout="bioformats2raw", version=c.version,
-                         zarr_format=c.group.zarr_format)
+                         zarr_format=c.group.zarr_format, prefix=prefix)
     file = "zarr.json" if c.group.zarr_format == 3 else ".zattrs"
     for image in c.iter_images():
         plan_arrays(image, plan)
+    if v06:
+        plan_parameters(list(c.iter_images()), plan)
+    images = Image06Translator(None, options, plan, SystemIds()) if v06 else \
+        ImageTranslator(None, options, plan)  # type: ignore[arg-type]
     key = f"{prefix}:bioformats2raw"
     plan.keys.append(KeyRecord(file, "bioformats2raw.layout", "carried", f"ome.attributes[{key!r}].layout"))
     if c.plate is not None:
         c.plate.ome_extra = {**c.ome_extra}
-        PlateTranslator(c.plate, options, plan).translate({key: _bf2raw_attribute(c)})
+        PlateTranslator(c.plate, options, plan, images).translate({key: _bf2raw_attribute(c)})
     else:
-        images = ImageTranslator(None, options, plan)  # type: ignore[arg-type]
         ids = IdAllocator()
         coll_id = ids.allocate(c.basename)
         nodes = []
@@ -69,7 +89,7 @@ def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions 
         plan.add_group_document("", file=file, replaces=list(c.group.files), other_attributes=c.other_attributes,
                                 ome={"version": options.target_version, "type": "collection", "id": coll_id,
                                      "name": c.basename, "attributes": attributes, "nodes": nodes})
-    if c.version == "0.5" and c.plate is None:  # the plate translator records it otherwise
+    if c.version != "0.4" and c.plate is None:  # the plate translator records it otherwise
         plan.keys.append(KeyRecord(file, "version", "mapped", "ome.version (target version)"))
     root_doc = next(d for d in plan.documents if d.rel == "")
     if c.consolidated:
@@ -86,5 +106,9 @@ def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions 
                                 replaces=[f"OME/{f}" for f in c.ome_group.files],
                                 attributes={f"{prefix}:{k}": v for k, v in c.ome_group_extra.items()},
                                 other_attributes=other)
+    if v06:
+        note_consolidated(plan, c.group, "")
     plan.order_documents()
+    if v06:
+        check_output(plan)
     return plan

@@ -13,6 +13,9 @@ from .common import is_v06
 def detect(probe: Probe) -> Detection | None:
     """A 0.6 image, scene or plate: a Zarr v3 group whose ``ome.version`` is a 0.6 version.
 
+    A root with ``bioformats2raw.layout`` is not claimed (``None``): the
+    bioformats2raw family migrates 0.6 containers too.
+
     Raises
     ------
     NotRecognisedError, UnsupportedError
@@ -20,6 +23,8 @@ def detect(probe: Probe) -> Detection | None:
     """
     ome = probe.ome
     if probe.node.zarr_format != 3 or ome is None or not is_v06(ome.get("version")):
+        return None
+    if "bioformats2raw.layout" in ome:
         return None
     layout, reason = classify_v06(ome, probe.document)
     return probe.found(layout, str(ome["version"]), reason)
@@ -37,13 +42,9 @@ def classify_v06(ome: dict[str, Any], doc: Path) -> tuple[str, str]:
     NotRecognisedError
         For a well or a ``labels`` group on its own, or no 0.6 content.
     UnsupportedError
-        For a 0.6 ``bioformats2raw.layout`` container, or a group that is
-        both an image and a scene.
+        For a group that is both an image and a scene.
     """
     version = ome.get("version")
-    if "bioformats2raw.layout" in ome:
-        raise UnsupportedError(doc, f"a bioformats2raw.layout container at OME-Zarr {version}: "
-                                    "0.6 containers are not migrated yet (convert its series one by one)")
     if "plate" in ome:
         return "ngff06-plate", f"zarr.json attributes.ome has 'plate' at version {version}"
     if "well" in ome:

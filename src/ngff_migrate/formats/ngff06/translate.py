@@ -378,6 +378,13 @@ def _plan_parameters(images, plan: MigrationPlan) -> None:
                 _plan_parameters([f], plan)
 
 
+def plan_parameters(images, plan: MigrationPlan) -> None:
+    """Add array plans for the transformation parameter arrays and parameter
+    field images (RFC-5 ``path`` parameters) of every 0.6 image in
+    ``images`` (their labels and fields included) to ``plan``. Never raises."""
+    _plan_parameters(images, plan)
+
+
 def check_output(plan: MigrationPlan) -> None:
     """Every planned RFC-8 document passes the rules and the JSON schemas.
 
