@@ -278,17 +278,22 @@ def test_transformation_document_with_extra_keys(tmp_path):
     assert report.verification["reverse_map"]["equal"] == 1
 
 
-@pytest.mark.parametrize("case,expected", [
-    # RFC-5: scale values SHOULD be non-zero; a negative one mirrors an axis. The schema wants > 0.
-    ("negative-scale", "-1 is less than or equal to the minimum of 0"),
+@pytest.mark.parametrize("case,expected,v06", [
+    # RFC-5: scale values SHOULD be non-zero; a negative one mirrors an axis. The schemas
+    # (0.6 and RFC-8) want > 0.
+    ("negative-scale", "-1 is less than or equal to the minimum of 0",
+     "forward.transformations[2].scale[1]: must be > 0, got -1"),
     # the 0.6 text lists 'bspline-cubic'; the schemas (0.6 and RFC-8) only nearest/linear/cubic
-    ("bspline-cubic", "'bspline-cubic' is not one of ['nearest', 'linear', 'cubic']"),
-    # the schema wants the transformations of one array to be unique
-    ("duplicate", "has non-unique elements"),
+    ("bspline-cubic", "'bspline-cubic' is not one of ['nearest', 'linear', 'cubic']",
+     "interpolation: must be one of 'nearest', 'linear', 'cubic', got 'bspline-cubic'"),
+    # the RFC-8 schema wants the transformations of one array to be unique
+    ("duplicate", "has non-unique elements", None),
 ])
-def test_valid_rfc5_constructs_the_rfc8_schemas_reject(tmp_path, case, expected):
+def test_valid_rfc5_constructs_the_rfc8_schemas_reject(tmp_path, case, expected, v06):
     """Refused before anything is written, naming the schema problem
-    (docs/ngff06.md, "What the RFC-8 schemas reject")."""
+    (docs/ngff06.md, "What the RFC-8 schemas reject"): by the 0.6 schema
+    when it has the same rule (strict), else (and with --lenient) by the
+    RFC-8 schema."""
     src = _scene_with_fields(tmp_path / "scene.zarr")
     group = zarr.open_group(str(src), mode="r+")
     ome = copy.deepcopy(dict(group.attrs["ome"]))
@@ -300,8 +305,12 @@ def test_valid_rfc5_constructs_the_rfc8_schemas_reject(tmp_path, case, expected)
     else:
         ome["scene"]["coordinateTransformations"].append(copy.deepcopy(t))
     group.attrs["ome"] = ome
+    if v06 is not None:
+        with pytest.raises(ngff_migrate.MigrateError) as info:
+            ngff_migrate.convert(src, tmp_path / "out.zarr")
+        assert "invalid OME-Zarr 0.6 metadata" in info.value.problem and v06 in info.value.problem
     with pytest.raises(ngff_migrate.MigrateError) as info:
-        ngff_migrate.convert(src, tmp_path / "out.zarr")
+        ngff_migrate.convert(src, tmp_path / "out.zarr", lenient=v06 is not None)
     assert "cannot be written as valid RFC-8" in info.value.problem
     assert expected in info.value.problem, info.value.problem
     assert not (tmp_path / "out.zarr").exists()
