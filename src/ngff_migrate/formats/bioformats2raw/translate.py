@@ -10,7 +10,7 @@
 * the ``OME`` group gets a plain Zarr v3 group document;
 * the series images (or plate fields) of an OME-Zarr 0.6 container are
   translated as 0.6 images are
-  (:class:`~ngff_migrate.formats.ngff06.translate.Image06Translator`), and
+  (:func:`~ngff_migrate.formats.ngff06.translate.image06_documents`), and
   every document is checked against the RFC-8 rules and schemas before
   anything is written (``docs/ngff06.md``, "bioformats2raw containers").
 """
@@ -25,13 +25,12 @@ from ..common.paths import zarr_path
 from ..hcs.translate import PlateTranslator
 from ..ngff06.common import is_v06
 from ..ngff06.translate import (
-    Image06Translator,
-    SystemIds,
     check_output,
+    image06_documents,
     note_consolidated,
     plan_parameters,
 )
-from ..ngff_image.translate import ImageTranslator, TranslateOptions
+from ..ngff_image.translate import TranslateOptions, image_documents
 from ..plan import KeyRecord, MigrationPlan
 from .model import LegacyBioformats2raw
 
@@ -67,8 +66,7 @@ def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions 
         plan_arrays(image, plan)
     if v06:
         plan_parameters(list(c.iter_images()), plan)
-    images = Image06Translator(None, options, plan, SystemIds()) if v06 else \
-        ImageTranslator(None, options, plan)  # type: ignore[arg-type]
+    images = image06_documents(options, plan) if v06 else image_documents(options, plan)
     key = f"{prefix}:bioformats2raw"
     plan.keys.append(KeyRecord(file, "bioformats2raw.layout", "carried", f"ome.attributes[{key!r}].layout"))
     if c.plate is not None:

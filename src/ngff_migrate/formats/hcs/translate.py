@@ -22,8 +22,9 @@ from typing import Any
 from ...rfc8.ids import IdAllocator
 from ...zarr.node import ZarrNode
 from ..common.arrays import plan_arrays
+from ..common.image_translation import ImageDocuments, TranslateOptions
 from ..common.paths import join, zarr_path
-from ..ngff_image.translate import ImageTranslator, TranslateOptions
+from ..ngff_image.translate import image_documents
 from ..plan import KeyRecord, MigrationPlan
 from .model import LegacyPlate, LegacyWell
 
@@ -32,14 +33,14 @@ class PlateTranslator:
     """Builds the :class:`MigrationPlan` of one legacy plate."""
 
     def __init__(self, plate: LegacyPlate, options: TranslateOptions, plan: MigrationPlan,
-                 images: ImageTranslator | None = None) -> None:
+                 images: ImageDocuments | None = None) -> None:
         self.plate = plate
         self.opts = options
         self.plan = plan
         self.ids = IdAllocator()
         self.file = "zarr.json" if plate.group.zarr_format == 3 else ".zattrs"
         #: translates the field images (the 0.6 translation passes its own)
-        self.images = images or ImageTranslator(None, options, plan)  # type: ignore[arg-type]
+        self.images = images or image_documents(options, plan)
         self.extra_attributes: dict[str, Any] = {}
 
     def _p(self, key: str) -> str:
@@ -177,8 +178,9 @@ def translate_plate(plate: LegacyPlate, options: TranslateOptions | None = None,
     """Translate a legacy plate into a :class:`MigrationPlan`.
 
     ``images`` optionally builds the field-image translator from
-    ``(options, plan)`` (default: :class:`ImageTranslator`; the 0.6
-    translation passes its subclass).
+    ``(options, plan)`` (default: the 0.4/0.5
+    :func:`~ngff_migrate.formats.ngff_image.translate.image_documents`; the
+    0.6 translation passes its own).
 
     Documents are ordered arrays first, then groups deepest first, so an
     interrupted in-place run never leaves a root pointing at missing

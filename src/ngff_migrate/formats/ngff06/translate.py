@@ -25,6 +25,11 @@ What is written (``docs/ngff06.md`` has the full table):
 * **plates** use the 0.4/0.5 plate translation with this image translation
   for the fields.
 
+The image documents themselves (collections, labels, carried keys) are built
+by the shared :class:`~ngff_migrate.formats.common.image_translation.ImageDocuments`,
+composed with this module's :class:`Multiscale06Translation`
+(:func:`image06_documents`).
+
 Every document is checked against the RFC-8 rules and JSON schemas before
 anything is written.
 """
@@ -40,8 +45,9 @@ from ...rfc8.ids import IdAllocator, is_valid_id
 from ...rfc8.spec import AXIS_TYPES, is_prefixed
 from ..common.arrays import plan_arrays
 from ..common.document import DocumentState, UniqueNames, unique_name
+from ..common.image_translation import ImageDocuments, TranslateOptions
 from ..common.paths import join, relative, zarr_path
-from ..ngff_image.translate import ImageTranslator, TranslateOptions
+from ..ngff_image.model import LegacyLabelMetadata
 from ..plan import ArrayPlan, KeyRecord, MigrationPlan
 from .check import PATH_PARAMETER_TYPES
 from .model import Image06, Multiscale06
@@ -151,23 +157,34 @@ def rebase(path: str, source_dir: str, target_dir: str) -> str:
 # --- images ---------------------------------------------------------------------------
 
 
-class Image06Translator(ImageTranslator):
-    """:class:`ImageTranslator` for 0.6 images: named coordinate systems,
-    verbatim transformations, parameter arrays (see the module docstring)."""
+def axes06(docs: ImageDocuments, axes: list[dict[str, Any]], file: str, where: str) -> list[dict[str, Any]]:
+    """Axes verbatim, except an axis ``type`` that is neither an RFC-5 type
+    nor prefixed (0.6 allows custom types; RFC-8 "Axes" reserves unprefixed
+    values) becomes ``<prefix>:<type>`` (recorded against ``file``). Never raises."""
+    out = []
+    for i, axis in enumerate(axes):
+        kind = axis.get("type")
+        if isinstance(kind, str) and kind not in AXIS_TYPES and not is_prefixed(kind):
+            axis = {**axis, "type": docs.prefixed(kind)}
+            docs.record(file, f"{where}[*].axes[{i}].type", "mapped", f"axis type {docs.prefixed(kind)!r}")
+        out.append(axis)
+    return out
 
-    def __init__(self, image: Image06 | None, options: TranslateOptions, plan: MigrationPlan,
-                 systems: SystemIds | None = None) -> None:
-        super().__init__(image, options, plan)  # type: ignore[arg-type]
+
+class Multiscale06Translation:
+    """The 0.6 :class:`~ngff_migrate.formats.common.image_translation.MultiscaleTranslation`:
+    named coordinate systems, verbatim transformations, parameter arrays and
+    fields (see the module docstring). ``systems`` holds the coordinate-system
+    ids of every image document (shared by a scene or plate translation)."""
+
+    def __init__(self, systems: SystemIds | None = None) -> None:
         self.systems = systems or SystemIds()
 
-    def new_doc(self, image) -> DocumentState:
+    def reserve_ids(self, image: Image06, ids: IdAllocator) -> None:
         """Reserve the coordinate-system ids before any node id is allocated."""
-        doc = super().new_doc(image)
-        if isinstance(image, Image06):
-            for names in self.systems.of(image):
-                for cs_id in names.values():
-                    doc.ids.reserve(cs_id)
-        return doc
+        for names in self.systems.of(image):
+            for cs_id in names.values():
+                ids.reserve(cs_id)
 
     def _ref_mapper(self, image: Image06, ms: Multiscale06, doc_rel: str):
         names = self.systems.of(image)[ms.index]
@@ -186,12 +203,12 @@ class Image06Translator(ImageTranslator):
 
         return map_ref
 
-    def multiscale_node(self, image, ms, doc, name: str, where: str) -> dict[str, Any]:
+    def multiscale_node(self, docs: ImageDocuments, image: Image06, ms: Multiscale06, doc: DocumentState,
+                        name: str, where: str) -> dict[str, Any]:
         """Inline multiscale node of a 0.6 ``multiscales`` entry (RFC-8
-        "Multiscale node", "Singlescale node", "Coordinate transformations")."""
-        if not isinstance(ms, Multiscale06):
-            return super().multiscale_node(image, ms, doc, name, where)
-        file = self._file(image)
+        "Multiscale node", "Singlescale node", "Coordinate transformations").
+        Never raises (the reader validated the entry)."""
+        file = docs.file_of(image)
         src = f"multiscales[{ms.index}]"
         node_id = doc.ids.allocate(name)
         names = self.systems.of(image)[ms.index]
@@ -202,110 +219,97 @@ class Image06Translator(ImageTranslator):
             entry: dict[str, Any] = {"id": names[cs.name]}
             if names[cs.name] != cs.name:
                 entry["name"] = cs.name
-            entry["axes"] = self.axes(cs.axes, file, f"{src}.coordinateSystems")
+            entry["axes"] = axes06(docs, cs.axes, file, f"{src}.coordinateSystems")
             cs_out.append(entry)
             if cs.extra:
                 cs_extra[cs.name] = cs.extra
         nodes = []
         for j, level in enumerate(ms.levels):
             level_id = doc.ids.allocate(level.path)
-            legacy = level.transform
-            t: dict[str, Any] = {k: v for k, v in legacy.items() if k not in ("input", "output")}
-            attributes: dict[str, Any] = {}
-            if legacy.get("type") == "identity":
-                t = {**{k: v for k, v in t.items() if k != "type"}, "type": "scale",
-                     "scale": [1.0] * len(ms.axes)}
-            if legacy.get("type") == "identity" or not _canonical_level_refs(legacy, level.path, ms.intrinsic,
-                                                                               image.version):
-                attributes[self._p("legacyTransform")] = legacy
-                self._key(file, f"{src}.datasets[{j}].coordinateTransformations[0]", "carried",
-                          f"{where}.nodes[{j}].attributes[{self._p('legacyTransform')!r}] "
-                          "(an identity, written as a scale of ones, or non-canonical input/output)")
-            else:
-                self._key(file, f"{src}.datasets[{j}].coordinateTransformations", "mapped",
-                          f"{where}.nodes[{j}].attributes.coordinateTransformations")
-            t["input"], t["output"] = {"id": level_id}, {"id": cs_id}
-            attributes = {"coordinateTransformations": [t], **attributes}
-            for key, value in level.extra.items():
-                attributes[self._p(key)] = value
-                self._key(file, f"{src}.datasets[{j}].{key}", "carried",
-                          f"{where}.nodes[{j}].attributes[{self._p(key)!r}]")
-            nodes.append({"type": "singlescale", "id": level_id, "name": level.path,
-                          "path": zarr_path(doc.rel, join(image.rel, level.path)), "attributes": attributes})
+            attributes = self._level_attributes(docs, image, ms, level, j, level_id, cs_id, where)
+            nodes.append(docs.singlescale_node(doc, image, level_id, level.path, attributes))
         ms_attrs: dict[str, Any] = {"coordinateSystems": cs_out}
-        self._key(file, f"{src}.coordinateSystems", "mapped", f"{where}.attributes.coordinateSystems")
-        self._key(file, f"{src}.datasets", "mapped", f"{where}.nodes")
+        docs.record(file, f"{src}.coordinateSystems", "mapped", f"{where}.attributes.coordinateSystems")
+        docs.record(file, f"{src}.datasets", "mapped", f"{where}.nodes")
         if ms.transforms:
             map_ref = self._ref_mapper(image, ms, doc.rel)
             ms_attrs["coordinateTransformations"] = [
                 map_transform(t, map_ref, lambda p: rebase(p, image.rel, doc.rel)) for t in ms.transforms]
-            self._key(file, f"{src}.coordinateTransformations", "mapped",
-                      f"{where}.attributes.coordinateTransformations")
+            docs.record(file, f"{src}.coordinateTransformations", "mapped",
+                        f"{where}.attributes.coordinateTransformations")
         if cs_extra:
-            ms_attrs[self._p("coordinateSystems")] = cs_extra
-            self._key(file, f"{src}.coordinateSystems[*] (extra keys)", "carried",
-                      f"{where}.attributes[{self._p('coordinateSystems')!r}]")
+            ms_attrs[docs.prefixed("coordinateSystems")] = cs_extra
+            docs.record(file, f"{src}.coordinateSystems[*] (extra keys)", "carried",
+                        f"{where}.attributes[{docs.prefixed('coordinateSystems')!r}]")
         if ms.name is not None:
-            self._key(file, f"{src}.name", "mapped", f"{where}.name")
-        for key, value in ms.extra.items():
-            ms_attrs[self._p(key)] = value
-            self._key(file, f"{src}.{key}", "carried", f"{where}.attributes[{self._p(key)!r}]")
+            docs.record(file, f"{src}.name", "mapped", f"{where}.name")
+        docs.carry_all(ms_attrs, file, ms.extra, f"{src}.", where)
         if ms.absent:
-            ms_attrs[self._p("absent")] = list(ms.absent)
+            ms_attrs[docs.prefixed("absent")] = list(ms.absent)
         return {"type": "multiscale", "id": node_id, "name": name, "attributes": ms_attrs, "nodes": nodes}
 
-    def axes(self, axes: list[dict[str, Any]], file: str, where: str) -> list[dict[str, Any]]:
-        """Axes verbatim, except an axis ``type`` that is neither an RFC-5
-        type nor prefixed (0.6 allows custom types; RFC-8 reserves unprefixed
-        values) becomes ``<prefix>:<type>``."""
-        out = []
-        for i, axis in enumerate(axes):
-            kind = axis.get("type")
-            if isinstance(kind, str) and kind not in AXIS_TYPES and not is_prefixed(kind):
-                axis = {**axis, "type": self._p(kind)}
-                self._key(file, f"{where}[*].axes[{i}].type", "mapped", f"axis type {self._p(kind)!r}")
-            out.append(axis)
-        return out
-
-    def _carry_image_level(self, image, attrs: dict[str, Any], where: str) -> None:
-        if not isinstance(image, Image06):
-            super()._carry_image_level(image, attrs, where)
-            return
-        file = self._file(image)
-        if image.omero is not None:
-            attrs[self._p("omero")] = image.omero
-            self._key(file, "omero", "carried", f"{where}.attributes[{self._p('omero')!r}]")
-        if image.ome_extra:  # keys next to 'multiscales': one object, apart from the multiscale's own keys
-            attrs[self._p("ome")] = image.ome_extra
-            for key in image.ome_extra:
-                self._key(file, key, "carried", f"{where}.attributes[{self._p('ome')!r}]")
-        if self.plan.version is not None and image.version != self.plan.version:
-            attrs[self._p("version")] = image.version
-            self._key(file, "version", "carried", f"{where}.attributes[{self._p('version')!r}] "
-                      "(differs from the dataset's version)")
+    @staticmethod
+    def _level_attributes(docs: ImageDocuments, image: Image06, ms: Multiscale06, level, j: int,
+                          level_id: str, cs_id: str, where: str) -> dict[str, Any]:
+        """A singlescale's attributes: the level transformation (an identity
+        as a scale of ones), the legacy one carried when not canonical."""
+        file = docs.file_of(image)
+        src = f"multiscales[{ms.index}]"
+        legacy = level.transform
+        t: dict[str, Any] = {k: v for k, v in legacy.items() if k not in ("input", "output")}
+        attributes: dict[str, Any] = {}
+        if legacy.get("type") == "identity":
+            t = {**{k: v for k, v in t.items() if k != "type"}, "type": "scale", "scale": [1.0] * len(ms.axes)}
+        if legacy.get("type") == "identity" or not _canonical_level_refs(legacy, level.path, ms.intrinsic,
+                                                                           image.version):
+            attributes[docs.prefixed("legacyTransform")] = legacy
+            docs.record(file, f"{src}.datasets[{j}].coordinateTransformations[0]", "carried",
+                        f"{where}.nodes[{j}].attributes[{docs.prefixed('legacyTransform')!r}] "
+                        "(an identity, written as a scale of ones, or non-canonical input/output)")
         else:
-            self._key(file, "version", "mapped", "ome.version (target version)")
+            docs.record(file, f"{src}.datasets[{j}].coordinateTransformations", "mapped",
+                        f"{where}.nodes[{j}].attributes.coordinateTransformations")
+        t["input"], t["output"] = {"id": level_id}, {"id": cs_id}
+        attributes = {"coordinateTransformations": [t], **attributes}
+        docs.carry_all(attributes, file, level.extra, f"{src}.datasets[{j}].", f"{where}.nodes[{j}]")
+        return attributes
 
-    def labels_attribute(self, image, meta, source_ref, node: dict[str, Any], where: str) -> None:
-        """As the base class; also remembers legacy keys that were absent
-        (``image-label`` or its ``source``) and a label ``version``."""
-        super().labels_attribute(image, meta, source_ref, node, where)
-        if not isinstance(image, Image06):
-            return
+    def carry_image_keys(self, docs: ImageDocuments, image: Image06, attrs: dict[str, Any], where: str) -> None:
+        """``omero`` under ``<prefix>:omero``, the other keys next to
+        ``multiscales`` as one object under ``<prefix>:ome``; a ``version``
+        other than the dataset's is carried, else mapped to the target version."""
+        file = docs.file_of(image)
+        if image.omero is not None:
+            docs.carry(attrs, file, "omero", "omero", image.omero, where)
+        if image.ome_extra:  # keys next to 'multiscales': one object, apart from the multiscale's own keys
+            attrs[docs.prefixed("ome")] = image.ome_extra
+            for key in image.ome_extra:
+                docs.record(file, key, "carried", f"{where}.attributes[{docs.prefixed('ome')!r}]")
+        if docs.plan.version is not None and image.version != docs.plan.version:
+            attrs[docs.prefixed("version")] = image.version
+            docs.record(file, "version", "carried", f"{where}.attributes[{docs.prefixed('version')!r}] "
+                        "(differs from the dataset's version)")
+        else:
+            docs.record(file, "version", "mapped", "ome.version (target version)")
+
+    def label_extras(self, docs: ImageDocuments, image: Image06, meta: LegacyLabelMetadata,
+                     node: dict[str, Any]) -> None:
+        """Remember legacy keys that were absent (``image-label`` or its
+        ``source``) and a label ``version``."""
         attrs = node["attributes"]
         if meta.version is not None:
-            attrs.setdefault(self._p("image-label"), {})["version"] = meta.version
+            attrs.setdefault(docs.prefixed("image-label"), {})["version"] = meta.version
         absent = [a for a in image.absent if a.startswith("image-label")]
         if absent:
-            attrs[self._p("absent")] = [*attrs.get(self._p("absent"), []), *absent]
+            attrs[docs.prefixed("absent")] = [*attrs.get(docs.prefixed("absent"), []), *absent]
 
-    def _add_group_document(self, image, root: dict[str, Any]) -> None:
-        if isinstance(image, Image06) and image.parameters.fields:
-            self._attach_fields(image, root)
-        note_consolidated(self.plan, image.group, image.rel)
-        super()._add_group_document(image, root)
+    def finish_document(self, docs: ImageDocuments, image: Image06, root: dict[str, Any]) -> None:
+        """Attach the parameter field images and report a ``consolidated_metadata`` block."""
+        if image.parameters.fields:
+            self._attach_fields(docs, image, root)
+        note_consolidated(docs.plan, image.group, image.rel)
 
-    def _attach_fields(self, image: Image06, root: dict[str, Any]) -> None:
+    def _attach_fields(self, docs: ImageDocuments, image: Image06, root: dict[str, Any]) -> None:
         """Field images read by this image's transformations become stubs of
         its document (the image becomes a collection if it was not one)."""
         taken = IdAllocator(_ids_in(root))
@@ -314,17 +318,25 @@ class Image06Translator(ImageTranslator):
             root.clear()
             root.update({"type": "collection", "id": taken.allocate(image.basename), "name": image.basename,
                          "nodes": [inner]})
-            file = self._file(image)
-            for k in self.plan.keys:
+            file = docs.file_of(image)
+            for k in docs.plan.keys:
                 if k.file == file and k.target and k.target.startswith("ome") and not k.target.startswith("ome.v"):
                     k.target = "ome.nodes[0]" + k.target[3:]
         names = UniqueNames(n.get("name") for n in root["nodes"])
         for f in image.parameters.fields:
-            froot = self.image_document(f, source_ref=None)
+            froot = docs.image_document(f, source_ref=None)
             rel_name = posixpath.relpath(f.rel, image.rel or ".")
             root["nodes"].append({
                 "type": froot["type"], "id": taken.allocate(rel_name), "name": unique_name(rel_name, names),
-                "path": zarr_path(image.rel, f.rel), "attributes": {self._p("role"): PARAMETER_ROLE}})
+                "path": zarr_path(image.rel, f.rel), "attributes": {docs.prefixed("role"): PARAMETER_ROLE}})
+
+
+def image06_documents(options: TranslateOptions, plan: MigrationPlan,
+                      systems: SystemIds | None = None) -> ImageDocuments:
+    """The 0.6 image translation: :class:`ImageDocuments` with
+    :class:`Multiscale06Translation` (coordinate-system ids from ``systems``),
+    adding to ``plan``. Never raises."""
+    return ImageDocuments(options, plan, Multiscale06Translation(systems))
 
 
 def note_consolidated(plan: MigrationPlan, node, rel: str) -> None:
@@ -429,7 +441,7 @@ def translate_image06(image: Image06, options: TranslateOptions | None = None) -
                   prefix=options.prefix)
     plan_arrays(image, plan)
     _plan_parameters([image], plan)
-    Image06Translator(image, options, plan).image_document(image, source_ref=None)
+    image06_documents(options, plan).image_document(image, source_ref=None)
     _order(plan)
     check_output(plan)
     return plan
@@ -440,7 +452,7 @@ def translate_plate06(plate, options: TranslateOptions | None = None) -> Plan06:
 
     The plate and well documents follow the 0.4/0.5 plate translation
     (:func:`~ngff_migrate.formats.hcs.translate.translate_plate`); field images are
-    translated by :class:`Image06Translator`.
+    translated by :func:`image06_documents`.
 
     Raises
     ------
@@ -452,7 +464,7 @@ def translate_plate06(plate, options: TranslateOptions | None = None) -> Plan06:
     options = options or TranslateOptions()
     systems = SystemIds()
     plan = translate_plate(plate, options,
-                           images=lambda opts, p: Image06Translator(None, opts, p, systems))
+                           images=lambda opts, p: image06_documents(opts, p, systems))
     plan = _as_plan06(plan, options.prefix)
     plan.layout = "ngff06-plate"
     _plan_parameters(list(plate.iter_images()), plan)

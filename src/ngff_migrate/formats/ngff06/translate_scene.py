@@ -11,19 +11,20 @@ from typing import Any
 from ...rfc8.ids import IdAllocator
 from ..common.arrays import plan_arrays
 from ..common.document import UniqueNames, unique_name
+from ..common.image_translation import TranslateOptions
 from ..common.paths import zarr_path
-from ..ngff_image.translate import TranslateOptions
 from ..plan import ArrayPlan, KeyRecord
 from .model import Scene06
 from .read import ref_parts
 from .translate import (
     PARAMETER_ROLE,
-    Image06Translator,
     Plan06,
     SystemIds,
     _order,
     _plan_parameters,
+    axes06,
     check_output,
+    image06_documents,
     map_transform,
     note_consolidated,
     rebase,
@@ -52,7 +53,7 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
     for rel, node in scene.parameters.arrays.items():
         if rel not in {a.rel for a in plan.arrays}:
             plan.arrays.append(ArrayPlan(rel=rel, source=node, notes=["transformation parameters"]))
-    translator = Image06Translator(None, options, plan, systems)
+    translator = image06_documents(options, plan, systems)
     # an image inside another referenced image (a label image) is written with its parent
     nested = {inner.rel for image in images for inner in list(image.iter_images())[1:]}
     for image in images:
@@ -88,7 +89,7 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
     if scene.coordinate_systems:
         attr["coordinateSystems"] = [
             {"id": scene_ids[cs.name], **({"name": cs.name} if scene_ids[cs.name] != cs.name else {}),
-             "axes": translator.axes(cs.axes, "zarr.json", f"{src}coordinateSystems")}
+             "axes": axes06(translator, cs.axes, "zarr.json", f"{src}coordinateSystems")}
             for cs in scene.coordinate_systems]
     attr["coordinateTransformations"] = [map_transform(t, map_ref, lambda q: rebase(q, "", ""))
                                          for t in scene.transforms]
