@@ -166,3 +166,24 @@ def describe(path: Path, problems: list[str]) -> str:
     """One line summarising legacy-validation problems of ``path``."""
     more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
     return f"invalid NGFF metadata: {problems[0]}{more}"
+
+
+def check_legacy(kind: str, version: str, attrs: dict[str, Any], file: Path, strict: bool,
+                 warnings: list[str]) -> None:
+    """Validate legacy attributes (see :func:`legacy_problems`) and act on
+    the result: raise when ``strict``, else append one warning per problem.
+
+    Raises
+    ------
+    MigrateError
+        If ``strict`` and the metadata breaks the NGFF schema or a spec rule;
+        the message names ``file`` and the first problems.
+    """
+    from ...errors import MigrateError
+
+    problems = legacy_problems(kind, version, attrs)
+    if not problems:
+        return
+    if strict:
+        raise MigrateError(file, describe(file, problems) + " (use --lenient to migrate anyway)")
+    warnings.extend(f"{file}: invalid NGFF metadata: {p}" for p in problems)

@@ -20,7 +20,8 @@ from typing import Any
 
 from ...errors import MigrateError
 from ...zarr.node import ZarrNode, is_dir, member_path, read_node
-from ..ngff_image.read import _check, read_image
+from ..common.legacy_check import check_legacy
+from ..ngff_image.read import read_image
 from .model import LegacyField, LegacyPlate, LegacyWell
 
 
@@ -57,7 +58,7 @@ def read_plate(root: Path, version: str, *, strict: bool = True,
     ome, other = _ome(node, version)
     legacy = node.attributes.get("ome") if node.zarr_format == 3 else node.attributes
     if legacy_check:
-        _check("plate", version, legacy, file, strict, warnings)
+        check_legacy("plate", version, legacy, file, strict, warnings)
     ome.pop("version", None)
     plate = ome.pop("plate", None)
     if not isinstance(plate, dict):
@@ -133,7 +134,7 @@ def _read_well(root: Path, version: str, index: int, entry: Any, rows: list[dict
         raise MigrateError(wfile, "no 'well' metadata in a well listed by the plate")
     legacy = node.attributes.get("ome") if node.zarr_format == 3 else node.attributes
     if legacy_check and ("version" in well or node.zarr_format == 3):
-        _check("well", version, legacy, wfile, strict, warnings)
+        check_legacy("well", version, legacy, wfile, strict, warnings)
     well = dict(well)
     images = well.pop("images", None)
     if not isinstance(images, list) or not images:

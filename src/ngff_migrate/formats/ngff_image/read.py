@@ -13,7 +13,7 @@ from typing import Any
 from ...errors import MigrateError, UnsupportedError
 from ...zarr.node import ZarrNode, check_array, member_path, read_node
 from ..common.labels import read_label_metadata, read_labels_group
-from ..common.legacy_check import describe, legacy_problems
+from ..common.legacy_check import check_legacy
 from .model import LegacyImage, LegacyLevel, LegacyMultiscale
 
 #: Keys of the OME metadata that the readers interpret.
@@ -63,16 +63,6 @@ def _ome_dict(node: ZarrNode, version: str) -> tuple[dict[str, Any], dict[str, A
     return ome, attrs, node.attributes_file
 
 
-def _check(kind: str, version: str, attrs: dict[str, Any], file: Path, strict: bool,
-           warnings: list[str]) -> None:
-    problems = legacy_problems(kind, version, attrs)
-    if not problems:
-        return
-    if strict:
-        raise MigrateError(file, describe(file, problems) + " (use --lenient to migrate anyway)")
-    warnings.extend(f"{file}: invalid NGFF metadata: {p}" for p in problems)
-
-
 def _read(group_dir: Path, rel: str, version: str, strict: bool, warnings: list[str],
           *, is_label: bool) -> LegacyImage:
     node = read_node(group_dir)
@@ -83,7 +73,7 @@ def _read(group_dir: Path, rel: str, version: str, strict: bool, warnings: list[
         raise MigrateError(file, "no 'multiscales' metadata: not an OME-Zarr image")
     legacy_attrs = node.attributes.get("ome") if version == "0.5" else node.attributes
     _refuse_repeated_paths(ome.get("multiscales"), file)  # before the (per-dataset, slow) legacy check
-    _check("image", version, legacy_attrs, file, strict, warnings)
+    check_legacy("image", version, legacy_attrs, file, strict, warnings)
     image = LegacyImage(group=node, rel=rel, version=version, multiscales=[], other_attributes=other)
     if version == "0.5":
         ome.pop("version", None)
@@ -99,7 +89,7 @@ def _read(group_dir: Path, rel: str, version: str, strict: bool, warnings: list[
     label_meta = ome.pop("image-label", None)
     if label_meta is not None or is_label:
         if label_meta is not None:
-            _check("image-label", version, legacy_attrs, file, strict, warnings)
+            check_legacy("image-label", version, legacy_attrs, file, strict, warnings)
         image.label = read_label_metadata(label_meta or {}, file)
     ome.pop("labels", None)  # a 'labels' key on an image group itself is not legacy NGFF
     image.ome_extra.update(ome)
@@ -222,7 +212,7 @@ def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path) -> Lega
 def _read_labels(image: LegacyImage, group_dir: Path, rel: str, version: str, strict: bool,
                  warnings: list[str]) -> None:
     def check(names, node, file) -> None:
-        _check("labels", version, {"version": version, "labels": names} if version == "0.5"
+        check_legacy("labels", version, {"version": version, "labels": names} if version == "0.5"
                else node.attributes, file, strict, warnings)
 
     read_labels_group(image, group_dir, rel, split=lambda node: _ome_dict(node, version), check=check,
