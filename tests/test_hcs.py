@@ -650,6 +650,7 @@ def _in_place_and_rollback(plate, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", PLATES)
+@pytest.mark.slow
 def test_copy_plate(plate, tmp_path, name):
     """verify=full copy: valid, source untouched, whole layout in the root
     document, every field and array reachable, pixels equal, keys carried."""
@@ -657,6 +658,7 @@ def test_copy_plate(plate, tmp_path, name):
 
 
 @pytest.mark.parametrize("name", PLATES)
+@pytest.mark.slow
 def test_in_place_and_rollback(plate, name):
     _in_place_and_rollback(plate, name)
 

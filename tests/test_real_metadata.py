@@ -295,6 +295,7 @@ def _bug(name: str, exc: MigrateError) -> str:
 # ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(TREES))
+@pytest.mark.slow
 def test_copy_real_metadata(real_tree, tmp_path, name):
     fmt = TREES[name][0]
     src = real_tree(name)
@@ -361,6 +362,7 @@ def test_copy_real_metadata(real_tree, tmp_path, name):
 
 
 @pytest.mark.parametrize("name", sorted(TREES))
+@pytest.mark.slow
 def test_in_place_then_rollback_real_metadata(real_tree, name):
     src = real_tree(name)
     before = tree_digest(src)

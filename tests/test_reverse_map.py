@@ -140,6 +140,7 @@ def test_images_round_trip(tree, tmp_path, name):
 
 @pytest.mark.parametrize("name", ["ome-zarr-py-0.4", "ome-zarr-py-0.5", "ngff-zarr-0.4", "ngff-zarr-0.5",
                                   "models-hcs_example", "idr-2551"])
+@pytest.mark.slow
 def test_plates_round_trip(plate, tmp_path, name):
     _round_trip(plate(name), tmp_path, exact=not name.startswith("ngff-zarr"))
 
