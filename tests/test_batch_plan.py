@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
 import zarr
 from numcodecs import Delta, Zlib
 from test_batch_support import make_archive, run_cli, tree_digest, write_image, write_plate
@@ -25,6 +26,7 @@ def _special_tree(root):
     (root / "odd" / "v03.ome.zarr" / ".zattrs").write_text(json.dumps(attrs))
 
 
+@pytest.mark.slow
 def test_plan_cli_writes_nothing_and_reports_every_dataset(tmp_path):
     root = tmp_path / "archive"
     rels = make_archive(root, 8)
@@ -67,6 +69,7 @@ def test_plan_cli_writes_nothing_and_reports_every_dataset(tmp_path):
     assert proc.stderr.count("error:") == 1 and "v03.ome.zarr/.zattrs: unsupported OME-Zarr version '0.3'" in proc.stderr
 
 
+@pytest.mark.slow
 def test_plan_in_parallel_equals_serial(tmp_path):
     root = tmp_path / "archive"
     make_archive(root, 6)

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 import zarr
 
 BIN = Path(sys.executable).parent
@@ -149,6 +150,7 @@ def copy_tree(src: Path, dst: Path) -> Path:
 # --------------------------------------------------------------------------- tests of the archive
 
 
+@pytest.mark.slow
 def test_archive_datasets_are_found_once(tmp_path):
     from ngff_migrate.batch import find_datasets
 

@@ -245,6 +245,7 @@ def _invalid_doc(name: str, version: str | None = None) -> dict:
     return doc
 
 
+@pytest.mark.slow
 def test_invalid_table_covers_the_suite():
     assert sorted(INVALID) == sorted(n[len("spec/invalid/"):-5] for n in _docs("spec/invalid/*/*.json"))
 
@@ -381,6 +382,7 @@ REAL = DATA / "real" / "ome-zarr-models-py"
 
 @pytest.mark.parametrize("name", ["image_example.json", "image_label_example.json", "labels_image_example.json",
                                   "hcs_example.json", "plate_example_1.json", "plate_example_2.json"])
+@pytest.mark.slow
 def test_ome_zarr_models_v06_documents_convert(tmp_path, name):
     src, dst, report = _convert(tmp_path, load_doc(REAL / name), verify="full")
     assert_documents_valid(dst)

@@ -156,6 +156,7 @@ def test_bioformats2raw_plate_at_0_5_round_trip(plate, tmp_path):
     _round_trip(plate("yaozarrs-76-45-first24"), tmp_path)
 
 
+@pytest.mark.slow
 def test_ngff06_round_trip(tmp_path):
     from test_ngff06_scene import _ngff_zarr_plate, _ngff_zarr_scene
     from test_ngff06_trees import build_label, load_doc

@@ -270,6 +270,7 @@ def test_in_place_on_draft_tree_and_rollback(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["v04_labels", "v05_labels"])
+@pytest.mark.slow
 def test_own_output_is_a_fixed_point_copy(tree, tmp_path, name):
     out = tmp_path / "out.zarr"
     ngff_migrate.convert(tree(name), out)

@@ -315,6 +315,7 @@ def _read(directory: Path, fmt: int) -> np.ndarray:
     return zarr.open_array(str(directory), mode="r", zarr_format=fmt)[...]
 
 
+@pytest.mark.slow
 def test_both_documents_decode_the_same_pixels(matrix_fixtures, pristine_fixtures, tmp_path):
     checked = 0
     for i, fx in enumerate(_all(matrix_fixtures, pristine_fixtures)):
