@@ -129,6 +129,7 @@ def rfc8_tree(tree, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["v04_plain", "v05_plain"])
+@pytest.mark.slow
 def test_deep_nesting_is_a_project_error(tree, tmp_path, name):
     src = tree(name)
     append_raw(attrs_file(src), "lab:deep", "[" * 10_000 + "]" * 10_000)
@@ -142,6 +143,7 @@ def test_5000_digit_integer_is_a_project_error(tree, tmp_path, name):
     every_command_fails(src, tmp_path, attrs_file(src), "5000 digits", "lab:big")
 
 
+@pytest.mark.slow
 def test_document_larger_than_the_limit_is_refused(tree, tmp_path):
     src = tree("v04_plain")
     append_raw(src / ".zattrs", "lab:padding", json.dumps("x" * (64 << 20)))
@@ -395,6 +397,7 @@ def test_item9_plan_reports_bad_datasets_and_surveys_the_rest(pristine, tmp_path
     assert by["big.zarr"]["error_file"] == str(root / "big.zarr" / "zarr.json")
 
 
+@pytest.mark.slow
 def test_item9_batch_migrates_the_good_datasets(pristine, tmp_path):
     root = _batch_root(pristine, tmp_path)
     before = tree_digest(root)
@@ -432,6 +435,7 @@ def test_item9_a_bug_in_one_dataset_fails_only_that_dataset(pristine, tmp_path, 
 # ----------------------------------------------------------------------------- D12, D14, D15
 
 
+@pytest.mark.slow
 def test_d12_ten_thousand_datasets_are_refused_quickly(tree, tmp_path):
     src = tree("v04_plain")
 
@@ -447,6 +451,7 @@ def test_d12_ten_thousand_datasets_are_refused_quickly(tree, tmp_path):
     assert not (tmp_path / "o.zarr").exists()
 
 
+@pytest.mark.slow
 def test_d12_many_multiscales_with_one_name_translate_in_linear_time(tree, tmp_path):
     """1,500 multiscales entries named alike: ids and names are allocated linearly
     (quadratic probing took most of the time) and stay deterministic."""

@@ -102,6 +102,7 @@ def _half_written_in_place(archive: Path, rels: list[str]) -> list[str]:
 # --------------------------------------------------------------------------- kill -9
 
 
+@pytest.mark.slow
 def test_kill_9_in_place_then_resume(archive, tmp_path, slow_env):
     rels = [f.rel for f in find_datasets(archive)]
     clean = copy_tree(archive, tmp_path / "clean")
@@ -162,6 +163,7 @@ def _glob_live(root, pattern):
         return []
 
 
+@pytest.mark.slow
 def test_kill_9_copy_then_resume(archive, tmp_path, slow_env):
     dest = tmp_path / "dest"
     proc = _start(["batch", str(archive), "--out", str(dest), "--jobs", "2"], slow_env)
@@ -190,6 +192,7 @@ def test_kill_9_copy_then_resume(archive, tmp_path, slow_env):
         assert ngff_migrate.validate(dest / rel).ok
 
 
+@pytest.mark.slow
 def test_kill_9_of_a_worker_is_survived(archive, tmp_path, slow_env):
     """A worker process killed mid-dataset (as the OOM killer would): the pool is restarted,
     the datasets it held are rolled back and redone, the batch finishes."""
@@ -239,6 +242,7 @@ def _mount(*args: str) -> bool:
     return subprocess.run(["mount", *args], capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 def test_full_disk(archive, tmp_path):
     dest = tmp_path / "small"
     dest.mkdir()
@@ -298,6 +302,7 @@ def test_full_disk(archive, tmp_path):
 # --------------------------------------------------------------------------- read-only dataset
 
 
+@pytest.mark.slow
 def test_read_only_dataset(archive, tmp_path):
     rels = [f.rel for f in find_datasets(archive)]
     ro = next(r for r in rels if "plate-0.4" in r)
@@ -336,6 +341,7 @@ def _truncate(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
+@pytest.mark.slow
 def test_corrupt_datasets_are_reported_and_the_rest_migrated(archive, tmp_path):
     rels = [f.rel for f in find_datasets(archive)]
     pick = {kind: [r for r in rels if kind in r] for kind in ("image-0.4", "image-0.5", "plate-0.4",
@@ -383,6 +389,7 @@ def test_corrupt_datasets_are_reported_and_the_rest_migrated(archive, tmp_path):
 # --------------------------------------------------------------------------- two batches
 
 
+@pytest.mark.slow
 def test_two_batches_on_the_same_tree_at_once(archive, tmp_path, slow_env):
     rels = [f.rel for f in find_datasets(archive)]
     procs = [_start(["batch", str(archive), "--in-place", "--jobs", "2", "--report", str(tmp_path / f"r{i}.json")],

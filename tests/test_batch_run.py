@@ -34,6 +34,7 @@ def _outcomes(report: dict) -> dict[str, str]:
     return {d["path"]: d["outcome"] for d in report["datasets"]}
 
 
+@pytest.mark.slow
 def test_in_place_batch_equals_single_converts_resumes_and_rolls_back(archive, tmp_path):
     original = tree_digest(archive)
     rels = [f.rel for f in find_datasets(archive)]
@@ -92,6 +93,7 @@ def _restore_dataset(archive: Path, rel: str, dst: Path) -> None:
     ngff_migrate.rollback(dst)
 
 
+@pytest.mark.slow
 def test_copy_batch_report_and_source_untouched(archive, tmp_path):
     before = tree_digest(archive)
     dest = tmp_path / "dest"
@@ -118,6 +120,7 @@ def test_copy_batch_report_and_source_untouched(archive, tmp_path):
     assert one.returncode == 2 and "itself a dataset" in one.stderr and "Traceback" not in one.stderr
 
 
+@pytest.mark.slow
 def test_failed_dataset_is_not_retried_until_asked(archive, tmp_path):
     rels = [f.rel for f in find_datasets(archive)]
     victim = next(r for r in rels if "image-0.4" in r)
@@ -145,6 +148,7 @@ def test_failed_dataset_is_not_retried_until_asked(archive, tmp_path):
     assert ngff_migrate.validate(archive / victim).ok
 
 
+@pytest.mark.slow
 def test_dask_distributed_local_cluster(archive, tmp_path):
     distributed = pytest.importorskip("distributed")
     dest = tmp_path / "dest"
@@ -164,6 +168,7 @@ def test_dask_distributed_local_cluster(archive, tmp_path):
         assert ngff_migrate.validate(dest / rel).ok
 
 
+@pytest.mark.slow
 def test_recovery_of_interrupted_attempts(archive, tmp_path):
     """Deterministic versions of what a crash leaves behind (the kill -9 tests do it for real)."""
     from ngff_migrate.batch import run_batch

@@ -194,6 +194,7 @@ def batch_area(_batch_snapshot) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("how", ["dotdot-key", "absolute-key", "symlink-key", "symlink-marker"])
+@pytest.mark.slow
 def test_a1_batch_journal_naming_a_dataset_outside_root_is_refused(batch_area, how):
     root, elsewhere = batch_area
     state = root / ".ngff-migrate-batch"
@@ -455,6 +456,7 @@ def test_b7_read_only_subdirectory_clear_error_then_works_when_writable(unwritab
 
 @pytest.mark.parametrize("glob, nth", [("*zarr.json", 3), (".ngff-migrate/journal.json", 2)],
                          ids=["mid-documents", "before-journal-update"])
+@pytest.mark.slow
 def test_b8_rerun_after_kill_9_finishes_the_migration(pristine, area, tmp_path, glob, nth):
     src = _copy(pristine, "v04_labels", area / "img.zarr")
     original = full_digest(src)

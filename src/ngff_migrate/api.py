@@ -113,7 +113,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             link: bool = False, target_version: str = DEFAULT_TARGET_VERSION,
             verify: VerifyMode = "sample", sample_chunks: int = DEFAULT_SAMPLE_CHUNKS,
             overwrite: bool = False, lenient: bool = False, prefix: str = DEFAULT_PREFIX,
-            allow_outside: bool = False, progress: Progress | None = None) -> Report:
+            allow_outside: bool = False, progress: Progress | None = None,
+            on_plan: Callable[[MigrationPlan], None] | None = None) -> Report:
     """Migrate one OME-Zarr 0.4/0.5 image (with its labels) to RFC-8.
 
     Parameters
@@ -140,6 +141,9 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         Read metadata that resolves outside ``source`` (``..`` paths,
         symbolic links leaving it). Nothing is ever written outside the
         destination or, in place, outside ``source``.
+    on_plan:
+        Called with the migration plan before anything is written (batch
+        workers take the survey figures from it instead of planning twice).
 
     Returns
     -------
@@ -169,7 +173,7 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         check_destination(root, Path(destination), overwrite=overwrite)  # type: ignore[arg-type]
         _convert(src, Path(destination), report, progress or Progress(), link=link, overwrite=overwrite,
                  target_version=target_version, verify=verify, sample_chunks=sample_chunks,
-                 lenient=lenient, prefix=prefix, allow_outside=allow_outside)
+                 lenient=lenient, prefix=prefix, allow_outside=allow_outside, on_plan=on_plan)
         return report
     from .storage.lock import Busy
     from .write.inplace import busy_error, dataset_lock, recover_interrupted
@@ -183,7 +187,7 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             note = recover_interrupted(root)
             _convert(src, None, report, progress or Progress(), link=False, overwrite=False,
                      target_version=target_version, verify=verify, sample_chunks=sample_chunks,
-                     lenient=lenient, prefix=prefix, allow_outside=allow_outside)
+                     lenient=lenient, prefix=prefix, allow_outside=allow_outside, on_plan=on_plan)
             if note:
                 report.warnings.insert(0, f"recovered: {note}")
     except Busy:
@@ -193,15 +197,18 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
 
 def _convert(src: Path, destination: Path | None, report: Report, progress: Progress, *, link: bool,
              overwrite: bool, target_version: str, verify: VerifyMode, sample_chunks: int,
-             lenient: bool, prefix: str, allow_outside: bool) -> None:
+             lenient: bool, prefix: str, allow_outside: bool, on_plan=None) -> None:
+    from .storage.sandbox import resolution_cache
     from .verify.pixels import verify_output
     from .verify.reverse import check_reverse_map
     from .write.copy import files_to_copy, migrate_copy
     from .write.inplace import migrate_in_place
 
-    with report.timer("total"):
+    with report.timer("total"), resolution_cache():
         result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient,
                       allow_outside=allow_outside, report=report)
+        if on_plan is not None:
+            on_plan(result)
         outcome: dict[str, Any] = {}
 
         def _verify(target_root: Path) -> None:

@@ -19,7 +19,6 @@ whole command is refused before anything is changed.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from ..storage.sandbox import safe_relative
 from ..write.finalize import finalize_dataset
 from ..write.journal import JOURNAL_DIR
 from ..write.rollback import rollback_journal
+from .journal import read_journal
 from .marker import remove_marker
 from .state import STATE_DIR, StateDir
 
@@ -74,9 +74,9 @@ def _datasets(root: Path, state: StateDir) -> list[str]:
     if not state.exists():
         raise MigrateError(root, f"no batch journal ({STATE_DIR}/journal.json) here")
     try:
-        data = json.loads(state.journal_file.read_text())
+        data = read_journal(state) or {}
         datasets = dict(data.get("datasets") or {})
-    except (OSError, ValueError, AttributeError, TypeError, RecursionError) as exc:
+    except (AttributeError, TypeError, ValueError) as exc:
         raise MigrateError(state.journal_file, f"unreadable batch journal: {exc}") from None
     if data.get("mode") != "in-place":
         raise UsageError(state.journal_file, f"a {data.get('mode')} batch writes only into its destination; "

@@ -1,4 +1,4 @@
-"""The batch coordinator: walk, decide, survey, hand datasets to workers, journal, report.
+"""The batch coordinator: walk, decide, hand datasets to workers, journal, report.
 
 Only this process writes the batch journal. Workers (local processes or
 dask.distributed workers) run :func:`.worker.migrate_task`, which takes the
@@ -25,11 +25,11 @@ from typing import Any
 from ..api import Progress
 from ..errors import MigrateError, UsageError
 from ..formats.ngff_image.translate import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION
+from ..write.atomic import flush_tree
 from .batch_report import BatchReport, DatasetResult
 from .fingerprint import fingerprint, options_hash
 from .journal import BatchJournal
 from .marker import marker_matches, read_marker
-from .planner import DatasetSurvey, survey_chunk
 from .pool import LocalPool, Pool, open_pool
 from .state import StateDir
 from .walk import Found, find_datasets
@@ -70,7 +70,7 @@ class _Coordinator:
         self.lock_timeout, self.progress = lock_timeout, progress
         self.ohash = report.options_hash
         self.results: dict[str, DatasetResult] = {}
-        self.surveys: dict[str, DatasetSurvey] = {}
+        self.fingerprints: dict[str, str] = {}
         self.workers_peak_rss = 0
 
     # ------------------------------------------------------------------ decisions
@@ -112,27 +112,9 @@ class _Coordinator:
                 self.results[f.rel] = DatasetResult(f.rel, "not-run", f.layout, f.version,
                                                     error="not retried: --retry-failed runs only failed datasets")
                 continue
+            self.fingerprints[f.rel] = fp
             to_run.append(f)
         return to_run
-
-    # ------------------------------------------------------------------ survey
-
-    def survey(self, pool: Pool, to_run: list[Found]) -> None:
-        """Plan every dataset to run (read-only, on the workers): layout, arrays, bytes."""
-        items = [(str(f.path), f.rel, bool(self.options["lenient"])) for f in to_run]
-        self.progress.start("survey", len(items))
-        try:
-            for chunk in pool.map_chunks(survey_chunk, items):
-                for s in chunk:
-                    self.surveys[s.rel] = s
-                    self.journal.update(s.rel, state="planned", layout=s.layout, version=s.version,
-                                        arrays=s.arrays, nominal_bytes=s.nominal_bytes,
-                                        fingerprint=fingerprint(Path(s.path)), options_hash=self.ohash)
-                self.progress.advance("survey", len(chunk))
-                self.journal.flush()
-        except Exception:  # a worker died: the survey only feeds layouts and byte totals, go on
-            if isinstance(pool, LocalPool):
-                pool.restart()
 
     # ------------------------------------------------------------------ migration
 
@@ -140,17 +122,18 @@ class _Coordinator:
         out = self.output(f.rel)
         return Task(rel=f.rel, source=str(f.path.resolve()), destination=None if out is None else str(out.resolve()),
                     state_base=str(self.state.base.resolve()), options=self.options,
-                    options_hash=self.ohash, run_id=self.report.run_id, lock_wait=lock_wait)
+                    options_hash=self.ohash, run_id=self.report.run_id, lock_wait=lock_wait,
+                    layout=f.layout, version=f.version, fingerprint=self.fingerprints.get(f.rel))
 
     def record(self, outcome: Outcome) -> None:
         rel = outcome.rel
         self.workers_peak_rss = max(self.workers_peak_rss, outcome.peak_rss_bytes or 0)
-        s = self.surveys.get(rel)
+        rec = self.journal.records.get(rel)
+        arrays = outcome.arrays if outcome.arrays is not None else (rec.arrays if rec else None)
+        nominal = outcome.nominal_bytes if outcome.nominal_bytes is not None else (rec.nominal_bytes if rec else None)
         w = outcome.write
         result = DatasetResult(
-            rel, outcome.status, outcome.layout or (s.layout if s else None),
-            outcome.version or (s.version if s else None), arrays=s.arrays if s else None,
-            nominal_bytes=s.nominal_bytes if s else None,
+            rel, outcome.status, outcome.layout, outcome.version, arrays=arrays, nominal_bytes=nominal,
             files_written=w.get("documents_written", 0) + w.get("files_copied", 0) + w.get("files_linked", 0),
             bytes_written=w.get("document_bytes", 0) + w.get("bytes_copied", 0),
             seconds=outcome.seconds, error=outcome.error, error_file=outcome.error_file,
@@ -159,7 +142,7 @@ class _Coordinator:
         values: dict[str, Any] = {"state": _STATE_OF[outcome.status], "error": outcome.error,
                                   "error_file": outcome.error_file, "worker": outcome.worker,
                                   "layout": result.layout, "version": result.version,
-                                  "options_hash": self.ohash}
+                                  "options_hash": self.ohash, "arrays": arrays, "nominal_bytes": nominal}
         if outcome.status != "busy":
             values["finished"] = time.time()
         if outcome.fingerprint:
@@ -169,7 +152,7 @@ class _Coordinator:
         self.journal.update(rel, **values)
         if outcome.status != "busy":
             self.progress.advance("datasets", 1)
-            self.progress.advance("bytes", result.nominal_bytes or 0)
+            self.progress.advance("bytes", nominal or 0)
 
     def migrate(self, pool: Pool, to_run: list[Found]) -> None:
         """Hand every dataset to the workers; put locked ones aside and retry them last."""
@@ -180,8 +163,6 @@ class _Coordinator:
         broken: set[str] = set()
         window = 2 * pool.slots
         self.progress.start("datasets", len(to_run))
-        self.progress.start("bytes", sum((self.surveys[r].nominal_bytes if r in self.surveys else 0)
-                                         for r in by_rel))
         try:
             while queue or inflight or deferred:
                 if not queue and not inflight:
@@ -252,7 +233,7 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
         Seconds to wait for a dataset locked by another batch (after every
         other dataset is done) before reporting it ``locked``.
     progress:
-        Callbacks for the stages ``survey`` (datasets), ``datasets`` and
+        Callbacks for the stages ``datasets`` and
         ``bytes`` (nominal bytes).
 
     Returns
@@ -309,7 +290,6 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
         if to_run:
             with open_pool(jobs=jobs or default_jobs(), scheduler=scheduler) as pool:
                 report.pool = pool.name
-                coord.survey(pool, to_run)
                 coord.migrate(pool, to_run)
         else:
             report.pool = "none (nothing to run)"
@@ -321,6 +301,10 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
         status = "failed"
         raise
     finally:
+        try:
+            flush_tree(state.directory)  # what the workers wrote without fsync (markers, journal states)
+        except OSError:
+            pass
         try:
             journal.close(status)
         except MigrateError as exc:

@@ -5,9 +5,10 @@ copy batch; everything the batch records lives below it in one hidden
 directory, which the dataset walk never enters::
 
     <state dir>/.ngff-migrate-batch/
-        journal.json         one record per dataset (rewritten atomically)
-        journal.lock         flock()ed while journal.json is read-merged-written
-        journal.reserve      disk room for the final journal write (while a run is on)
+        journal.json         snapshot: one record per dataset (written when a run ends)
+        journal.log          JSON lines appended since the snapshot (one per record change)
+        journal.lock         flock()ed while the log is appended to or compacted
+        journal.reserve      disk room for the final compaction (while a run is on)
         done/<rel>.json      completion marker of dataset <rel>, written last
         locks/<rel>.lock     flock()ed while dataset <rel> is copied (copy batches;
                              an in-place batch locks the dataset directory itself)
@@ -20,6 +21,7 @@ from pathlib import Path
 
 STATE_DIR = ".ngff-migrate-batch"
 JOURNAL_FILE = "journal.json"
+LOG_FILE = "journal.log"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,11 @@ class StateDir:
         return self.directory / JOURNAL_FILE
 
     @property
+    def log_file(self) -> Path:
+        """The append-only record log (``journal.log``, see :mod:`.journal`)."""
+        return self.directory / LOG_FILE
+
+    @property
     def journal_lock(self) -> Path:
         return self.directory / "journal.lock"
 
@@ -50,5 +57,5 @@ class StateDir:
         return self.directory / "locks" / f"{rel}.lock"
 
     def exists(self) -> bool:
-        """Whether a batch journal is here."""
-        return self.journal_file.is_file()
+        """Whether a batch journal (snapshot or log) is here."""
+        return self.journal_file.is_file() or self.log_file.is_file()

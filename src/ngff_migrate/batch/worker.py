@@ -27,6 +27,14 @@ lock (:mod:`ngff_migrate.storage.lock`):
 3. :func:`ngff_migrate.convert` (an input that is already RFC-8 is
    ``already-rfc8``);
 4. the completion marker, written last.
+
+Durability: a task runs under :func:`~ngff_migrate.write.atomic.deferred_fsync`.
+The dataset's own ordering barriers (backups and journal before the first
+document, documents before the journal says ``written``) are ``syncfs``
+calls and stay; the marker and the final journal states are not flushed one
+by one: the coordinator flushes the file system once when the batch ends.
+A marker lost to a power cut is harmless: the dataset's journal (``done``:
+adopted; otherwise rolled back) makes the next run finish it.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from typing import Any
 
 from ..errors import MigrateError
 from ..storage.lock import Busy, Lock
+from ..write.atomic import deferred_fsync
 from ..write.journal import JOURNAL_DIR, JOURNAL_FILE, Journal
 from ..write.rollback import rollback_journal
 from .fingerprint import fingerprint
@@ -56,7 +65,10 @@ class Task:
     ``destination`` is ``DEST/<rel>`` (absolute) or ``None`` in place;
     ``options`` holds ``mode``, ``target_version``, ``prefix``, ``lenient``,
     ``verify`` and ``sample_chunks``; ``lock_wait`` is how long to wait for
-    the dataset's lock, in seconds (``0``: report ``busy`` at once).
+    the dataset's lock, in seconds (``0``: report ``busy`` at once);
+    ``layout``, ``version`` and ``fingerprint`` are what the coordinator's
+    walk found (the worker detects and fingerprints again only after a
+    recovery changed the dataset).
     """
 
     rel: str
@@ -67,6 +79,9 @@ class Task:
     options_hash: str
     run_id: str
     lock_wait: float = 0.0
+    layout: str | None = None
+    version: str | None = None
+    fingerprint: str | None = None
 
 
 @dataclass
@@ -95,6 +110,8 @@ class Outcome:
     seconds: float = 0.0
     worker: str = ""
     peak_rss_bytes: int | None = None
+    arrays: int | None = None
+    nominal_bytes: int | None = None
 
 
 def peak_rss_bytes() -> int | None:
@@ -171,19 +188,21 @@ def _recover_copy(dst: Path, out: Outcome) -> bool:
 def _run(task: Task, state: StateDir, out: Outcome) -> None:
     from ..api import convert
     from ..formats.detect import detect
+    from .planner import DatasetSurvey, _survey
 
     src = Path(task.source)
     dst = Path(task.destination) if task.destination else None
     in_place = dst is None
     marker = read_marker(state, task.rel)
-    fp = fingerprint(src)
-    if marker_matches(marker, current_fingerprint=fp, options_hash=task.options_hash,
-                      in_place=in_place, output=dst):
-        out.status = "done-earlier"
-        for key in ("layout", "version", "fingerprint", "output_fingerprint"):
-            setattr(out, key, marker.get(key))  # type: ignore[union-attr]
-        return
-    if marker is not None:
+    fp = task.fingerprint
+    if marker is not None:  # only a marker needs the current fingerprint (another batch may have run)
+        fp = fingerprint(src)
+        if marker_matches(marker, current_fingerprint=fp, options_hash=task.options_hash,
+                          in_place=in_place, output=dst):
+            out.status = "done-earlier"
+            for key in ("layout", "version", "fingerprint", "output_fingerprint"):
+                setattr(out, key, marker.get(key))
+            return
         remove_marker(state, task.rel)
     overwrite = False
     if in_place:
@@ -197,20 +216,29 @@ def _run(task: Task, state: StateDir, out: Outcome) -> None:
             return
     else:
         overwrite = _recover_copy(dst, out)  # type: ignore[arg-type]
-    out.fingerprint = fingerprint(src)
-    d = detect(src)
-    out.layout, out.version = d.layout, d.version
-    if d.layout == "rfc8":
+    changed = out.recovered is not None and in_place  # a rollback changed the input
+    out.fingerprint = fingerprint(src) if changed or fp is None else fp
+    if changed or task.layout is None:
+        d = detect(src)
+        out.layout, out.version = d.layout, d.version
+    else:
+        out.layout, out.version = task.layout, task.version
+    if out.layout == "rfc8":
         out.status = "already-rfc8"
         return
     if dst is not None:
         dst.parent.mkdir(parents=True, exist_ok=True)
+
+    def surveyed(result) -> None:
+        s = _survey(src, DatasetSurvey(task.rel, str(src)), result)
+        out.arrays, out.nominal_bytes = s.arrays, s.nominal_bytes
+
     o = task.options
     report = convert(src, dst, in_place=in_place, link=o.get("mode") == "link",
                      target_version=o["target_version"], verify=o.get("verify", "sample"),
                      sample_chunks=o.get("sample_chunks", 8), overwrite=overwrite,
                      lenient=o.get("lenient", False), prefix=o["prefix"],
-                     allow_outside=o.get("allow_outside", False))
+                     allow_outside=o.get("allow_outside", False), on_plan=surveyed)
     out.layout, out.version = report.layout, report.version
     out.warnings = list(report.warnings)
     out.write = asdict(report.write)
@@ -241,7 +269,7 @@ def migrate_task(task: Task) -> Outcome:
     src = Path(task.source)
     lock_path = src if task.destination is None else state.lock_file(task.rel)
     try:
-        with Lock(lock_path, wait=task.lock_wait):
+        with Lock(lock_path, wait=task.lock_wait), deferred_fsync():
             _run(task, state, out)
     except Busy:
         out.status = "busy" if task.lock_wait <= 0 else "locked"

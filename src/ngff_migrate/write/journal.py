@@ -194,9 +194,9 @@ class Journal:
                                                  sha256_after=after))
             else:
                 self.entries.append(JournalEntry(rel, "created", sha256_after=after))
-        flush_tree(self.root)  # the backups, before the journal that vouches for them
         self.state = "writing"
         self.save()
+        flush_tree(self.root)  # the backups and the journal, before the first document is written
 
 
 def _entry(root: Path, file: Path, i: int, item: Any, version: int) -> JournalEntry:
