@@ -70,15 +70,22 @@ def _realpath(path: Path | str) -> str:
     text = os.fspath(path)
     if cache is None or ".." in text:
         return os.path.realpath(text)
-    parent, name = os.path.split(os.path.abspath(text))
+    return _resolve(os.path.abspath(text), cache, 0)
+
+
+def _resolve(path: str, cache: dict[str, str], depth: int) -> str:
+    """The resolved ``path`` (absolute, no ``..``): its parent from the cache
+    (resolved the same way, once), then one ``lstat`` of the last component."""
+    parent, name = os.path.split(path)
+    if not name or depth > 64:
+        return os.path.realpath(path)
     real_parent = cache.get(parent)
     if real_parent is None:
-        real_parent = cache[parent] = os.path.realpath(parent)
-    if not name:
-        return real_parent
-    if os.path.islink(os.path.join(real_parent, name)):
-        return os.path.realpath(text)
-    return os.path.join(real_parent, name)
+        real_parent = cache[parent] = _resolve(parent, cache, depth + 1)
+    joined = os.path.join(real_parent, name)
+    if os.path.islink(joined):
+        return os.path.realpath(joined)
+    return joined
 
 
 def inside(root: Path, path: Path) -> bool:

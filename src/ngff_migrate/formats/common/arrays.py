@@ -23,7 +23,13 @@ def plan_arrays(image: LegacyImage, plan: MigrationPlan) -> None:
         If a v2 array's metadata has no byte-identical v3 expression; the
         message names the ``.zarray`` file and the feature.
     """
-    seen: set[str] = {a.rel for a in plan.arrays}
+    # the array paths already planned, kept on the plan between calls (a plate calls this
+    # once per field: rebuilding the set each time was quadratic); rebuilt if others appended
+    cached = plan.__dict__.get("_planned_array_rels")
+    if cached is not None and cached[0] == len(plan.arrays):
+        seen = cached[1]
+    else:
+        seen = {a.rel for a in plan.arrays}
     for img, level in image.iter_arrays():
         rel = join(img.rel, level.path)
         if rel in seen:
@@ -46,3 +52,4 @@ def plan_arrays(image: LegacyImage, plan: MigrationPlan) -> None:
             rel=rel, node_type="array", document=conv.metadata,
             replaces=[join(rel, f) for f in node.files],
         ))
+    plan.__dict__["_planned_array_rels"] = (len(plan.arrays), seen)
