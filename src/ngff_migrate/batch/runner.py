@@ -168,11 +168,19 @@ class _Coordinator:
                 if not queue and not inflight:
                     queue.extend((rel, self.lock_timeout) for rel in deferred)
                     deferred = []
-                while queue and len(inflight) < window:
+                starting: list[tuple[str, float]] = []
+                while queue and len(inflight) + len(starting) < window:
                     rel, wait = queue.popleft()
                     rec = self.journal.record(rel)
                     self.journal.update(rel, state="running", attempts=rec.attempts + 1, started=time.time(),
                                         error=None, error_file=None)
+                    starting.append((rel, wait))
+                if starting:
+                    # the records must be durable before a worker may write: `rollback ROOT` after a
+                    # kill -9 finds an in-place dataset only through the journal (or its marker).
+                    # In place an unwritable journal stops the batch; a copy only risks its output.
+                    self.journal.flush(force=True, strict=self.destination is None)
+                for rel, wait in starting:
                     inflight[pool.submit(migrate_task, self.task(by_rel[rel], wait))] = (rel, wait)
                 restart = False
                 for fut in pool.wait(inflight, timeout=0.5):
