@@ -119,10 +119,14 @@ _FIELDS = tuple(f.name for f in fields(DatasetRecord) if f.name != "path")
 _NAMES = frozenset(_FIELDS)
 
 
-def _pid_alive(pid: int) -> bool:
+def _pid_alive(pid: object) -> bool:
+    """Whether a journal's ``pid`` names a live process; a value that is not a
+    positive integer (0 and negative pids name process groups) is dead."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
         return True
@@ -253,7 +257,7 @@ class BatchJournal:
         for r in self.runs.values():
             if r.get("status") != "running" or r.get("run_id") == self.run_id:
                 continue
-            if r.get("host") != host or _pid_alive(int(r.get("pid") or 0)):
+            if r.get("host") != host or _pid_alive(r.get("pid")):
                 live.add(r.get("run_id"))
         return live
 
@@ -313,7 +317,7 @@ class BatchJournal:
             if rel:
                 parts.append(_line({"t": "ds", "path": rel, **self.records[rel].to_json()}))
         data = b"".join(parts)
-        fd = os.open(self.state.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = os.open(self.state.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
         try:
             size = os.fstat(fd).st_size
             if size and not self._ends_with_newline(size):
