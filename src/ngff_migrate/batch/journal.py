@@ -229,8 +229,8 @@ class BatchJournal:
             if kind == "ds" and isinstance(line.get("path"), str):
                 self._merge(line["path"], {k: v for k, v in line.items() if k not in ("t", "path")}, live)
             elif kind == "run" and line.get("run_id") not in (None, self.run_id):
-                self.runs[str(line["run_id"])] = {k: v for k, v in line.items() if k != "t"}
-                live = self._live_runs()
+                run = self.runs[str(line["run_id"])] = {k: v for k, v in line.items() if k != "t"}
+                (live.add if self._is_live(run, socket.gethostname()) else live.discard)(run.get("run_id"))
             elif kind == "header" and not self._existing_header:
                 self._existing_header = {k: line.get(k) for k in _HEADER_KEYS if k in line}
 
@@ -251,15 +251,14 @@ class BatchJournal:
                 or (theirs.get("state") == "running" and theirs.get("run_id") in live
                     and mine.state == "planned"))
 
+    def _is_live(self, r: dict[str, Any], host: str) -> bool:
+        """Another run still running: on another host, or its process alive here."""
+        return (r.get("status") == "running" and r.get("run_id") != self.run_id
+                and (r.get("host") != host or _pid_alive(r.get("pid"))))
+
     def _live_runs(self) -> set[str]:
         host = socket.gethostname()
-        live = set()
-        for r in self.runs.values():
-            if r.get("status") != "running" or r.get("run_id") == self.run_id:
-                continue
-            if r.get("host") != host or _pid_alive(r.get("pid")):
-                live.add(r.get("run_id"))
-        return live
+        return {r.get("run_id") for r in self.runs.values() if self._is_live(r, host)}
 
     def record(self, rel: str) -> DatasetRecord:
         """The record of ``rel`` (a new ``planned`` record if there is none)."""
