@@ -212,7 +212,10 @@ def test_kill_9_of_a_worker_is_survived(archive, tmp_path, slow_env):
             proc.kill()
     assert proc.returncode == 0, out + err
     rep = json.loads(report.read_text())
-    assert set(_outcomes(report).values()) == {"migrated"}
+    # a worker killed after its dataset's in-place run completed but before it reported: the
+    # retry finds the dataset's journal complete and adopts it (docs/batch.md), also correct
+    outcomes = set(_outcomes(report).values())
+    assert "migrated" in outcomes and outcomes <= {"migrated", "adopted"}, outcomes
     assert any("rolled back an interrupted" in (d["recovered"] or "") for d in rep["datasets"])
     for rel in rels:
         assert ngff_migrate.validate(archive / rel).ok
