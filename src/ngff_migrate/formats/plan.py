@@ -125,6 +125,21 @@ class MigrationPlan:
     #: the root-relative file of the tree's entry document: ``zarr.json``, or
     #: a standalone RFC-8 ``*.json`` document given as the source
     entry: str = "zarr.json"
+    #: the paths of ``arrays`` (kept by :meth:`add_array`)
+    _array_rels: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    def add_array(self, entry: ArrayPlan) -> bool:
+        """Append ``entry`` to :attr:`arrays` unless an array at its path is
+        already planned (a field reached twice, a shared parameter array);
+        returns whether it was added. Constant time, so planning a plate's
+        thousands of arrays stays linear."""
+        if len(self._array_rels) != len(self.arrays):  # appended directly: re-index
+            self._array_rels = {a.rel for a in self.arrays}
+        if entry.rel in self._array_rels:
+            return False
+        self._array_rels.add(entry.rel)
+        self.arrays.append(entry)
+        return True
 
     @property
     def root_document(self) -> DocumentPlan:

@@ -23,21 +23,12 @@ def plan_arrays(image: LegacyImage, plan: MigrationPlan) -> None:
         If a v2 array's metadata has no byte-identical v3 expression; the
         message names the ``.zarray`` file and the feature.
     """
-    # the array paths already planned, kept on the plan between calls (a plate calls this
-    # once per field: rebuilding the set each time was quadratic); rebuilt if others appended
-    cached = plan.__dict__.get("_planned_array_rels")
-    if cached is not None and cached[0] == len(plan.arrays):
-        seen = cached[1]
-    else:
-        seen = {a.rel for a in plan.arrays}
     for img, level in image.iter_arrays():
         rel = join(img.rel, level.path)
-        if rel in seen:
-            continue
-        seen.add(rel)
         node = level.array
         entry = ArrayPlan(rel=rel, source=node)
-        plan.arrays.append(entry)
+        if not plan.add_array(entry):
+            continue
         if node.zarr_format == 3:
             continue
         axes = next(ms.axes for ms in img.multiscales if level in ms.levels)
@@ -52,4 +43,3 @@ def plan_arrays(image: LegacyImage, plan: MigrationPlan) -> None:
             rel=rel, node_type="array", document=conv.metadata,
             replaces=[join(rel, f) for f in node.files],
         ))
-    plan.__dict__["_planned_array_rels"] = (len(plan.arrays), seen)

@@ -375,16 +375,13 @@ def _ids_in(node: Any) -> list[str]:
 
 def _plan_parameters(images, plan: MigrationPlan) -> None:
     """Array plans for every parameter array and field image of ``images``."""
-    seen = {a.rel for a in plan.arrays}
     for image in images:
         for img in image.iter_images():
             params = getattr(img, "parameters", None)
             if params is None:
                 continue
             for rel, node in params.arrays.items():
-                if rel not in seen:
-                    seen.add(rel)
-                    plan.arrays.append(ArrayPlan(rel=rel, source=node, notes=["transformation parameters"]))
+                plan.add_array(ArrayPlan(rel=rel, source=node, notes=["transformation parameters"]))
             for f in params.fields:
                 plan_arrays(f, plan)
                 _plan_parameters([f], plan)

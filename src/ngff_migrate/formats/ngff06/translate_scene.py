@@ -51,8 +51,7 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
         plan_arrays(image, plan)
     _plan_parameters(images, plan)
     for rel, node in scene.parameters.arrays.items():
-        if rel not in {a.rel for a in plan.arrays}:
-            plan.arrays.append(ArrayPlan(rel=rel, source=node, notes=["transformation parameters"]))
+        plan.add_array(ArrayPlan(rel=rel, source=node, notes=["transformation parameters"]))
     translator = image06_documents(options, plan, systems)
     # an image inside another referenced image (a label image) is written with its parent
     nested = {inner.rel for image in images for inner in list(image.iter_images())[1:]}

@@ -348,7 +348,8 @@ def translate_rfc8(tree: Rfc8Tree, options: TranslateOptions | None = None) -> M
     for array in tree.arrays:
         node = array.node
         entry = ArrayPlan(rel=array.rel, source=node)
-        plan.arrays.append(entry)
+        if not plan.add_array(entry):
+            continue
         if node.zarr_format == 3:
             continue
         try:
