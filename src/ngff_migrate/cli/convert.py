@@ -1,0 +1,75 @@
+"""``ngff-migrate convert``: one dataset, copy or in place."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import MigrateError
+from ..report.terminal import progress_bars
+from ._common import VerifyChoice, _check_output_file, _fail, app, console
+
+
+@app.command()
+def convert(
+    src: Annotated[Path, typer.Argument(help="The OME-Zarr image to migrate (NGFF 0.4 or 0.5).")],
+    dst: Annotated[Path | None, typer.Argument(help="New Zarr v3 store to write (copy mode).")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Migrate SRC itself (metadata only, journaled).")] = False,
+    link: Annotated[bool, typer.Option("--link", help="Hard-link chunk files instead of copying.")] = False,
+    target_version: Annotated[str, typer.Option(help="The 'version' written on root nodes.")] = "0.x",
+    verify: Annotated[VerifyChoice, typer.Option(help="Pixel verification after writing.")] = VerifyChoice.sample,
+    sample_chunks: Annotated[int, typer.Option(help="Random chunks compared per array with --verify sample.")] = 8,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report here.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing DST.")] = False,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Migrate metadata that fails legacy validation (listed as warnings).")] = False,
+    prefix: Annotated[str, typer.Option(help="Prefix for carried legacy keys.")] = "ngff-migrate",
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside SRC ('..' paths, symbolic links); nothing is ever written outside.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+) -> None:
+    """Migrate one image to RFC-8, verify it, and print the tree and a summary.
+
+    Examples:
+
+      ngff-migrate convert image.ome.zarr image.rfc8.zarr
+
+      ngff-migrate convert --in-place image.ome.zarr      (undo: ngff-migrate rollback image.ome.zarr)
+    """
+    from ..api import convert as do_convert
+    from ..report.terminal import node_tree, print_warnings, summary_table
+
+    _check_output_file(report, "--report")
+    try:
+        with progress_bars("bytes", quiet) as progress:
+            result = do_convert(src, dst, in_place=in_place, link=link, target_version=target_version,
+                                verify=verify.value, sample_chunks=sample_chunks, overwrite=overwrite,
+                                lenient=lenient, prefix=prefix, allow_outside=allow_outside,
+                                progress=progress)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        if isinstance(exc, OSError):
+            exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))
+        if report is not None and isinstance(exc, MigrateError):
+            _write_failed_report(report, src, dst, exc)
+        _fail(exc)
+        return
+    if report is not None:
+        report.write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+    if quiet:
+        return
+    from ..api import dataset_root
+
+    out = Path(result.destination) if result.destination else dataset_root(src)
+    entry = json.loads((out / result.entry).read_text())
+    ome = entry["ome"] if result.entry != "zarr.json" else entry["attributes"]["ome"]
+    console.print(node_tree(ome, str(out / result.entry) if result.entry != "zarr.json" else str(out)))
+    console.print(summary_table(result))
+    print_warnings(console, result.warnings)
+    console.print(f"[green]done[/green]: {out}")
+
+
+def _write_failed_report(path: Path, src: Path, dst: Path | None, exc: MigrateError) -> None:
+    data = {"report_version": 1, "tool": "ngff-migrate", "source": str(src),
+            "destination": None if dst is None else str(dst), "status": "failed", "error": exc.one_line()}
+    path.write_text(json.dumps(data, indent=2) + "\n")

@@ -1,0 +1,93 @@
+"""``ngff-migrate inspect`` and ``validate``: read-only looks at a dataset."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from ._common import _fail, app, console
+
+
+@app.command()
+def inspect(
+    path: Annotated[Path, typer.Argument(help="An OME-Zarr dataset (legacy or RFC-8).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the RFC-8 documents it would produce as JSON.")] = False,
+    target_version: Annotated[str, typer.Option(help="The 'version' written on root nodes.")] = "0.x",
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside PATH ('..' paths, symbolic links).")] = False,
+) -> None:
+    """Show what was detected and the RFC-8 documents a migration would write."""
+    from ..api import inspect as do_inspect
+    from ..report.terminal import node_tree, print_warnings
+
+    try:
+        found = do_inspect(path, target_version=target_version, allow_outside=allow_outside)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        _fail(exc)
+        return
+    d = found.detection
+    if as_json:
+        payload = {"detected": {"layout": d.layout, "version": d.version, "zarr_format": d.zarr_format,
+                                "reason": d.reason},
+                   "documents": found.documents}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    console.print(f"[bold]{path}[/bold]: {d.layout}, version {d.version}, Zarr v{d.zarr_format} — {d.reason}")
+    if d.layout == "rfc8":
+        doc = json.loads((path if path.is_file() else path / "zarr.json").read_text())
+        ome = doc["ome"] if path.is_file() else doc["attributes"]["ome"]
+        console.print(node_tree(ome, f"{path} (RFC-8)"))
+        changes = len(found.documents) if found.plan is not None else 0
+        console.print("up to date: convert would change nothing" if not changes else
+                      f"convert would normalise {changes} document(s) (see --json)")
+        return
+    from ..report.terminal import plate_map, series_table
+
+    root_ome = found.documents.get("zarr.json", {}).get("attributes", {}).get("ome", {})
+    big = len(root_ome.get("nodes") or []) > 24
+    if "plate" in (root_ome.get("attributes") or {}):
+        console.print(plate_map(root_ome))
+    elif d.layout == "bioformats2raw":
+        console.print(series_table(root_ome, found.documents, "ngff-migrate"))
+    if d.layout in ("hcs-plate", "bioformats2raw"):
+        if big:
+            console.print(f"(node tree of {len(root_ome['nodes'])} children omitted; --json prints the documents)")
+        else:
+            console.print(node_tree(root_ome, "would write zarr.json"))
+    else:
+        for file, doc in found.documents.items():
+            console.print(node_tree(doc["attributes"]["ome"], f"would write {file}"))
+    c = {"mapped": 0, "carried": 0, "preserved": 0, "dropped": 0}
+    for k in found.plan.keys:
+        c[k.disposition] += 1
+    console.print(f"{len(found.plan.arrays)} arrays; legacy keys: {c['mapped']} mapped, {c['carried']} carried, "
+                  f"{c['preserved']} preserved")
+    print_warnings(console, found.plan.warnings)
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="An RFC-8 tree (directory with zarr.json) or standalone .json.")],
+    no_arrays: Annotated[bool, typer.Option("--no-arrays", help="Do not open the arrays.")] = False,
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Follow relative paths that leave PATH.")] = False,
+) -> None:
+    """Check every document, link and array of an RFC-8 tree (exit 1 on a violation)."""
+    from ..api import validate as do_validate
+    from ..report.terminal import print_warnings
+
+    try:
+        result = do_validate(path, check_arrays=not no_arrays, allow_outside=allow_outside)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        _fail(exc)
+        return
+    for v in result.violations:
+        console.print(f"[red]violation[/red] {escape(v.one_line())}")
+    print_warnings(console, result.warnings)
+    status = "[green]valid[/green]" if result.ok else f"[red]{len(result.violations)} violation(s)[/red]"
+    console.print(f"{status}: {len(result.documents)} documents, {len(result.arrays)} arrays checked")
+    if not result.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,92 @@
+"""``ngff-migrate rollback`` and ``finalize``: undo or accept an in-place migration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from ._common import _fail, app, console, err
+
+
+@app.command()
+def rollback(
+    src: Annotated[Path, typer.Argument(help="A dataset migrated with --in-place, or the ROOT of an in-place batch.")],
+    force: Annotated[bool, typer.Option("--force", help="Also restore files changed by someone else since the migration.")] = False,
+) -> None:
+    """Undo an in-place migration: restore every original file byte-for-byte.
+
+    When SRC holds a batch journal (SRC/.ngff-migrate-batch/), every dataset
+    of that in-place batch is rolled back, then the journal is removed. A
+    file changed since the migration wrote it is left alone and reported
+    (exit 1, journal kept) unless --force.
+    """
+    from ..api import rollback as do_rollback
+    from ..batch.rollback import is_batch_root, rollback_batch
+
+    if is_batch_root(src):
+        _batch_undo(src, "rolled back", lambda: rollback_batch(src, force=force), "files restored or removed")
+        return
+    try:
+        undone = do_rollback(src, force=force)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        _fail(exc)
+        return
+    console.print(f"[green]rolled back[/green] {src}: {len(undone)} files restored or removed")
+
+
+def _batch_undo(root: Path, verb: str, run, what: str) -> None:
+    try:
+        result = run()
+    except Exception as exc:  # every failure becomes one line and an exit code
+        _fail(exc)
+        return
+    for _rel, problem in result.failed:
+        err.print(f"[red]error:[/red] {escape(problem)}")
+    console.print(f"[green]{verb}[/green] batch {root}: {len(result.rolled_back)} datasets, "
+                  f"{result.files_restored} {what}"
+                  + (f"; [red]{len(result.failed)} failed[/red] (journal kept)" if result.failed else ""))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def finalize(
+    src: Annotated[Path, typer.Argument(help="A dataset migrated with --in-place, or the ROOT of an in-place batch.")],
+    remove_v2_metadata: Annotated[bool, typer.Option("--remove-v2-metadata", help="Also delete the .zarray/.zattrs/.zgroup/.zmetadata files the new zarr.json documents supersede.")] = False,
+) -> None:
+    """Accept an in-place migration: delete its journal and backups.
+
+    After this, `ngff-migrate rollback` is no longer possible. With
+    --remove-v2-metadata, legacy Zarr v2 readers can no longer read the
+    tree either. Chunk files are never touched.
+
+    Examples:
+
+      ngff-migrate finalize image.ome.zarr
+
+      ngff-migrate finalize /archive --remove-v2-metadata      (a whole in-place batch)
+    """
+    from ..api import finalize as do_finalize
+    from ..batch.rollback import finalize_batch, is_batch_root
+
+    extra = " and the legacy .zarray/.zattrs/.zgroup files" if remove_v2_metadata else ""
+    err.print(f"[yellow]finalize:[/yellow] removing the rollback journal and backups{extra} of {escape(str(src))}; "
+              "after this, rollback is no longer possible")
+    if is_batch_root(src):
+        _batch_undo(src, "finalized", lambda: finalize_batch(src, remove_v2_metadata=remove_v2_metadata),
+                    "legacy files removed")
+        return
+    try:
+        outcome = do_finalize(src, remove_v2_metadata=remove_v2_metadata)
+    except Exception as exc:  # every failure becomes one line and an exit code
+        _fail(exc)
+        return
+    if outcome.note:
+        console.print(f"[green]finalized[/green] {src}: {outcome.note}")
+        return
+    console.print(f"[green]finalized[/green] {src}: journal and {outcome.backups_removed} backups removed"
+                  + (f", {len(outcome.v2_removed)} legacy metadata files removed" if remove_v2_metadata else "")
+                  + "; rollback is no longer possible")
