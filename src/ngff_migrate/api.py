@@ -114,7 +114,10 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             verify: VerifyMode = "sample", sample_chunks: int = DEFAULT_SAMPLE_CHUNKS,
             overwrite: bool = False, lenient: bool = False, prefix: str = DEFAULT_PREFIX,
             allow_outside: bool = False, progress: Progress | None = None,
-            on_plan: Callable[[MigrationPlan], None] | None = None) -> Report:
+            on_plan: Callable[[MigrationPlan], None] | None = None,
+            chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
+            codec: str | None = None, portable: bool = False, jobs: int | None = None,
+            scheduler: str | None = None, space_check: bool = True) -> Report:
     """Migrate one OME-Zarr 0.4/0.5 image (with its labels) to RFC-8.
 
     Parameters
@@ -144,6 +147,20 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     on_plan:
         Called with the migration plan before anything is written (batch
         workers take the survey figures from it instead of planning twice).
+    chunks, shards, shard_size, codec, portable:
+        Re-encode the arrays (copy mode only; docs/reencode.md): the chunk
+        shape (``"z=32,y=256,x=256"`` or ``"32,256,256"``, in elements),
+        ``"keep"``/``"auto"``/``"none"`` or a shard shape, the target
+        decoded bytes per shard of ``auto`` (``"64MiB"``), the codec
+        (``"zstd:3"``, ``"blosc:zstd:5:shuffle"``, ``"none"``), and
+        ``portable`` (re-encode only arrays whose codecs are not core Zarr
+        v3). Any of them makes the migration a re-encode: pixels are
+        decoded and written anew, resumably (rerun after a kill).
+    jobs, scheduler:
+        A re-encode's worker threads (default: CPUs), or a
+        ``dask.distributed`` scheduler address (``tcp://HOST:PORT``).
+    space_check:
+        Refuse a re-encode whose estimated output exceeds the free space.
 
     Returns
     -------
@@ -165,6 +182,14 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         raise UsageError(None, "give either a destination or --in-place (not both, not neither)")
     if verify not in ("none", "sample", "full"):
         raise UsageError(None, f"--verify must be none, sample or full, not {verify!r}")
+    from .engine.options import reencode_options
+
+    recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
+                              portable=portable)
+    if recode.active and in_place:
+        raise UsageError(None, f"{recode.describe()} re-encodes the pixels, which needs a destination: "
+                               "in place only rewrites metadata. Run `ngff-migrate convert SRC DST "
+                               f"{recode.describe()}` instead")
     src = Path(source)
     report = Report(source=str(src), destination=None if in_place else str(destination),
                     mode="in-place" if in_place else ("link" if link else "copy"))
@@ -173,7 +198,9 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         check_destination(root, Path(destination), overwrite=overwrite)  # type: ignore[arg-type]
         _convert(src, Path(destination), report, progress or Progress(), link=link, overwrite=overwrite,
                  target_version=target_version, verify=verify, sample_chunks=sample_chunks,
-                 lenient=lenient, prefix=prefix, allow_outside=allow_outside, on_plan=on_plan)
+                 lenient=lenient, prefix=prefix, allow_outside=allow_outside, on_plan=on_plan,
+                 recode=recode if recode.active else None,
+                 engine={"jobs": jobs, "scheduler": scheduler, "space_check": space_check})
         return report
     from .storage.lock import Busy
     from .write.inplace import busy_error, dataset_lock, recover_interrupted
@@ -197,7 +224,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
 
 def _convert(src: Path, destination: Path | None, report: Report, progress: Progress, *, link: bool,
              overwrite: bool, target_version: str, verify: VerifyMode, sample_chunks: int,
-             lenient: bool, prefix: str, allow_outside: bool, on_plan=None) -> None:
+             lenient: bool, prefix: str, allow_outside: bool, on_plan=None, recode=None,
+             engine: dict[str, Any] | None = None) -> None:
     from .storage.sandbox import resolution_cache
     from .verify.pixels import verify_output
     from .verify.reverse import check_reverse_map
@@ -207,6 +235,10 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
     with report.timer("total"), resolution_cache():
         result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient,
                       allow_outside=allow_outside, report=report)
+        job = None
+        if recode is not None:
+            job = _reencode_job(result, destination, recode, overwrite=overwrite, progress=progress,
+                                **(engine or {}))
         if on_plan is not None:
             on_plan(result)
         outcome: dict[str, Any] = {}
@@ -229,8 +261,10 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
                 progress.start("copy", sum(s for _, s in files))
                 migrate_copy(result, destination, link=link, overwrite=overwrite, verify=_verify,
                              stats=report.write, progress=lambda n: progress.advance("copy", n),
-                             files=files, allow_outside=allow_outside, notes=notes)
+                             files=files, allow_outside=allow_outside, notes=notes, reencode=job)
         report.warnings.extend(f"recovered: {n}" for n in notes)
+        if job is not None:
+            report.reencode = job.report()
         report.timings["write"] = round(report.timings["write"] - report.timings.get("verify", 0.0), 6)
     v = outcome.get("v")
     if v is not None:
@@ -238,6 +272,20 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
         report.warnings.extend(v.warnings)
         report.verification.update(outcome.get("checks", {}))
     report.status = "done"
+
+
+def _reencode_job(result: MigrationPlan, destination: Path, recode, *, overwrite: bool, progress: Progress,
+                  jobs: int | None = None, scheduler: str | None = None, space_check: bool = True):
+    """Plan the re-encode of ``result`` (its arrays get target layouts) and the job that writes it."""
+    from .engine.job import ReencodeJob
+    from .engine.journal import inputs_digest, run_state
+    from .engine.plan import plan_reencode
+
+    rplan = plan_reencode(result, recode)
+    progress.start("reencode", rplan.nbytes)
+    state = run_state(result.root, destination, recode.fingerprint(), inputs_digest(result.inputs))
+    return ReencodeJob(rplan=rplan, state=state, overwrite=overwrite, jobs=jobs, scheduler=scheduler,
+                       space_check=space_check, progress=lambda n: progress.advance("reencode", n))
 
 
 @dataclass
@@ -248,22 +296,38 @@ class Inspection:
     detection: Detection
     plan: MigrationPlan | None
     documents: dict[str, Any] = field(default_factory=dict)
+    #: with re-encode options: the plan per array (``ReencodePlan.to_json()``)
+    reencode: dict[str, Any] | None = None
 
 
 def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
-            prefix: str = DEFAULT_PREFIX, lenient: bool = True, allow_outside: bool = False) -> Inspection:
+            prefix: str = DEFAULT_PREFIX, lenient: bool = True, allow_outside: bool = False,
+            chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
+            codec: str | None = None, portable: bool = False) -> Inspection:
     """Detect ``path`` and translate it in memory (nothing is written).
 
     For an RFC-8 tree ``documents`` holds only what normalisation would
-    change (empty for an up-to-date tree). Raises like :func:`plan`.
+    change (empty for an up-to-date tree). With re-encode options (as for
+    :func:`convert`), ``reencode`` holds the plan per array: chunk and shard
+    shape, number of shards, decoded bytes per shard and why. Raises like
+    :func:`plan`, and :class:`UsageError` for bad re-encode options.
     """
+    from .engine.options import reencode_options
+
+    recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
+                              portable=portable)
     from .storage.sandbox import sandboxed
 
     with sandboxed(dataset_root(path), allow_outside=allow_outside):
         detection = detect(path)
     result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient,
                   allow_outside=allow_outside, detection=detection)
-    return Inspection(detection, result, {d.file: d.json() for d in result.documents if d.ome})
+    reencoded = None
+    if recode.active:
+        from .engine.plan import plan_reencode
+
+        reencoded = plan_reencode(result, recode).to_json()
+    return Inspection(detection, result, {d.file: d.json() for d in result.documents if d.ome}, reencoded)
 
 
 def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False):

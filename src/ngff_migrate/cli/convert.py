@@ -11,6 +11,7 @@ import typer
 from ..errors import MigrateError
 from ..report.terminal import progress_bars
 from ._common import VerifyChoice, _check_output_file, _fail, app, console
+from ._reencode import Chunks, Codec, Jobs, NoSpaceCheck, Portable, Scheduler, Shards, ShardSize
 
 
 @app.command()
@@ -28,6 +29,14 @@ def convert(
     prefix: Annotated[str, typer.Option(help="Prefix for carried legacy keys.")] = "ngff-migrate",
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside SRC ('..' paths, symbolic links); nothing is ever written outside.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    chunks: Chunks = None,
+    shards: Shards = "keep",
+    shard_size: ShardSize = None,
+    codec: Codec = None,
+    portable: Portable = False,
+    jobs: Jobs = None,
+    scheduler: Scheduler = None,
+    no_space_check: NoSpaceCheck = False,
 ) -> None:
     """Migrate one image to RFC-8, verify it, and print the tree and a summary.
 
@@ -36,6 +45,8 @@ def convert(
       ngff-migrate convert image.ome.zarr image.rfc8.zarr
 
       ngff-migrate convert --in-place image.ome.zarr      (undo: ngff-migrate rollback image.ome.zarr)
+
+      ngff-migrate convert image.ome.zarr out.zarr --chunks z=32,y=256,x=256 --shards auto      (re-encode; rerun after a kill resumes)
     """
     from ..api import convert as do_convert
     from ..report.terminal import node_tree, print_warnings, summary_table
@@ -46,7 +57,9 @@ def convert(
             result = do_convert(src, dst, in_place=in_place, link=link, target_version=target_version,
                                 verify=verify.value, sample_chunks=sample_chunks, overwrite=overwrite,
                                 lenient=lenient, prefix=prefix, allow_outside=allow_outside,
-                                progress=progress)
+                                progress=progress, chunks=chunks, shards=shards, shard_size=shard_size,
+                                codec=codec, portable=portable, jobs=jobs, scheduler=scheduler,
+                                space_check=not no_space_check)
     except Exception as exc:  # every failure becomes one line and an exit code
         if isinstance(exc, OSError):
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from ._common import _fail, app, console
+from ._reencode import Chunks, Codec, Portable, Shards, ShardSize
 
 
 @app.command()
@@ -19,13 +20,23 @@ def inspect(
     as_json: Annotated[bool, typer.Option("--json", help="Print the RFC-8 documents it would produce as JSON.")] = False,
     target_version: Annotated[str, typer.Option(help="The 'version' written on root nodes.")] = "0.x",
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside PATH ('..' paths, symbolic links).")] = False,
+    chunks: Chunks = None,
+    shards: Shards = "keep",
+    shard_size: ShardSize = None,
+    codec: Codec = None,
+    portable: Portable = False,
 ) -> None:
-    """Show what was detected and the RFC-8 documents a migration would write."""
+    """Show what was detected and the RFC-8 documents a migration would write.
+
+    With re-encode options (as for convert), also the plan per array: chunk,
+    shard, number of shards, bytes per shard and why.
+    """
     from ..api import inspect as do_inspect
     from ..report.terminal import node_tree, print_warnings
 
     try:
-        found = do_inspect(path, target_version=target_version, allow_outside=allow_outside)
+        found = do_inspect(path, target_version=target_version, allow_outside=allow_outside, chunks=chunks,
+                           shards=shards, shard_size=shard_size, codec=codec, portable=portable)
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
@@ -34,6 +45,8 @@ def inspect(
         payload = {"detected": {"layout": d.layout, "version": d.version, "zarr_format": d.zarr_format,
                                 "reason": d.reason},
                    "documents": found.documents}
+        if found.reencode is not None:
+            payload["reencode"] = found.reencode
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
     console.print(f"[bold]{path}[/bold]: {d.layout}, version {d.version}, Zarr v{d.zarr_format} — {d.reason}")
@@ -66,6 +79,13 @@ def inspect(
         c[k.disposition] += 1
     console.print(f"{len(found.plan.arrays)} arrays; legacy keys: {c['mapped']} mapped, {c['carried']} carried, "
                   f"{c['preserved']} preserved")
+    if found.reencode is not None:
+        from rich.console import Console
+
+        from ..report.terminal import reencode_table
+
+        wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 160))
+        wide.print(reencode_table(found.reencode))
     print_warnings(console, found.plan.warnings)
 
 

@@ -78,12 +78,17 @@ class ArrayPlan:
 
     ``source`` is the array as read; ``zarr_format`` of the source tells the
     writer whether a new ``zarr.json`` is part of the documents (v2) or the
-    existing one is kept (v3).
+    existing one is kept (v3). ``target`` is set when the array is
+    re-encoded (``ngff_migrate.engine``): its chunks are then written anew,
+    not copied.
     """
 
     rel: str
     source: ZarrNode
     notes: list[str] = field(default_factory=list)
+    #: a re-encode's layout of this array (an :class:`ngff_migrate.engine.layout.ArrayLayout`),
+    #: or ``None``: its chunk files are carried over byte for byte
+    target: Any = None
 
 
 @dataclass

@@ -47,6 +47,8 @@ class Report:
     error: str | None = None
     write: WriteStats = field(default_factory=WriteStats)
     verification: dict[str, Any] | None = None
+    #: a re-encode's plan per array and what it wrote (``None``: chunk bytes carried over)
+    reencode: dict[str, Any] | None = None
     arrays: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     #: the entry document of the output, relative to its root (``zarr.json``,

@@ -65,6 +65,14 @@ def summary_table(report: Any) -> Table:
     table.add_row("written", f"{w.documents_written} documents ({w.document_bytes} B); "
                              f"{w.files_copied} files copied, {w.files_linked} linked "
                              f"({w.bytes_copied / 1e6:.2f} MB)")
+    r = getattr(report, "reencode", None)
+    if r and r.get("arrays"):
+        ratio = r.get("compression_ratio")
+        table.add_row("re-encoded", f"{len(r['arrays'])} arrays, {r.get('units_written', 0)} write units written"
+                                    + (f", {r['units_resumed']} resumed" if r.get("units_resumed") else "")
+                                    + f"; {r.get('bytes_decoded', 0) / 1e6:.2f} MB decoded -> "
+                                    f"{r.get('bytes_stored', 0) / 1e6:.2f} MB stored"
+                                    + (f" (ratio {ratio})" if ratio else ""))
     v = report.verification
     if v:
         table.add_row("verified", f"{v['mode']}: {len(v['documents'])} documents, {v['arrays_opened']} arrays "
@@ -75,6 +83,23 @@ def summary_table(report: Any) -> Table:
                                      f"{rm.get('equal')} equal to the input")
     t = report.timings
     table.add_row("time", ", ".join(f"{k} {v:.3f}s" for k, v in t.items()))
+    return table
+
+
+def reencode_table(plan: dict[str, Any]) -> Table:
+    """The per-array plan of a re-encode (``ReencodePlan.to_json()``): chunk,
+    shard, number of shards, bytes per shard and why."""
+    table = Table(title=f"re-encode plan: {len(plan['arrays'])} arrays, {plan['write_units']} write units, "
+                        f"{plan['nbytes'] / 1e6:.1f} MB decoded", title_justify="left")
+    for col in ("array", "shape", "chunks", "shards", "shards n", "MB per shard", "why"):
+        table.add_column(col, justify="right" if col in ("shards n", "MB per shard") else "left")
+    for rel, a in plan["arrays"].items():
+        shards = "x".join(map(str, a["shards"])) if a["shards"] else "unsharded"
+        per = f"{a['shard_bytes'] / 1e6:.2f}" if a["shard_bytes"] else "-"
+        table.add_row(escape(rel or "."), "x".join(map(str, a["shape"])), "x".join(map(str, a["chunks"])),
+                      shards, str(a["shard_count"]), per, escape("; ".join(a["reasons"])))
+    if plan.get("kept"):
+        table.caption = f"{len(plan['kept'])} arrays keep their chunk files byte for byte (--portable)"
     return table
 
 

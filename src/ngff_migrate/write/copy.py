@@ -79,6 +79,8 @@ def files_to_copy(plan: MigrationPlan, *, allow_outside: bool = False) -> list[t
     skip = {d.file for d in plan.documents}
     for d in plan.documents:
         skip.update(d.replaces)
+    # a re-encoded array's chunk files are written anew, not copied (other files in its directory are)
+    reencoded = {a.rel: a.source for a in plan.arrays if a.target is not None}
     root = plan.root
     real_root = Path(os.path.realpath(root))
     out: list[tuple[str, int]] = []
@@ -113,12 +115,25 @@ def files_to_copy(plan: MigrationPlan, *, allow_outside: bool = False) -> list[t
                     raise MigrateError(path, f"symbolic link loop (back to {real}); not copied")
                 subdirs.append((path, rel, ancestors | {real}))
             elif stat.S_ISREG(st.st_mode):
-                if rel not in skip:
+                if rel not in skip and not (reencoded and _is_reencoded_chunk(rel, reencoded)):
                     out.append((rel, st.st_size))
             else:
                 raise MigrateError(path, "not a regular file or directory (a device, socket or FIFO); not copied")
         stack.extend(reversed(subdirs))
     return out
+
+
+def _is_reencoded_chunk(rel: str, reencoded: dict) -> bool:
+    """Whether the source file ``rel`` is a chunk of a re-encoded array
+    (``reencoded``: array path -> its source node)."""
+    from ..zarr.keys import is_chunk_key
+
+    parts = rel.split("/")
+    for cut in range(len(parts) - 1, -1, -1):
+        node = reencoded.get("/".join(parts[:cut]))
+        if node is not None:
+            return is_chunk_key("/".join(parts[cut:]), node.metadata, node.zarr_format)
+    return False
 
 
 def _public(path, tmp: Path, dst: Path):
@@ -129,13 +144,18 @@ def _public(path, tmp: Path, dst: Path):
     return text.replace(str(tmp), str(dst), 1) if text.startswith(str(tmp)) else text
 
 
-def _claim_partial(dst: Path, notes: list[str] | None) -> tuple[Path, Lock]:
+def _claim_partial(dst: Path, notes: list[str] | None, reencode=None) -> tuple[Path, Lock]:
     """Create (or take over from a dead run) the partial output directory, locked.
+
+    A dead run's leftovers are removed, unless ``reencode`` (an
+    :class:`ngff_migrate.engine.job.ReencodeJob`) resumes them.
 
     Raises
     ------
     MigrateError
         If a live run is writing the same destination.
+    UsageError
+        If a killed re-encode of the destination was started differently.
     """
     tmp = partial_path(dst)
     try:
@@ -151,6 +171,16 @@ def _claim_partial(dst: Path, notes: list[str] | None) -> tuple[Path, Lock]:
     except Busy:
         raise MigrateError(dst, "another ngff-migrate run is writing this destination "
                                 f"({tmp.name} is locked); try again when it has finished") from None
+    if not fresh and reencode is not None:
+        try:
+            resumed = reencode.resume(tmp)
+        except BaseException:
+            lock.__exit__(None, None, None)
+            raise
+        if resumed:
+            if notes is not None:
+                notes.append(f"resumed the re-encode of an interrupted run ({tmp.name})")
+            return tmp, lock
     if not fresh:
         for child in list(tmp.iterdir()):  # left by a killed run: start afresh
             if child.is_dir() and not child.is_symlink():
@@ -166,7 +196,7 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
                  verify: Callable[[Path], object], stats: WriteStats,
                  progress: Callable[[int], None] | None = None,
                  files: list[tuple[str, int]] | None = None, allow_outside: bool = False,
-                 notes: list[str] | None = None) -> None:
+                 notes: list[str] | None = None, reencode=None) -> None:
     """Write the migrated dataset to ``dst``.
 
     Parameters
@@ -183,7 +213,13 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
     allow_outside:
         Follow symbolic links that leave the source (their content is copied).
     notes:
-        Receives a line when leftovers of an interrupted run were removed.
+        Receives a line when leftovers of an interrupted run were removed
+        (or resumed).
+    reencode:
+        An :class:`ngff_migrate.engine.job.ReencodeJob` writing the arrays
+        that have a ``target`` layout (their chunk files are not copied). A
+        failure while it runs keeps the unfinished output for a rerun of
+        the same command to resume.
 
     Raises
     ------
@@ -203,7 +239,7 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
         if ".." in doc.file.split("/") or doc.file.startswith("/"):
             raise MigrateError(src / doc.file, "would be written outside the destination; refused")
     try:
-        tmp, lock = _claim_partial(dst, notes)
+        tmp, lock = _claim_partial(dst, notes, reencode)
     except OSError as exc:
         raise MigrateError(exc.filename or dst, f"cannot create the output: {exc.strerror or exc}") from None
     try:
@@ -216,6 +252,8 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
             if progress is not None:
                 progress(size)
         stats.files_copied = len(files) - stats.files_linked
+        if reencode is not None:
+            reencode.run(tmp)
         for doc in plan.documents:
             target = tmp / doc.file
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -224,24 +262,38 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
             stats.documents_written += 1
             stats.document_bytes += len(data)
         flush_tree(tmp)
+        if reencode is not None:
+            reencode.keep_partial = False  # the pixels are written: a verification failure discards them
         verify(tmp)
         _publish(tmp, dst)
+        if reencode is not None:
+            reencode.finish(dst)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        kept = _discard(tmp, reencode)
         raise MigrateError(_public(exc.filename, tmp, dst) or dst,
-                           f"write failed: {exc.strerror or exc}") from None
+                           f"write failed: {exc.strerror or exc}{kept}") from None
     except MigrateError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        kept = _discard(tmp, reencode)
         if exc.path:  # name the file as it would have been in DST, not the removed temporary dir
             exc.path = _public(exc.path, tmp, dst)
-            exc.problem += " (output not kept)"
+            exc.problem += kept or " (output not kept)"
             exc.args = (exc.one_line(),)
         raise
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _discard(tmp, reencode)
         raise
     finally:
         lock.__exit__(None, None, None)
+
+
+def _discard(tmp: Path, reencode) -> str:
+    """Remove the unfinished output after a failure, unless a re-encode was
+    writing pixels (then it stays for a rerun to resume); returns the note
+    for the error message."""
+    if reencode is not None and reencode.keep_partial:
+        return f" (the unfinished output {tmp.name} is kept: rerun the same command to resume)"
+    shutil.rmtree(tmp, ignore_errors=True)
+    return ""
 
 
 def _publish(tmp: Path, dst: Path) -> None:

@@ -1,0 +1,176 @@
+"""A re-encode inside a copy migration: resume, free-space check, run, clean-up.
+
+:func:`ngff_migrate.write.copy.migrate_copy` drives the steps: it offers the
+unfinished output of a killed run to :meth:`ReencodeJob.resume` (kept when
+the run was started the same way), copies the files that are not
+re-encoded, calls :meth:`ReencodeJob.run`, writes the documents, verifies,
+publishes and calls :meth:`ReencodeJob.finish`. A failure while pixels are
+being written leaves the unfinished output (and its journal) in place, so
+that rerunning the same command resumes; it is never renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import MigrateError
+from .journal import JOURNAL_DIR, UnitJournal, resumable
+from .plan import ReencodePlan
+from .run import ReencodeStats, run_reencode
+
+
+@dataclass
+class ReencodeJob:
+    """The re-encode of one dataset.
+
+    ``state`` is the run's :func:`~.journal.run_state`; ``overwrite`` starts
+    over instead of resuming; ``jobs``/``scheduler`` choose the dask
+    scheduler; ``space_check`` refuses a run whose estimated output does not
+    fit; ``progress`` is called with decoded bytes.
+    """
+
+    rplan: ReencodePlan
+    state: dict[str, Any]
+    overwrite: bool = False
+    jobs: int | None = None
+    scheduler: str | None = None
+    space_check: bool = True
+    progress: Callable[[int], None] | None = None
+    stats: ReencodeStats | None = None
+    resumed: bool = False
+    #: whether a failure now leaves the unfinished output for a rerun to resume
+    keep_partial: bool = False
+
+    def resume(self, partial: Path) -> bool:
+        """Keep the unfinished output ``partial`` of a killed run if it was
+        started the same way: remove everything in it but the journal and
+        the re-encoded arrays' chunk files, and return ``True``. ``False``
+        means it is to be emptied (nothing to resume, or ``overwrite``).
+
+        Raises
+        ------
+        UsageError
+            If the killed run was started with other options, source or
+            destination (:func:`~.journal.resumable`).
+        """
+        if not resumable(partial, self.state, overwrite=self.overwrite):
+            return False
+        from ..zarr.keys import is_chunk_key
+
+        keep = {a.rel: a.target.document for a in self.rplan.arrays}
+        for directory, _dirs, files in os.walk(partial):
+            rel_dir = os.path.relpath(directory, partial).replace(os.sep, "/")
+            rel_dir = "" if rel_dir == "." else rel_dir
+            if rel_dir == JOURNAL_DIR or rel_dir.startswith(JOURNAL_DIR + "/"):
+                continue
+            for name in files:
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                if not _is_kept(rel, keep, is_chunk_key):
+                    os.unlink(os.path.join(directory, name))
+        self.resumed = True
+        return True
+
+    def run(self, target_root: Path) -> ReencodeStats:
+        """Write the re-encoded arrays under ``target_root`` (the unfinished output).
+
+        Raises
+        ------
+        MigrateError
+            If the output would not fit (with both figures), a source chunk
+            does not decode, or a file cannot be written.
+        """
+        from ..write.atomic import dumps_document, write_atomic
+
+        self.keep_partial = True
+        journal = UnitJournal.open(target_root, self.state, resume=self.resumed)
+        try:
+            if self.space_check:
+                self._check_space(target_root, journal)
+            for array in self.rplan.arrays:
+                directory = target_root / array.rel
+                directory.mkdir(parents=True, exist_ok=True)
+                write_atomic(directory / "zarr.json", dumps_document(array.target.document), fsync=False)
+            self.stats = run_reencode(self.rplan, self.rplan_source, target_root, journal,
+                                      resume=self.resumed, jobs=self.jobs, scheduler=self.scheduler,
+                                      progress=self.progress)
+        finally:
+            journal.close()
+        return self.stats
+
+    @property
+    def rplan_source(self) -> Path:
+        """The source dataset root."""
+        return Path(self.state["source"])
+
+    def _check_space(self, target_root: Path, journal: UnitJournal) -> None:
+        total = max(1, self.rplan.units)
+        remaining = 1 - len(journal.done) / total
+        need = int(self.estimate() * remaining)
+        free = shutil.disk_usage(target_root).free
+        if need > free:
+            raise MigrateError(target_root.parent, f"not enough free space for the re-encoded output: it needs "
+                                                   f"about {_human(need)}, the file system has {_human(free)} free "
+                                                   "(--no-space-check skips this check)")
+
+    def estimate(self) -> int:
+        """The estimated stored bytes of the re-encoded arrays: their
+        decoded size without a compressor, else the size of their source
+        chunk files (compression ratios seldom differ by much more)."""
+        total = 0
+        for array in self.rplan.arrays:
+            codecs = array.target.document.get("codecs") or []
+            inner = (codecs[0].get("configuration") or {}).get("codecs", []) if codecs and \
+                codecs[0].get("name") == "sharding_indexed" else codecs
+            if len(inner) <= 1:
+                total += array.target.nbytes
+            else:
+                total += min(array.target.nbytes, _stored(self.rplan_source / array.rel))
+        return total
+
+    def finish(self, destination: Path) -> None:
+        """Remove the journal from the published output."""
+        shutil.rmtree(destination / JOURNAL_DIR, ignore_errors=True)
+
+    def report(self) -> dict[str, Any]:
+        """The report's ``reencode`` entry: the plan per array and what was done."""
+        out = self.rplan.to_json()
+        out["resumed"] = self.resumed
+        if self.stats is not None:
+            out.update(self.stats.to_json())
+        return out
+
+
+def _is_kept(rel: str, keep: dict[str, dict[str, Any]], is_chunk_key) -> bool:
+    parts = rel.split("/")
+    for cut in range(len(parts) - 1, -1, -1):
+        doc = keep.get("/".join(parts[:cut]))
+        if doc is not None:
+            return is_chunk_key("/".join(parts[cut:]), doc, 3)
+    return False
+
+
+def _stored(directory: Path) -> int:
+    total = 0
+    for base, _dirs, files in os.walk(directory):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(base, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+__all__ = ["ReencodeJob"]

@@ -1,0 +1,46 @@
+"""Chunk keys of a Zarr array, as its metadata defines them.
+
+Zarr v2 storage spec ("Chunk storage": ``0.1.2``, or ``0/1/2`` with
+``dimension_separator: "/"``; ``0`` for a zero-dimensional array) and Zarr
+v3 core spec ("Chunk key encoding": ``default``, ``c/0/1/2`` or ``c.0.1.2``;
+``v2``, as in Zarr v2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def key_form(meta: dict[str, Any], zarr_format: int) -> tuple[str, str]:
+    """``(prefix, separator)`` of the chunk keys of the array with metadata
+    ``meta`` (a ``.zarray`` for ``zarr_format`` 2, else a ``zarr.json``):
+    ``("", ".")``, ``("", "/")``, ``("c", "/")`` or ``("c", ".")``."""
+    if zarr_format == 2:
+        return "", meta.get("dimension_separator") or "."
+    encoding = meta.get("chunk_key_encoding") or {"name": "default"}
+    separator = (encoding.get("configuration") or {}).get("separator")
+    if encoding.get("name") == "v2":
+        return "", separator or "."
+    return "c", separator or "/"
+
+
+def is_chunk_key(rel: str, meta: dict[str, Any], zarr_format: int) -> bool:
+    """Whether ``rel`` (a POSIX path relative to the array directory) is a
+    chunk key of the array: every part a non-negative integer, one per
+    dimension. A file that is not a chunk key (a note someone left in the
+    array directory) is not pixel data."""
+    prefix, separator = key_form(meta, zarr_format)
+    ndim = len(meta.get("shape") or ())
+    if ndim == 0:
+        return rel == (prefix or "0")
+    if separator == "." and "/" in rel:
+        return False
+    if prefix:
+        if not rel.startswith(prefix + separator):
+            return False
+        rel = rel[len(prefix) + 1:]
+    parts = rel.split(separator)
+    return len(parts) == ndim and all(p.isdigit() for p in parts)
+
+
+__all__ = ["is_chunk_key", "key_form"]
