@@ -16,7 +16,9 @@ import sys
 
 import pytest
 
-HEAVY = ("numpy", "zarr", "dask", "distributed", "jsonschema", "pydantic", "ome_zarr_models")
+HEAVY = ("numpy", "zarr", "dask", "distributed", "jsonschema", "pydantic", "ome_zarr_models",
+         # the HTML reports' libraries load only when a page is rendered (issue #12)
+         "jinja2", "PIL", "markupsafe")
 
 _REPORT = (
     "import json, sys\n"

@@ -299,6 +299,17 @@ class Inspection:
     #: with re-encode options: the plan per array (``ReencodePlan.to_json()``)
     reencode: dict[str, Any] | None = None
 
+    def to_html(self) -> str:
+        """The self-contained HTML page of this inspection (``--html FILE``)."""
+        from .report.html import to_html
+
+        return to_html(self)
+
+    def _repr_html_(self) -> str:
+        from .report.html import notebook_html
+
+        return notebook_html(self)
+
 
 def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
             prefix: str = DEFAULT_PREFIX, lenient: bool = True, allow_outside: bool = False,

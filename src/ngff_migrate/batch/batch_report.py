@@ -122,6 +122,17 @@ class BatchReport:
                 "ok": self.ok, "counts": self.counts(), "totals": self.totals(),
                 "failures": self.failures()}
 
+    def to_html(self) -> str:
+        """The self-contained HTML page of this batch report (``--html FILE``)."""
+        from ..report.html import to_html
+
+        return to_html(self)
+
+    def _repr_html_(self) -> str:
+        from ..report.html import notebook_html
+
+        return notebook_html(self)
+
 
 def _mib(n: int | None) -> str:
     return "n/a" if n is None else f"{n / (1 << 20):.1f} MiB"

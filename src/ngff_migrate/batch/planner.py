@@ -233,6 +233,17 @@ class TreePlan:
                 "totals": self.totals(), "seconds": round(self.seconds, 3),
                 "datasets": [d.to_json() for d in self.datasets]}
 
+    def to_html(self) -> str:
+        """The self-contained HTML page of this plan (``--html FILE``)."""
+        from ..report.html import to_html
+
+        return to_html(self)
+
+    def _repr_html_(self) -> str:
+        from ..report.html import notebook_html
+
+        return notebook_html(self)
+
     CSV_COLUMNS = ("rel", "layout", "version", "zarr_format", "arrays", "documents", "chunks",
                    "nominal_bytes", "metadata_only", "reasons", "est_seconds_in_place",
                    "est_seconds_copy", "error", "error_file")

@@ -13,6 +13,7 @@ from rich.markup import escape
 from ..errors import MigrateError
 from ..report.terminal import progress_bars
 from ._common import VerifyChoice, _check_output_file, _fail, app, console, err
+from ._html import HtmlOption, write_failure_page, write_page
 
 
 def _human_bytes(n: int) -> str:
@@ -32,6 +33,7 @@ def plan(
     scheduler: Annotated[str | None, typer.Option(help="dask.distributed scheduler address (tcp://HOST:PORT).")] = None,
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside each dataset ('..' paths, symbolic links).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table; only totals and errors.")] = False,
+    html: HtmlOption = None,
 ) -> None:
     """Dry run: find every dataset under ROOT and say what a batch would do (writes nothing).
 
@@ -48,6 +50,7 @@ def plan(
 
     _check_output_file(json_file, "--json")
     _check_output_file(csv_file, "--csv")
+    _check_output_file(html, "--html")
     try:
         with progress_bars("datasets", quiet) as bar:
             seen = {"n": -1}
@@ -72,6 +75,7 @@ def plan(
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))
         _fail(exc)
         return
+    write_page(html, result)
     if not quiet:
         table = Table(title=f"{root}: {len(result.datasets)} datasets", title_justify="left")
         for col, kw in (("dataset", {}), ("layout", {}), ("version", {}), ("arrays", {"justify": "right"}),
@@ -120,6 +124,7 @@ def batch(
     lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for a dataset another batch holds.")] = 600.0,
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside each dataset; nothing is ever written outside.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the failures and the last line.")] = False,
+    html: HtmlOption = None,
 ) -> None:
     """Migrate every dataset under ROOT, in parallel, journaled and resumable.
 
@@ -137,6 +142,7 @@ def batch(
     from ..batch.runner import run_batch
 
     _check_output_file(report, "--report")
+    _check_output_file(html, "--html")
     try:
         with progress_bars("datasets", quiet) as bar:
             result = run_batch(root, destination=out, in_place=in_place, jobs=jobs, scheduler=scheduler,
@@ -150,10 +156,12 @@ def batch(
     except Exception as exc:  # every failure becomes one line and an exit code
         if isinstance(exc, OSError):
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))
+        write_failure_page(html, "batch", root, out, exc)
         _fail(exc)
         return
     if report is not None:
         report.write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+    write_page(html, result)
     if not quiet:
         console.print(summary(result))
     for line in failure_lines(result):

@@ -11,6 +11,7 @@ import typer
 from ..errors import MigrateError
 from ..report.terminal import progress_bars
 from ._common import VerifyChoice, _check_output_file, _fail, app, console
+from ._html import HtmlOption, write_failure_page, write_page
 from ._reencode import Chunks, Codec, Jobs, NoSpaceCheck, Portable, Scheduler, Shards, ShardSize
 
 
@@ -29,6 +30,7 @@ def convert(
     prefix: Annotated[str, typer.Option(help="Prefix for carried legacy keys.")] = "ngff-migrate",
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside SRC ('..' paths, symbolic links); nothing is ever written outside.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    html: HtmlOption = None,
     chunks: Chunks = None,
     shards: Shards = "keep",
     shard_size: ShardSize = None,
@@ -52,6 +54,7 @@ def convert(
     from ..report.terminal import node_tree, print_warnings, summary_table
 
     _check_output_file(report, "--report")
+    _check_output_file(html, "--html")
     try:
         with progress_bars("bytes", quiet) as progress:
             result = do_convert(src, dst, in_place=in_place, link=link, target_version=target_version,
@@ -65,10 +68,12 @@ def convert(
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))
         if report is not None and isinstance(exc, MigrateError):
             _write_failed_report(report, src, dst, exc)
+        write_failure_page(html, "convert", src, dst, exc)
         _fail(exc)
         return
     if report is not None:
         report.write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+    write_page(html, result)
     if quiet:
         return
     from ..api import dataset_root

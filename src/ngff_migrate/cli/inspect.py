@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ._common import _fail, app, console
+from ._common import _check_output_file, _fail, app, console
+from ._html import HtmlOption, write_page
 from ._reencode import Chunks, Codec, Portable, Shards, ShardSize
 
 
@@ -20,6 +21,7 @@ def inspect(
     as_json: Annotated[bool, typer.Option("--json", help="Print the RFC-8 documents it would produce as JSON.")] = False,
     target_version: Annotated[str, typer.Option(help="The 'version' written on root nodes.")] = "0.x",
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside PATH ('..' paths, symbolic links).")] = False,
+    html: HtmlOption = None,
     chunks: Chunks = None,
     shards: Shards = "keep",
     shard_size: ShardSize = None,
@@ -34,12 +36,14 @@ def inspect(
     from ..api import inspect as do_inspect
     from ..report.terminal import node_tree, print_warnings
 
+    _check_output_file(html, "--html")
     try:
         found = do_inspect(path, target_version=target_version, allow_outside=allow_outside, chunks=chunks,
                            shards=shards, shard_size=shard_size, codec=codec, portable=portable)
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
+    write_page(html, found)
     d = found.detection
     if as_json:
         payload = {"detected": {"layout": d.layout, "version": d.version, "zarr_format": d.zarr_format,
@@ -94,16 +98,19 @@ def validate(
     path: Annotated[Path, typer.Argument(help="An RFC-8 tree (directory with zarr.json) or standalone .json.")],
     no_arrays: Annotated[bool, typer.Option("--no-arrays", help="Do not open the arrays.")] = False,
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Follow relative paths that leave PATH.")] = False,
+    html: HtmlOption = None,
 ) -> None:
     """Check every document, link and array of an RFC-8 tree (exit 1 on a violation)."""
     from ..api import validate as do_validate
     from ..report.terminal import print_warnings
 
+    _check_output_file(html, "--html")
     try:
         result = do_validate(path, check_arrays=not no_arrays, allow_outside=allow_outside)
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
+    write_page(html, result)
     for v in result.violations:
         console.print(f"[red]violation[/red] {escape(v.one_line())}")
     print_warnings(console, result.warnings)

@@ -81,6 +81,17 @@ class Report:
         data["changed"] = self.changed
         return data
 
+    def to_html(self) -> str:
+        """The self-contained HTML page of this report (``--html FILE``)."""
+        from ..report.html import to_html
+
+        return to_html(self)
+
+    def _repr_html_(self) -> str:
+        from ..report.html import notebook_html
+
+        return notebook_html(self)
+
 
 class _Timer:
     def __init__(self, report: Report, stage: str) -> None:

@@ -79,6 +79,17 @@ class TreeValidation:
     def ok(self) -> bool:
         return not self.violations
 
+    def to_html(self) -> str:
+        """The self-contained HTML page of this validation (``--html FILE``)."""
+        from ..report.html import to_html
+
+        return to_html(self)
+
+    def _repr_html_(self) -> str:
+        from ..report.html import notebook_html
+
+        return notebook_html(self)
+
 
 def _is_remote(path: str) -> bool:
     return "://" in path or path.startswith("file:")
