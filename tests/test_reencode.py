@@ -8,6 +8,7 @@ zarr-python with the chunk and shard shapes asked for.
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -240,3 +241,30 @@ def test_inspect_shows_the_shard_plan_and_writes_nothing(tree):
     assert tree_digest(src) == before
     table = run("inspect", src, "--chunks", "z=2,y=8,x=8")
     assert table.exit_code == 0 and "re-encode plan" in table.output
+
+
+def test_batch_reencodes_every_dataset_and_a_rerun_is_done_earlier(tmp_path):
+    root = tmp_path / "archive"
+    (root / "lab").mkdir(parents=True)
+    shutil.copytree("sample_data/image_v04.ome.zarr", root / "a.ome.zarr")
+    shutil.copytree("sample_data/image_v05.ome.zarr", root / "lab" / "b.ome.zarr")
+    out = tmp_path / "out"
+    args = ["batch", root, "--out", out, "--chunks", "y=32,x=32", "--shards", "auto", "--codec", "zstd:1",
+            "--jobs", "2", "--report", tmp_path / "batch.json"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    for rel, fmt in (("a.ome.zarr", 2), ("lab/b.ome.zarr", 3)):
+        for array in arrays_under(root / rel):
+            assert_pixels_equal(root / rel, fmt, out / rel, array)
+            doc = json.loads((out / rel / array / "zarr.json").read_text())
+            assert doc["codecs"][0]["name"] == "sharding_indexed"
+            inner = doc["codecs"][0]["configuration"]
+            assert inner["codecs"][-1] == {"name": "zstd", "configuration": {"level": 1, "checksum": False}}
+        assert_documents_valid(out / rel)
+    again = run(*args)
+    assert again.exit_code == 0
+    outcomes = {d["path"]: d["outcome"] for d in json.loads((tmp_path / "batch.json").read_text())["datasets"]}
+    assert set(outcomes.values()) == {"done-earlier"}, outcomes
+    # other options are another batch: the journal refuses or redoes, never mixes
+    in_place = run("batch", root, "--in-place", "--chunks", "y=32,x=32")
+    assert in_place.exit_code == 2 and "needs a destination" in " ".join(in_place.output.split())

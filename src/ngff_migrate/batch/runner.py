@@ -221,7 +221,9 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
               link: bool = False, target_version: str = DEFAULT_TARGET_VERSION,
               prefix: str = DEFAULT_PREFIX, lenient: bool = False, verify: str = "sample",
               sample_chunks: int = 8, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-              allow_outside: bool = False, progress: Progress | None = None) -> BatchReport:
+              allow_outside: bool = False, progress: Progress | None = None,
+              chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
+              codec: str | None = None, portable: bool = False, space_check: bool = True) -> BatchReport:
     """Migrate every dataset under ``root``: into ``destination/<rel>``, or in place.
 
     Parameters
@@ -243,6 +245,11 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     progress:
         Callbacks for the stages ``datasets`` and
         ``bytes`` (nominal bytes).
+    chunks, shards, shard_size, codec, portable, space_check:
+        Re-encode every dataset (with ``destination`` only), as
+        :func:`ngff_migrate.convert` does (docs/reencode.md). Each worker
+        re-encodes with CPUs / ``jobs`` threads; a rerun after a kill resumes
+        each unfinished dataset at shard granularity.
 
     Returns
     -------
@@ -266,6 +273,14 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     _check_paths(root, dest, in_place, link)
     if verify not in ("none", "sample", "full"):
         raise UsageError(None, f"--verify must be none, sample or full, not {verify!r}")
+    from ..engine.options import reencode_options
+
+    recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
+                              portable=portable)
+    if recode.active and in_place:
+        raise UsageError(None, f"{recode.describe()} re-encodes the pixels, which needs a destination: "
+                               "in place only rewrites metadata. Run `ngff-migrate batch ROOT --out DEST "
+                               f"{recode.describe()}` instead")
     progress = progress or Progress()
     found = find_datasets(root)
     if any(f.rel == "." for f in found):
@@ -281,6 +296,11 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
                "verify": verify, "sample_chunks": sample_chunks}
     if allow_outside:  # only when set, so that earlier journals' options hashes stay valid
         options["allow_outside"] = True
+    if recode.active:  # likewise: a re-encode's options are part of what a marker certifies
+        options["reencode"] = recode.fingerprint()
+        options["reencode_threads"] = max(1, (os.cpu_count() or 1) // max(1, jobs or default_jobs()))
+        if not space_check:
+            options["space_check"] = False
     ohash = options_hash(options)
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     header = {"root": str(root.resolve()), "destination": None if dest is None else str(dest.resolve()),

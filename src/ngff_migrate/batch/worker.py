@@ -234,11 +234,16 @@ def _run(task: Task, state: StateDir, out: Outcome) -> None:
         out.arrays, out.nominal_bytes = s.arrays, s.nominal_bytes
 
     o = task.options
+    recode = o.get("reencode") or {}
     report = convert(src, dst, in_place=in_place, link=o.get("mode") == "link",
                      target_version=o["target_version"], verify=o.get("verify", "sample"),
                      sample_chunks=o.get("sample_chunks", 8), overwrite=overwrite,
                      lenient=o.get("lenient", False), prefix=o["prefix"],
-                     allow_outside=o.get("allow_outside", False), on_plan=surveyed)
+                     allow_outside=o.get("allow_outside", False), on_plan=surveyed,
+                     chunks=recode.get("chunks"), shards=recode.get("shards", "keep"),
+                     shard_size=recode.get("shard_size") if recode else None, codec=recode.get("codec"),
+                     portable=recode.get("portable", False), jobs=o.get("reencode_threads"),
+                     space_check=o.get("space_check", True))
     out.layout, out.version = report.layout, report.version
     out.warnings = list(report.warnings)
     out.write = asdict(report.write)

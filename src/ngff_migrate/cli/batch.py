@@ -14,6 +14,7 @@ from ..errors import MigrateError
 from ..report.terminal import progress_bars
 from ._common import VerifyChoice, _check_output_file, _fail, app, console, err
 from ._html import HtmlOption, write_failure_page, write_page
+from ._reencode import Chunks, Codec, NoSpaceCheck, Portable, Shards, ShardSize
 
 
 def _human_bytes(n: int) -> str:
@@ -125,6 +126,12 @@ def batch(
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside each dataset; nothing is ever written outside.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the failures and the last line.")] = False,
     html: HtmlOption = None,
+    chunks: Chunks = None,
+    shards: Shards = "keep",
+    shard_size: ShardSize = None,
+    codec: Codec = None,
+    portable: Portable = False,
+    no_space_check: NoSpaceCheck = False,
 ) -> None:
     """Migrate every dataset under ROOT, in parallel, journaled and resumable.
 
@@ -137,6 +144,8 @@ def batch(
       ngff-migrate batch /archive --out /archive-rfc8 --jobs 8
 
       ngff-migrate batch /archive --in-place --scheduler tcp://10.0.0.5:8786
+
+      ngff-migrate batch /archive --out /archive-rfc8 --chunks z=32,y=256,x=256 --shards auto      (re-encode every dataset)
     """
     from ..batch.batch_report import failure_lines, summary
     from ..batch.runner import run_batch
@@ -149,7 +158,9 @@ def batch(
                                retry_failed=retry_failed, link=link, target_version=target_version,
                                prefix=prefix, lenient=lenient, verify=verify.value,
                                sample_chunks=sample_chunks, lock_timeout=lock_timeout,
-                               allow_outside=allow_outside, progress=bar)
+                               allow_outside=allow_outside, progress=bar, chunks=chunks, shards=shards,
+                               shard_size=shard_size, codec=codec, portable=portable,
+                               space_check=not no_space_check)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/red]: run the same command again to finish the work")
         raise typer.Exit(130) from None
