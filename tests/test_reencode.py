@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -268,3 +269,81 @@ def test_batch_reencodes_every_dataset_and_a_rerun_is_done_earlier(tmp_path):
     # other options are another batch: the journal refuses or redoes, never mixes
     in_place = run("batch", root, "--in-place", "--chunks", "y=32,x=32")
     assert in_place.exit_code == 2 and "needs a destination" in " ".join(in_place.output.split())
+
+
+def _block_mean(a, factors):
+    shape = [n // f * f for n, f in zip(a.shape, factors, strict=True)]
+    a = a[tuple(slice(0, n) for n in shape)].astype(np.float64)
+    split = []
+    for n, f in zip(shape, factors, strict=True):
+        split += [n // f, f]
+    return a.reshape(split).mean(axis=tuple(range(1, 2 * len(factors), 2)))
+
+
+def test_levels_builds_the_missing_levels_with_half_pixel_translations(tmp_path):
+    src = Path("sample_data/image_v04.ome.zarr")
+    dst = tmp_path / "out.zarr"
+    report_file = tmp_path / "r.json"
+    result = run("convert", src, dst, "--levels", "5", "--verify", "full", "--report", report_file)
+    assert result.exit_code == 0, result.output
+    docs = assert_documents_valid(dst)
+    image = next(n for n in docs["zarr.json"]["nodes"] if n["id"] == "sample-0.4-image")
+    levels = [n for n in image["nodes"] if n["type"] == "singlescale"]
+    assert [n["path"]["path"] for n in levels] == ["./s0", "./s1", "./s2", "./s3", "./s4"]
+    s2 = zarr.open_array(src / "s2", mode="r", zarr_format=2)[...]
+    s3 = zarr.open_array(dst / "s3", mode="r")[...]
+    s4 = zarr.open_array(dst / "s4", mode="r")[...]
+    # c kept; z (2.0 um) is finer than the new y/x (4.0 um): halved with them
+    np.testing.assert_array_equal(s3, np.rint(_block_mean(s2, (1, 2, 2, 2))).astype(s2.dtype))
+    np.testing.assert_array_equal(s4, np.rint(_block_mean(s3, (1, 2, 2, 2))).astype(s2.dtype))
+    seq = levels[3]["attributes"]["coordinateTransformations"][0]["transformations"]
+    assert seq[0]["scale"] == [1.0, 4.0, 4.0, 4.0]
+    # translation moves by half a previous pixel on each halved axis: 0.75 + 0.5 * 2.0
+    assert seq[1]["translation"] == [0.0, 1.0, 1.75, 1.75]
+    # the existing levels were carried byte for byte
+    assert (dst / "s0" / "0" / "0" / "0" / "0").read_bytes() == (src / "s0" / "0" / "0" / "0" / "0").read_bytes()
+    report = json.loads(report_file.read_text())
+    assert set(report["reencode"]["new_levels"]) == {"s3", "s4"}
+    assert report["verification"]["new_levels"]["levels"] == 2
+    assert report["verification"]["reverse_map"]["equal"] is True
+
+
+def test_label_levels_use_the_mode_and_never_invent_values(tmp_path):
+    src = tmp_path / "img.zarr"
+    group = zarr.open_group(src, mode="w", zarr_format=2)
+    rng = np.random.default_rng(5)
+    image = group.create_array("0", shape=(64, 64), chunks=(32, 32), dtype="uint16")
+    image[:] = rng.integers(0, 1000, size=(64, 64))
+    axes = [{"name": "y", "type": "space", "unit": "micrometer"}, {"name": "x", "type": "space",
+                                                                  "unit": "micrometer"}]
+    ms = [{"version": "0.4", "axes": axes, "datasets": [
+        {"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [0.5, 0.5]}]}]}]
+    group.attrs["multiscales"] = ms
+    labels = group.create_group("labels")
+    labels.attrs["labels"] = ["cells"]
+    cells = labels.create_group("cells")
+    lab = cells.create_array("0", shape=(64, 64), chunks=(32, 32), dtype="uint8")
+    values = np.zeros((64, 64), np.uint8)
+    values[::2, ::2] = 7  # each 2x2 block holds 7, 0, 0, 9: mode 0, mean 4 (a value no label has)
+    values[1::2, 1::2] = 9
+    lab[:] = values
+    cells.attrs["multiscales"] = ms
+    cells.attrs["image-label"] = {"version": "0.4", "source": {"image": "../../"}}
+    dst = tmp_path / "out.zarr"
+    result = run("convert", src, dst, "--levels", "3", "--downsample", "mean", "--verify", "sample")
+    assert result.exit_code == 0, result.output
+    one = zarr.open_array(dst / "labels" / "cells" / "1", mode="r")[...]
+    assert one.shape == (32, 32) and set(np.unique(one)) == {0}
+    image1 = zarr.open_array(dst / "1", mode="r")[...]
+    np.testing.assert_array_equal(image1, np.rint(_block_mean(image[...], (2, 2))).astype("uint16"))
+    assert_documents_valid(dst)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--levels", "0"], "--levels"), (["--downsample", "mode"], "give it with --levels"),
+    (["--levels", "4", "--downsample", "median"], "one of mean, nearest, mode"),
+])
+def test_bad_level_options(tmp_path, args, words):
+    result = run("convert", "sample_data/image_v04.ome.zarr", tmp_path / "o.zarr", *args)
+    assert result.exit_code == 2, result.output
+    assert words in " ".join(result.output.split())

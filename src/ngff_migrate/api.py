@@ -117,7 +117,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             on_plan: Callable[[MigrationPlan], None] | None = None,
             chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
             codec: str | None = None, portable: bool = False, jobs: int | None = None,
-            scheduler: str | None = None, space_check: bool = True) -> Report:
+            scheduler: str | None = None, space_check: bool = True, levels: int | None = None,
+            downsample: str | None = None) -> Report:
     """Migrate one OME-Zarr 0.4/0.5 image (with its labels) to RFC-8.
 
     Parameters
@@ -161,6 +162,10 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         ``dask.distributed`` scheduler address (``tcp://HOST:PORT``).
     space_check:
         Refuse a re-encode whose estimated output exceeds the free space.
+    levels, downsample:
+        Build the missing levels of every multiscale up to ``levels`` in
+        all, with ``"mean"`` (default), ``"nearest"`` or ``"mode"`` (label
+        images: always ``mode`` or ``nearest``); docs/reencode.md, "Levels".
 
     Returns
     -------
@@ -185,7 +190,7 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     from .engine.options import reencode_options
 
     recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
-                              portable=portable)
+                              portable=portable, levels=levels, downsample=downsample)
     if recode.active and in_place:
         raise UsageError(None, f"{recode.describe()} re-encodes the pixels, which needs a destination: "
                                "in place only rewrites metadata. Run `ngff-migrate convert SRC DST "
@@ -250,6 +255,11 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
                                              sample_chunks=sample_chunks,
                                              progress=lambda n: progress.advance("verify", n))
                 outcome["checks"] = {"reverse_map": check_reverse_map(result, target_root)}
+                if job is not None and job.rplan.levels and verify != "none":
+                    from .engine.levels import verify_levels
+
+                    outcome["checks"]["new_levels"] = verify_levels(
+                        job.rplan.levels, result.root, target_root, mode=verify, sample_chunks=sample_chunks)
 
         options = {"target_version": target_version, "verify": verify, "prefix": prefix}
         notes: list[str] = []
@@ -314,7 +324,8 @@ class Inspection:
 def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
             prefix: str = DEFAULT_PREFIX, lenient: bool = True, allow_outside: bool = False,
             chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
-            codec: str | None = None, portable: bool = False) -> Inspection:
+            codec: str | None = None, portable: bool = False, levels: int | None = None,
+            downsample: str | None = None) -> Inspection:
     """Detect ``path`` and translate it in memory (nothing is written).
 
     For an RFC-8 tree ``documents`` holds only what normalisation would
@@ -326,7 +337,7 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     from .engine.options import reencode_options
 
     recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
-                              portable=portable)
+                              portable=portable, levels=levels, downsample=downsample)
     from .storage.sandbox import sandboxed
 
     with sandboxed(dataset_root(path), allow_outside=allow_outside):

@@ -223,7 +223,8 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
               sample_chunks: int = 8, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
               allow_outside: bool = False, progress: Progress | None = None,
               chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
-              codec: str | None = None, portable: bool = False, space_check: bool = True) -> BatchReport:
+              codec: str | None = None, portable: bool = False, space_check: bool = True,
+              levels: int | None = None, downsample: str | None = None) -> BatchReport:
     """Migrate every dataset under ``root``: into ``destination/<rel>``, or in place.
 
     Parameters
@@ -245,7 +246,7 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     progress:
         Callbacks for the stages ``datasets`` and
         ``bytes`` (nominal bytes).
-    chunks, shards, shard_size, codec, portable, space_check:
+    chunks, shards, shard_size, codec, portable, space_check, levels, downsample:
         Re-encode every dataset (with ``destination`` only), as
         :func:`ngff_migrate.convert` does (docs/reencode.md). Each worker
         re-encodes with CPUs / ``jobs`` threads; a rerun after a kill resumes
@@ -276,7 +277,7 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     from ..engine.options import reencode_options
 
     recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
-                              portable=portable)
+                              portable=portable, levels=levels, downsample=downsample)
     if recode.active and in_place:
         raise UsageError(None, f"{recode.describe()} re-encodes the pixels, which needs a destination: "
                                "in place only rewrites metadata. Run `ngff-migrate batch ROOT --out DEST "

@@ -243,7 +243,8 @@ def _run(task: Task, state: StateDir, out: Outcome) -> None:
                      chunks=recode.get("chunks"), shards=recode.get("shards", "keep"),
                      shard_size=recode.get("shard_size") if recode else None, codec=recode.get("codec"),
                      portable=recode.get("portable", False), jobs=o.get("reencode_threads"),
-                     space_check=o.get("space_check", True))
+                     space_check=o.get("space_check", True), levels=recode.get("levels"),
+                     downsample=recode.get("downsample") if recode.get("levels") else None)
     out.layout, out.version = report.layout, report.version
     out.warnings = list(report.warnings)
     out.write = asdict(report.write)

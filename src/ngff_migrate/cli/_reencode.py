@@ -35,3 +35,9 @@ Scheduler = Annotated[str | None, typer.Option(
 NoSpaceCheck = Annotated[bool, typer.Option(
     "--no-space-check", rich_help_panel=_PANEL,
     help="Do not refuse a re-encode whose estimated output exceeds the free space.")]
+Levels = Annotated[int | None, typer.Option(
+    "--levels", metavar="N", rich_help_panel=_PANEL,
+    help="Levels wanted per multiscale in all; the missing ones are built (y and x halved; z when finer).")]
+Downsample = Annotated[str | None, typer.Option(
+    "--downsample", metavar="mean|nearest|mode", rich_help_panel=_PANEL,
+    help="How --levels builds new levels (default mean); label images always use mode (or nearest).")]

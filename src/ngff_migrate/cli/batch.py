@@ -14,7 +14,7 @@ from ..errors import MigrateError
 from ..report.terminal import progress_bars
 from ._common import VerifyChoice, _check_output_file, _fail, app, console, err
 from ._html import HtmlOption, write_failure_page, write_page
-from ._reencode import Chunks, Codec, NoSpaceCheck, Portable, Shards, ShardSize
+from ._reencode import Chunks, Codec, Downsample, Levels, NoSpaceCheck, Portable, Shards, ShardSize
 
 
 def _human_bytes(n: int) -> str:
@@ -131,6 +131,8 @@ def batch(
     shard_size: ShardSize = None,
     codec: Codec = None,
     portable: Portable = False,
+    levels: Levels = None,
+    downsample: Downsample = None,
     no_space_check: NoSpaceCheck = False,
 ) -> None:
     """Migrate every dataset under ROOT, in parallel, journaled and resumable.
@@ -160,7 +162,7 @@ def batch(
                                sample_chunks=sample_chunks, lock_timeout=lock_timeout,
                                allow_outside=allow_outside, progress=bar, chunks=chunks, shards=shards,
                                shard_size=shard_size, codec=codec, portable=portable,
-                               space_check=not no_space_check)
+                               space_check=not no_space_check, levels=levels, downsample=downsample)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/red]: run the same command again to finish the work")
         raise typer.Exit(130) from None

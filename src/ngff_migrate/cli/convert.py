@@ -12,7 +12,18 @@ from ..errors import MigrateError
 from ..report.terminal import progress_bars
 from ._common import VerifyChoice, _check_output_file, _fail, app, console
 from ._html import HtmlOption, write_failure_page, write_page
-from ._reencode import Chunks, Codec, Jobs, NoSpaceCheck, Portable, Scheduler, Shards, ShardSize
+from ._reencode import (
+    Chunks,
+    Codec,
+    Downsample,
+    Jobs,
+    Levels,
+    NoSpaceCheck,
+    Portable,
+    Scheduler,
+    Shards,
+    ShardSize,
+)
 
 
 @app.command()
@@ -36,6 +47,8 @@ def convert(
     shard_size: ShardSize = None,
     codec: Codec = None,
     portable: Portable = False,
+    levels: Levels = None,
+    downsample: Downsample = None,
     jobs: Jobs = None,
     scheduler: Scheduler = None,
     no_space_check: NoSpaceCheck = False,
@@ -62,7 +75,7 @@ def convert(
                                 lenient=lenient, prefix=prefix, allow_outside=allow_outside,
                                 progress=progress, chunks=chunks, shards=shards, shard_size=shard_size,
                                 codec=codec, portable=portable, jobs=jobs, scheduler=scheduler,
-                                space_check=not no_space_check)
+                                space_check=not no_space_check, levels=levels, downsample=downsample)
     except Exception as exc:  # every failure becomes one line and an exit code
         if isinstance(exc, OSError):
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))

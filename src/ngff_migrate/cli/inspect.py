@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from ._common import _check_output_file, _fail, app, console
 from ._html import HtmlOption, write_page
-from ._reencode import Chunks, Codec, Portable, Shards, ShardSize
+from ._reencode import Chunks, Codec, Downsample, Levels, Portable, Shards, ShardSize
 
 
 @app.command()
@@ -27,6 +27,8 @@ def inspect(
     shard_size: ShardSize = None,
     codec: Codec = None,
     portable: Portable = False,
+    levels: Levels = None,
+    downsample: Downsample = None,
 ) -> None:
     """Show what was detected and the RFC-8 documents a migration would write.
 
@@ -39,7 +41,8 @@ def inspect(
     _check_output_file(html, "--html")
     try:
         found = do_inspect(path, target_version=target_version, allow_outside=allow_outside, chunks=chunks,
-                           shards=shards, shard_size=shard_size, codec=codec, portable=portable)
+                           shards=shards, shard_size=shard_size, codec=codec, portable=portable,
+                           levels=levels, downsample=downsample)
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return

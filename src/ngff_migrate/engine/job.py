@@ -62,7 +62,7 @@ class ReencodeJob:
             return False
         from ..zarr.keys import is_chunk_key
 
-        keep = {a.rel: a.target.document for a in self.rplan.arrays}
+        keep = {rel: layout.document for rel, layout in self.rplan.layouts().items()}
         for directory, _dirs, files in os.walk(partial):
             rel_dir = os.path.relpath(directory, partial).replace(os.sep, "/")
             rel_dir = "" if rel_dir == "." else rel_dir
@@ -91,10 +91,10 @@ class ReencodeJob:
         try:
             if self.space_check:
                 self._check_space(target_root, journal)
-            for array in self.rplan.arrays:
-                directory = target_root / array.rel
+            for rel, layout in self.rplan.layouts().items():
+                directory = target_root / rel
                 directory.mkdir(parents=True, exist_ok=True)
-                write_atomic(directory / "zarr.json", dumps_document(array.target.document), fsync=False)
+                write_atomic(directory / "zarr.json", dumps_document(layout.document), fsync=False)
             self.stats = run_reencode(self.rplan, self.rplan_source, target_root, journal,
                                       resume=self.resumed, jobs=self.jobs, scheduler=self.scheduler,
                                       progress=self.progress)
@@ -120,7 +120,8 @@ class ReencodeJob:
     def estimate(self) -> int:
         """The estimated stored bytes of the re-encoded arrays: their
         decoded size without a compressor, else the size of their source
-        chunk files (compression ratios seldom differ by much more)."""
+        chunk files (compression ratios seldom differ by much more); plus
+        the decoded size of the new levels."""
         total = 0
         for array in self.rplan.arrays:
             codecs = array.target.document.get("codecs") or []
@@ -130,7 +131,7 @@ class ReencodeJob:
                 total += array.target.nbytes
             else:
                 total += min(array.target.nbytes, _stored(self.rplan_source / array.rel))
-        return total
+        return total + sum(level.target.nbytes for level in self.rplan.levels)  # decoded: an upper bound
 
     def finish(self, destination: Path) -> None:
         """Remove the journal from the published output."""

@@ -219,18 +219,30 @@ class ReencodeOptions:
     shard_size: int = DEFAULT_SHARD_SIZE
     codec: CodecSpec | None = None
     portable: bool = False
+    #: the total number of levels wanted per multiscale (``--levels``), or ``None``
+    levels: int | None = None
+    #: ``mean``, ``nearest`` or ``mode`` (``--downsample``; label images always ``mode``/``nearest``)
+    downsample: str = "mean"
 
     @property
     def active(self) -> bool:
         """Whether these options make the migration a re-encode."""
+        return bool(self.rewrites_existing or self.levels)
+
+    @property
+    def rewrites_existing(self) -> bool:
+        """Whether the existing arrays are re-encoded (``--levels`` alone only adds levels)."""
         return bool(self.chunks or self.shards != "keep" or self.codec or self.portable)
 
     def fingerprint(self) -> dict[str, Any]:
         """The options as plain JSON (the resume check compares it)."""
         shards = self.shards.text() if isinstance(self.shards, ShapeSpec) else self.shards
-        return {"chunks": self.chunks.text() if self.chunks else None, "shards": shards,
-                "shard_size": self.shard_size, "codec": self.codec.text() if self.codec else None,
-                "portable": self.portable}
+        out = {"chunks": self.chunks.text() if self.chunks else None, "shards": shards,
+               "shard_size": self.shard_size, "codec": self.codec.text() if self.codec else None,
+               "portable": self.portable}
+        if self.levels:  # only when set, so that earlier journals and markers stay valid
+            out.update(levels=self.levels, downsample=self.downsample)
+        return out
 
     def describe(self) -> str:
         """The options as the CLI flags that give them."""
@@ -244,12 +256,20 @@ class ReencodeOptions:
             flags.append(f"--codec {fp['codec']}")
         if self.portable:
             flags.append("--portable")
+        if self.levels:
+            flags.append(f"--levels {self.levels}")
+            if self.downsample != "mean":
+                flags.append(f"--downsample {self.downsample}")
         return " ".join(flags)
+
+
+DOWNSAMPLE_METHODS = ("mean", "nearest", "mode")
 
 
 def reencode_options(*, chunks: str | ShapeSpec | None = None, shards: str | ShapeSpec = "keep",
                      shard_size: str | int | None = None, codec: str | CodecSpec | None = None,
-                     portable: bool = False) -> ReencodeOptions:
+                     portable: bool = False, levels: int | None = None,
+                     downsample: str | None = None) -> ReencodeOptions:
     """Build :class:`ReencodeOptions` from CLI-style text (or parsed values).
 
     Raises
@@ -270,13 +290,20 @@ def reencode_options(*, chunks: str | ShapeSpec | None = None, shards: str | Sha
     if size <= 0:
         raise UsageError(None, f"--shard-size {shard_size!r}: the size must be positive")
     codec_spec = parse_codec(codec) if isinstance(codec, str) else codec
+    if levels is not None and (isinstance(levels, bool) or not isinstance(levels, int) or levels < 1):
+        raise UsageError(None, f"--levels {levels!r}: give the total number of levels wanted (1 or more)")
+    method = (downsample or "mean").strip().lower()
+    if method not in DOWNSAMPLE_METHODS:
+        raise UsageError(None, f"--downsample {downsample!r}: one of {', '.join(DOWNSAMPLE_METHODS)}")
+    if downsample is not None and not levels:
+        raise UsageError(None, "--downsample chooses how --levels builds new levels; give it with --levels N")
     options = ReencodeOptions(chunks=chunk_spec, shards=shard_spec, shard_size=size, codec=codec_spec,
-                              portable=portable)
+                              portable=portable, levels=levels, downsample=method)
     if shard_size is not None and not options.active:
         raise UsageError(None, "--shard-size sets the shard size of a re-encode; give it with --shards auto "
                                "or --chunks (alone it changes nothing)")
     return options
 
 
-__all__ = ["DEFAULT_SHARD_SIZE", "CodecSpec", "ReencodeOptions", "ShapeSpec", "parse_codec", "parse_shape",
+__all__ = ["DEFAULT_SHARD_SIZE", "DOWNSAMPLE_METHODS", "CodecSpec", "ReencodeOptions", "ShapeSpec", "parse_codec", "parse_shape",
            "parse_size", "reencode_options"]

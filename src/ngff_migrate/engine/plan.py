@@ -28,21 +28,31 @@ class ReencodePlan:
     options: ReencodeOptions
     arrays: list[ArrayPlan] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    #: the levels to build (``--levels``), in building order (``engine.levels.NewLevel``)
+    levels: list[Any] = field(default_factory=list)
 
     @property
     def nbytes(self) -> int:
-        """Decoded bytes of every re-encoded array."""
-        return sum(a.target.nbytes for a in self.arrays)
+        """Decoded bytes of every re-encoded array and new level."""
+        return sum(a.target.nbytes for a in self.arrays) + sum(n.target.nbytes for n in self.levels)
 
     @property
     def units(self) -> int:
-        """Write units (shards or chunk blocks) of every re-encoded array."""
-        return sum(a.target.unit_count for a in self.arrays)
+        """Write units (shards or chunk blocks) of every re-encoded array and new level."""
+        return sum(a.target.unit_count for a in self.arrays) + sum(n.target.unit_count for n in self.levels)
+
+    def layouts(self) -> dict[str, Any]:
+        """Array path -> the layout written there (re-encoded arrays and new levels)."""
+        return {**{a.rel: a.target for a in self.arrays}, **{n.rel: n.target for n in self.levels}}
 
     def to_json(self) -> dict[str, Any]:
         """The plan per array (``inspect --json``, ``plan --json``)."""
-        return {"options": self.options.fingerprint(), "nbytes": self.nbytes, "write_units": self.units,
-                "arrays": {a.rel: a.target.summary() for a in self.arrays}, "kept": list(self.kept)}
+        out = {"options": self.options.fingerprint(), "nbytes": self.nbytes, "write_units": self.units,
+               "arrays": {a.rel: a.target.summary() for a in self.arrays}, "kept": list(self.kept)}
+        if self.levels:
+            out["new_levels"] = {n.rel: {**n.target.summary(), "from": n.previous, "factors": list(n.factors),
+                                         "downsample": n.method} for n in self.levels}
+        return out
 
 
 def source_document(plan: MigrationPlan, array: ArrayPlan) -> tuple[dict[str, Any], DocumentPlan | None]:
@@ -72,10 +82,12 @@ def plan_reencode(plan: MigrationPlan, options: ReencodeOptions) -> ReencodePlan
     result = ReencodePlan(options=options)
     given = dict(options.chunks.named) if options.chunks and options.chunks.named else {}
     seen_axes: set[str] = set()
+    outputs: dict[str, dict[str, Any]] = {}
     for array in plan.arrays:
         doc, planned = source_document(plan, array)
+        outputs[array.rel] = doc
         seen_axes.update(n for n in doc.get("dimension_names") or [] if n)
-        if options.portable and is_core(doc)[0]:
+        if not options.rewrites_existing or (options.portable and is_core(doc)[0]):
             result.kept.append(array.rel)
             continue
         array.target = plan_layout(doc, options, array=array.rel)
@@ -85,6 +97,11 @@ def plan_reencode(plan: MigrationPlan, options: ReencodeOptions) -> ReencodePlan
             plan.documents.append(DocumentPlan(rel=array.rel, node_type="array", document=array.target.document,
                                                replaces=[join(array.rel, "zarr.json")]))
         result.arrays.append(array)
+        outputs[array.rel] = array.target.document
+    if options.levels:
+        from .levels import plan_levels
+
+        result.levels = plan_levels(plan, options, outputs)
     unknown = sorted(set(given) - seen_axes)
     if unknown and plan.arrays:
         plan.warnings.append(f"--chunks names axes no array has: {', '.join(unknown)} (ignored; the arrays' "

@@ -87,11 +87,32 @@ def _bad_source_chunk(source: Any, source_dir: str, sel: tuple[slice, ...]) -> s
     return source_dir
 
 
-def write_unit(task: tuple) -> tuple[str, tuple[int, ...], int, int]:
-    """Write one unit: ``task`` is ``(run id, source dir, source zarr format,
-    target dir, array path, unit index, region, keys, resume)``, with
-    ``region`` the ``(start, stop)`` per axis and ``keys`` the files the unit
-    writes (relative to the target array). Returns ``(array path, unit
+@dataclass(frozen=True)
+class UnitTask:
+    """One write unit to write (picklable, for distributed workers).
+
+    ``region`` is the ``(start, stop)`` element range per axis in the
+    target; ``keys`` the files it writes (relative to the target array).
+    A new level (``--levels``) reads ``read`` from the previous level and
+    downsamples it by ``factors`` with ``method``.
+    """
+
+    run: str
+    source: str
+    source_format: int
+    target: str
+    rel: str
+    index: tuple[int, ...]
+    region: tuple[tuple[int, int], ...]
+    keys: tuple[str, ...]
+    resume: bool
+    read: tuple[tuple[int, int], ...] | None = None
+    factors: tuple[int, ...] | None = None
+    method: str | None = None
+
+
+def write_unit(task: UnitTask) -> tuple[str, tuple[int, ...], int, int]:
+    """Write one unit (see :class:`UnitTask`). Returns ``(array path, unit
     index, decoded bytes, stored bytes)``.
 
     Raises
@@ -100,30 +121,34 @@ def write_unit(task: tuple) -> tuple[str, tuple[int, ...], int, int]:
         If a source chunk does not decode (naming its file) or the target
         cannot be written (naming the file).
     """
-    run, source_dir, source_format, target_dir, rel, index, region, keys, resume = task
-    sel = tuple(slice(a, b) for a, b in region)
-    source = _open(run, source_dir, source_format, "r")
-    target = _open(run, target_dir, 3, "r+")
-    if resume:  # a killed run may have left some of these files half written
-        for key in keys:
+    sel = tuple(slice(a, b) for a, b in task.region)
+    read = tuple(slice(a, b) for a, b in task.read) if task.read else sel
+    source = _open(task.run, task.source, task.source_format, "r")
+    target = _open(task.run, task.target, 3, "r+")
+    if task.resume:  # a killed run may have left some of these files half written
+        for key in task.keys:
             try:
-                os.unlink(os.path.join(target_dir, key))
+                os.unlink(os.path.join(task.target, key))
             except FileNotFoundError:
                 pass
     try:
-        data = source[sel]
+        data = source[read]
     except Exception as exc:
-        bad = _bad_source_chunk(source, source_dir, sel)
-        raise MigrateError(bad, f"source chunk cannot be decoded: {' '.join(str(exc).split())[:200] or type(exc).__name__}"
-                           ) from None
+        bad = _bad_source_chunk(source, task.source, read)
+        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise MigrateError(bad, f"source chunk cannot be decoded: {text}") from None
+    if task.factors:
+        from .levels import downsample
+
+        data = downsample(data, task.factors, task.method or "mean")
     try:
         target[sel] = data
     except OSError as exc:
-        raise MigrateError(exc.filename or target_dir, f"write failed: {exc.strerror or exc}") from None
+        raise MigrateError(exc.filename or task.target, f"write failed: {exc.strerror or exc}") from None
     stored = 0
     dirs = set()
-    for key in keys:
-        path = os.path.join(target_dir, key)
+    for key in task.keys:
+        path = os.path.join(task.target, key)
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
@@ -140,10 +165,10 @@ def write_unit(task: tuple) -> tuple[str, tuple[int, ...], int, int]:
             os.fsync(fd)
         finally:
             os.close(fd)
-    return rel, tuple(index), int(data.nbytes), stored
+    return task.rel, tuple(task.index), int(data.nbytes), stored
 
 
-def _remote(task: tuple) -> tuple:
+def _remote(task: UnitTask) -> tuple:
     """:func:`write_unit` for a distributed worker: a project error comes back as data."""
     import socket
 
@@ -172,21 +197,38 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
         that cannot be written.
     """
     run = uuid.uuid4().hex
-    stats = ReencodeStats(arrays_reencoded=len(rplan.arrays))
-    tasks = []
-    for array in rplan.arrays:
-        layout = array.target
-        src = str(source_root / array.rel) if array.rel else str(source_root)
-        dst = str(target_root / array.rel) if array.rel else str(target_root)
+    stats = ReencodeStats(arrays_reencoded=len(rplan.arrays) + len(rplan.levels))
+    phases: list[list[UnitTask]] = [[]]
+
+    def add(phase: list[UnitTask], rel: str, layout, source: str, source_format: int, level=None) -> None:
+        from .levels import level_regions
+
+        target = str(target_root / rel) if rel else str(target_root)
         for index in layout.units():
-            if (array.rel, index) in journal.done:
+            if (rel, index) in journal.done:
                 stats.units_resumed += 1
                 if progress is not None:
-                    region = layout.region(index)
-                    progress(_nbytes(region, layout.itemsize))
+                    progress(_nbytes(layout.region(index), layout.itemsize))
                 continue
-            tasks.append((run, src, array.source.zarr_format, dst, array.rel, index, layout.region(index),
-                          layout.keys(index), resume))
+            read = None
+            if level is not None:
+                read = level_regions(level, index)[1]
+            phase.append(UnitTask(run, source, source_format, target, rel, index, layout.region(index),
+                                  tuple(layout.keys(index)), resume, read,
+                                  level.factors if level is not None else None,
+                                  level.method if level is not None else None))
+
+    for array in rplan.arrays:
+        add(phases[0], array.rel, array.target, str(source_root / array.rel) if array.rel else str(source_root),
+            array.source.zarr_format)
+    for level in rplan.levels:  # in depth order: depth d reads what depth d - 1 wrote
+        while len(phases) <= level.depth:
+            phases.append([])
+        if level.depth == 1:
+            add(phases[1], level.rel, level.target, str(source_root / level.previous), level.previous_format,
+                level)
+        else:
+            add(phases[level.depth], level.rel, level.target, str(target_root / level.previous), 3, level)
     last_flush = [time.monotonic()]
 
     def finished(result: tuple) -> None:
@@ -202,12 +244,15 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
             last_flush[0] = time.monotonic()
 
     try:
-        if scheduler:
-            stats.workers = _run_distributed(tasks, scheduler, finished)
-        elif tasks:
-            stats.workers = min(len(tasks), jobs or os.cpu_count() or 1)
-            _run_local(tasks, jobs, finished)
-        journal.flush()
+        for tasks in phases:
+            if not tasks:
+                continue
+            if scheduler:
+                stats.workers = max(stats.workers, _run_distributed(tasks, scheduler, finished))
+            else:
+                stats.workers = max(stats.workers, min(len(tasks), jobs or os.cpu_count() or 1))
+                _run_local(tasks, jobs, finished)
+            journal.flush()
     except OSError as exc:
         raise MigrateError(exc.filename or target_root, f"write failed: {exc.strerror or exc}") from None
     finally:
@@ -223,7 +268,7 @@ def _nbytes(region: tuple[tuple[int, int], ...], itemsize: int) -> int:
     return n
 
 
-def _run_local(tasks: list[tuple], jobs: int | None, finished: Callable[[tuple], None]) -> None:
+def _run_local(tasks: list[UnitTask], jobs: int | None, finished: Callable[[tuple], None]) -> None:
     from dask.callbacks import Callback
     from dask.threaded import get
 
@@ -236,7 +281,7 @@ def _run_local(tasks: list[tuple], jobs: int | None, finished: Callable[[tuple],
         get(graph, list(graph), num_workers=jobs or os.cpu_count() or 1)
 
 
-def _run_distributed(tasks: list[tuple], address: str, finished: Callable[[tuple], None]) -> int:
+def _run_distributed(tasks: list[UnitTask], address: str, finished: Callable[[tuple], None]) -> int:
     """Run ``tasks`` on the cluster at ``address``; returns how many worker processes wrote units."""
     from distributed import Client, as_completed
 
@@ -259,4 +304,4 @@ def _run_distributed(tasks: list[tuple], address: str, finished: Callable[[tuple
     return len(writers)
 
 
-__all__ = ["ReencodeStats", "run_reencode", "write_unit"]
+__all__ = ["ReencodeStats", "UnitTask", "run_reencode", "write_unit"]

@@ -130,6 +130,8 @@ class MigrationPlan:
     #: the root-relative file of the tree's entry document: ``zarr.json``, or
     #: a standalone RFC-8 ``*.json`` document given as the source
     entry: str = "zarr.json"
+    #: levels a re-encode adds (``--levels``): group path -> the new level names
+    added_levels: dict[str, list[str]] = field(default_factory=dict)
     #: the paths of ``arrays`` (kept by :meth:`add_array`)
     _array_rels: set[str] = field(default_factory=set, repr=False, compare=False)
 

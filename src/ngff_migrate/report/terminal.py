@@ -66,9 +66,10 @@ def summary_table(report: Any) -> Table:
                              f"{w.files_copied} files copied, {w.files_linked} linked "
                              f"({w.bytes_copied / 1e6:.2f} MB)")
     r = getattr(report, "reencode", None)
-    if r and r.get("arrays"):
+    if r and (r.get("arrays") or r.get("new_levels")):
         ratio = r.get("compression_ratio")
-        table.add_row("re-encoded", f"{len(r['arrays'])} arrays, {r.get('units_written', 0)} write units written"
+        added = f" + {len(r['new_levels'])} new levels" if r.get("new_levels") else ""
+        table.add_row("re-encoded", f"{len(r['arrays'])} arrays{added}, {r.get('units_written', 0)} write units written"
                                     + (f", {r['units_resumed']} resumed" if r.get("units_resumed") else "")
                                     + f"; {r.get('bytes_decoded', 0) / 1e6:.2f} MB decoded -> "
                                     f"{r.get('bytes_stored', 0) / 1e6:.2f} MB stored"

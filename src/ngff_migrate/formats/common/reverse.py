@@ -363,6 +363,8 @@ def compare(plan, rebuilt: dict[str, Rebuilt], fallback: Callable[[str], Rebuilt
         rel, _, name = file.rpartition("/")
         if rel in reencoded and name in (".zarray", "zarr.json"):
             canon = _without_encoding(canon)
+        if rel in plan.added_levels and name in (".zattrs", "zarr.json"):
+            canon = _without_levels(canon, set(plan.added_levels[rel]))
         if entry.ome:
             compared.append(file)
         else:
@@ -406,6 +408,28 @@ def _without_encoding(canon: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return out
 
     return strip
+
+
+def _without_levels(canon: Callable[[Any], Any], added: set[str]) -> Callable[[Any], Any]:
+    """``canon`` applied to an image's attributes with the ``multiscales``
+    datasets a re-encode added (``--levels``: ``added`` paths) removed: the
+    input had no such level, the output has it on request."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if key == "multiscales" and isinstance(item, list):
+                    item = [{**ms, "datasets": [d for d in ms.get("datasets") or []
+                                                if not (isinstance(d, dict) and d.get("path") in added)]}
+                            if isinstance(ms, dict) and "datasets" in ms else ms for ms in item]
+                out[key] = strip(item)
+            return out
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return lambda doc: strip(canon(doc))
 
 
 def describe(m: dict[str, Any]) -> str:

@@ -1,0 +1,309 @@
+"""Build missing pyramid levels (``--levels N`` / ``--downsample``; issue #9; docs/reencode.md, "Levels").
+
+For every multiscale with fewer than ``N`` levels, new levels are added
+after its smallest one, each computed from the level before it:
+
+* ``y`` and ``x`` (the two innermost spatial axes of the multiscale's
+  coordinate system) are halved; ``z`` (the third innermost spatial axis)
+  is halved only when its pixel size is smaller than the new ``y`` and ``x``
+  pixel sizes; other axes (channel, time) are kept. An axis of extent 1 is
+  not halved; a level whose ``y`` and ``x`` cannot be halved ends the
+  pyramid. New extents are ``n // 2`` (an odd last pixel is dropped, as
+  ome-zarr-py and ngff-zarr do).
+* The new level's scale is the previous one times the factor; its
+  translation moves by half a previous pixel per halved axis
+  (``t + (f - 1) / 2 * s``), the pixel-centre convention of ome-zarr-py
+  and ngff-zarr.
+* ``mean`` averages each block (rounded to the nearest integer for integer
+  types, in float64 otherwise); ``nearest`` takes the block's first pixel;
+  ``mode`` its most frequent value (the smallest on ties). Label images are
+  always downsampled with ``mode``, or ``nearest`` if that was asked for.
+
+Only multiscales whose levels map to one coordinate system by a ``scale``,
+or a ``sequence`` of ``scale`` and ``translation``, are extended (NGFF
+0.4/0.5 images, labels, plate fields and bioformats2raw series).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import UnsupportedError
+from ..formats.common.paths import join
+from ..formats.plan import DocumentPlan, MigrationPlan
+from .layout import ArrayLayout, plan_layout
+from .options import ReencodeOptions
+
+_LEGACY_LAYOUTS = ("ngff-image", "hcs-plate", "bioformats2raw")
+
+
+@dataclass
+class NewLevel:
+    """One level to build: the array at ``rel`` from the level ``previous``
+    (root-relative paths) by ``factors`` per axis, with ``method``; ``depth``
+    1 reads the source's smallest level, deeper ones the level built before."""
+
+    rel: str
+    previous: str
+    previous_format: int
+    factors: tuple[int, ...]
+    method: str
+    depth: int
+    target: ArrayLayout
+    group: str
+
+
+def downsample(block: Any, factors: tuple[int, ...], method: str) -> Any:
+    """Downsample ``block`` (a numpy array whose shape is a whole multiple of
+    ``factors``, axis by axis) by ``factors`` with ``mean``, ``nearest`` or
+    ``mode``; the result has shape ``block.shape // factors`` and the dtype of
+    ``block``."""
+    import numpy as np
+
+    if method == "nearest" or block.dtype == bool and method == "mean":
+        return block[tuple(slice(None, None, f) for f in factors)]
+    split: list[int] = []
+    for n, f in zip(block.shape, factors, strict=True):
+        split.extend((n // f, f))
+    view = block.reshape(split)
+    inner = tuple(range(1, 2 * len(factors), 2))
+    if method == "mean":
+        mean = view.mean(axis=inner, dtype=np.float64)
+        if block.dtype.kind in "iu":
+            return np.rint(mean).astype(block.dtype)
+        return mean.astype(block.dtype)
+    outer = tuple(range(0, 2 * len(factors), 2))
+    flat = view.transpose(outer + inner).reshape(*view.shape[0::2], -1)
+    ordered = np.sort(flat, axis=-1)
+    counts = np.stack([(ordered == ordered[..., i:i + 1]).sum(axis=-1) for i in range(ordered.shape[-1])], -1)
+    best = counts.argmax(axis=-1)  # the first maximum: the smallest most frequent value
+    return np.take_along_axis(ordered, best[..., None], axis=-1)[..., 0]
+
+
+def _transform(node: dict[str, Any], where: str) -> tuple[list[float], list[float], str]:
+    """``(scale, translation, output coordinate system id)`` of a singlescale node."""
+    cts = (node.get("attributes") or {}).get("coordinateTransformations") or []
+    if len(cts) != 1 or not isinstance(cts[0], dict):
+        raise UnsupportedError(None, f"--levels: {where} has {len(cts)} coordinate transformations; "
+                                     "only one (scale, or scale and translation) can be extended")
+    ct = cts[0]
+    steps = ct.get("transformations") if ct.get("type") == "sequence" else [ct]
+    scale: list[float] | None = None
+    translation: list[float] | None = None
+    for step in steps or []:
+        if step.get("type") == "scale" and scale is None and translation is None:
+            scale = [float(v) for v in step.get("scale") or []]
+        elif step.get("type") == "translation" and translation is None:
+            translation = [float(v) for v in step.get("translation") or []]
+        else:
+            raise UnsupportedError(None, f"--levels: {where} maps to its coordinate system by "
+                                         f"{step.get('type')!r}; only scale and translation can be extended")
+    if scale is None:
+        raise UnsupportedError(None, f"--levels: {where} has no scale")
+    return scale, translation or [0.0] * len(scale), (ct.get("output") or {}).get("id")
+
+
+def _ids(value: Any, out: set[str]) -> set[str]:
+    if isinstance(value, dict):
+        if isinstance(value.get("id"), str):
+            out.add(value["id"])
+        for v in value.values():
+            _ids(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _ids(v, out)
+    return out
+
+
+def _next_name(last: str, taken: set[str]) -> str:
+    m = re.fullmatch(r"(.*?)(\d+)", last)
+    stem, number = (m.group(1), int(m.group(2))) if m else (f"{last}-", 0)
+    while True:
+        number += 1
+        if f"{stem}{number}" not in taken:
+            return f"{stem}{number}"
+
+
+def _multiscales(node: dict[str, Any]):
+    """Every multiscale node with inline singlescale children, depth first."""
+    if node.get("type") == "multiscale" and any(n.get("type") == "singlescale" for n in node.get("nodes") or []):
+        yield node
+    for child in node.get("nodes") or []:
+        if isinstance(child, dict):
+            yield from _multiscales(child)
+
+
+def plan_levels(plan: MigrationPlan, options: ReencodeOptions, docs: dict[str, dict[str, Any]]) -> list[NewLevel]:
+    """Add the missing levels of every multiscale of ``plan`` (in place: new
+    singlescale nodes in the documents, new array documents) and return what
+    to build, in building order (by depth).
+
+    ``docs`` maps array paths to their output ``zarr.json`` documents (the
+    re-encoded ones, or the carried ones).
+
+    Raises
+    ------
+    UnsupportedError
+        For an input family whose multiscales cannot be extended yet, or a
+        level whose transformation is not a scale (and translation).
+    """
+    from ..rfc8.serialize import parse_document
+
+    if plan.layout not in _LEGACY_LAYOUTS:
+        raise UnsupportedError(plan.root, f"--levels is not supported yet for {plan.layout} inputs "
+                                          "(NGFF 0.4/0.5 images, labels, plates and bioformats2raw only)")
+    built: list[NewLevel] = []
+    for doc in list(plan.documents):
+        ome = doc.ome
+        if not isinstance(ome, dict):
+            continue
+        changed = False
+        taken = _ids(ome, set())
+        for ms in _multiscales(ome):
+            added = _extend(plan, doc, ms, options, docs, taken)
+            changed |= bool(added)
+            built.extend(added)
+        if changed:
+            doc.document["attributes"]["ome"] = parse_document(ome)
+    built.sort(key=lambda n: n.depth)
+    return built
+
+
+def _extend(plan: MigrationPlan, doc: DocumentPlan, ms: dict[str, Any], options: ReencodeOptions,
+            docs: dict[str, dict[str, Any]], taken: set[str]) -> list[NewLevel]:
+    levels = [n for n in ms["nodes"] if n.get("type") == "singlescale"]
+    if len(levels) >= (options.levels or 0):
+        return []
+    where = f"multiscale {ms.get('id')!r} in {doc.file}"
+    last = levels[-1]
+    last_path = ((last.get("path") or {}).get("path") or "").removeprefix("./")
+    previous = join(doc.rel, last_path)
+    if previous not in docs:
+        raise UnsupportedError(None, f"--levels: {where}: its smallest level {last_path!r} is not an array "
+                                     "of the dataset")
+    scale, translation, cs_id = _transform(last, f"level {last_path!r} of {where}")
+    systems = (ms.get("attributes") or {}).get("coordinateSystems") or []
+    axes = next((cs.get("axes") or [] for cs in systems if cs.get("id") == cs_id), [])
+    spatial = [i for i, a in enumerate(axes) if a.get("type") == "space"]
+    if len(spatial) < 2 or len(axes) != len(scale):
+        raise UnsupportedError(None, f"--levels: {where} has fewer than two spatial axes")
+    y, x = spatial[-2], spatial[-1]
+    z = spatial[-3] if len(spatial) >= 3 else None
+    label = "labels" in (ms.get("attributes") or {})
+    method = ("nearest" if options.downsample == "nearest" else "mode") if label else options.downsample
+    shape = list(docs[previous]["shape"])
+    prev_format = next((a.source.zarr_format for a in plan.arrays if a.rel == previous), 3)
+    sibling_paths = {((n.get("path") or {}).get("path") or "").removeprefix("./") for n in levels}
+    out: list[NewLevel] = []
+    name = last_path.rsplit("/", 1)[-1]
+    for depth in range(1, (options.levels or 0) - len(levels) + 1):
+        factors = [1] * len(shape)
+        new_xy = {i: scale[i] * 2 for i in (y, x)}
+        for i in (y, x):
+            factors[i] = 2 if shape[i] >= 2 else 1
+        if z is not None and shape[z] >= 2 and scale[z] < new_xy[y] and scale[z] < new_xy[x]:
+            factors[z] = 2
+        if factors[y] == factors[x] == 1:
+            plan.warnings.append(f"--levels: {where} stops at {len(levels) + depth - 1} levels "
+                                 "(its smallest level is 1 pixel in y and x)")
+            break
+        name = _next_name(name, taken | sibling_paths | _existing(plan, doc.rel))
+        taken.add(name)
+        rel = join(doc.rel, name)
+        translation = [t + (f - 1) / 2 * s for t, f, s in zip(translation, factors, scale, strict=True)]
+        scale = [s * f for s, f in zip(scale, factors, strict=True)]
+        shape = [max(1, n // f) for n, f in zip(shape, factors, strict=True)]
+        base = dict(docs[previous])
+        base["shape"] = shape
+        target = plan_layout(base, options, array=rel)
+        plan.documents.append(DocumentPlan(rel=rel, node_type="array", document=target.document))
+        ms["nodes"].append({"type": "singlescale", "id": name, "name": name,
+                            "path": {"type": "zarr", "path": f"./{name}"},
+                            "attributes": {"coordinateTransformations": [{
+                                "type": "sequence", "input": {"id": name}, "output": {"id": cs_id},
+                                "transformations": [{"type": "scale", "scale": scale},
+                                                    {"type": "translation", "translation": translation}]}]}})
+        out.append(NewLevel(rel=rel, previous=previous, previous_format=prev_format if depth == 1 else 3,
+                            factors=tuple(factors), method=method, depth=depth, target=target, group=doc.rel))
+        plan.added_levels.setdefault(doc.rel, []).append(name)
+        docs[rel] = target.document
+        previous = rel
+    return out
+
+
+def _existing(plan: MigrationPlan, group: str) -> set[str]:
+    """Names already used in the source directory of ``group``."""
+    directory = plan.root / group if group else plan.root
+    try:
+        return {p.name for p in directory.iterdir()}
+    except OSError:
+        return set()
+
+
+def level_regions(level: NewLevel, index: tuple[int, ...]) -> tuple[tuple[tuple[int, int], ...],
+                                                                 tuple[tuple[int, int], ...]]:
+    """``(target region, region of the previous level it is computed from)``
+    of write unit ``index`` of ``level``."""
+    region = level.target.region(index)
+    source = tuple((a * f, b * f) for (a, b), f in zip(region, level.factors, strict=True))
+    return region, source
+
+
+def verify_levels(levels: list[NewLevel], source_root, target_root, *, mode: str,
+                  sample_chunks: int) -> dict[str, Any]:
+    """Re-read every new level (``full``: every write unit; ``sample``: the
+    whole of the smallest one and ``sample_chunks`` seeded-random units of the
+    others) and compare it with the downsample of the previous level as
+    written (the source's level for the first new level).
+
+    Raises
+    ------
+    VerificationError
+        If a new level does not open or differs, naming its ``zarr.json`` in
+        the output.
+    """
+    import random
+    import zlib
+
+    import numpy as np
+    import zarr
+
+    from ..errors import VerificationError
+
+    checked = units = 0
+    last = {n.group: n.rel for n in levels}
+    for level in levels:
+        file = f"{level.rel}/zarr.json"
+        try:
+            out = zarr.open_array(target_root / level.rel, mode="r", zarr_format=3)
+            if level.depth == 1:
+                prev = zarr.open_array(source_root / level.previous, mode="r", zarr_format=level.previous_format)
+            else:
+                prev = zarr.open_array(target_root / level.previous, mode="r", zarr_format=3)
+        except Exception as exc:
+            raise VerificationError(target_root / file, f"the new level does not open: {exc}") from None
+        every = list(level.target.units())
+        if mode != "full" and last[level.group] != level.rel and len(every) > sample_chunks:
+            rng = random.Random(zlib.crc32(level.rel.encode()))
+            every = rng.sample(every, sample_chunks)
+        for index in every:
+            region, source = level_regions(level, index)
+            want = downsample(prev[tuple(slice(a, b) for a, b in source)], level.factors, level.method)
+            got = out[tuple(slice(a, b) for a, b in region)]
+            if not np.array_equal(want, got, equal_nan=want.dtype.kind in "fc"):
+                raise VerificationError(target_root / file, f"the new level differs from the {level.method} "
+                                                            f"downsample of {level.previous} in unit {index}")
+            units += 1
+        checked += 1
+    return {"levels": checked, "units_compared": units}
+
+
+def level_bytes(levels: list[NewLevel]) -> int:
+    """Decoded bytes of the levels to build."""
+    return sum(math.prod(n.target.shape) * n.target.itemsize for n in levels)
+
+
+__all__ = ["NewLevel", "downsample", "level_bytes", "level_regions", "plan_levels", "verify_levels"]
