@@ -347,3 +347,27 @@ def test_bad_level_options(tmp_path, args, words):
     result = run("convert", "sample_data/image_v04.ome.zarr", tmp_path / "o.zarr", *args)
     assert result.exit_code == 2, result.output
     assert words in " ".join(result.output.split())
+
+
+def test_plan_root_shows_the_reencode_plan_and_refuses_bad_options(tmp_path):
+    root = tmp_path / "archive"
+    root.mkdir()
+    shutil.copytree("sample_data/image_v04.ome.zarr", root / "a.ome.zarr")
+    shutil.copytree("sample_data/image_v05.ome.zarr", root / "b.ome.zarr")
+    manifest = tmp_path / "m.json"
+    result = run("plan", root, "--chunks", "y=32,x=32", "--shards", "auto", "--json", manifest)
+    assert result.exit_code == 0, result.output
+    assert "re-encode units" in result.output
+    data = json.loads(manifest.read_text())
+    for d in data["datasets"]:
+        plan = d["reencode"]
+        assert plan["write_units"] == sum(a["write_units"] for a in plan["arrays"].values()) > 0
+        for a in plan["arrays"].values():
+            assert a["chunks"][-2:] == [min(32, a["shape"][-2]), min(32, a["shape"][-1])]
+    bad = run("plan", root, "--codec", "lzma")
+    assert bad.exit_code == 2 and "unknown codec" in bad.output
+    # a shape that does not fit a dataset makes that dataset unmigratable, not the whole plan
+    wrong = run("plan", root, "--chunks", "7,7", "--json", manifest)
+    assert wrong.exit_code == 1
+    errors = [d["error"] for d in json.loads(manifest.read_text())["datasets"]]
+    assert all("has 2 numbers but the array" in e for e in errors), errors

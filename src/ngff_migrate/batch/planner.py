@@ -74,6 +74,8 @@ class DatasetSurvey:
     warnings: int = 0
     error: str | None = None
     error_file: str | None = None
+    #: with re-encode options: the plan per array (``ReencodePlan.to_json()``)
+    reencode: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -111,7 +113,7 @@ def _grouped(reasons: list[tuple[str, str]]) -> list[str]:
 
 
 def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False,
-                   allow_outside: bool = False) -> DatasetSurvey:
+                   allow_outside: bool = False, reencode: dict[str, Any] | None = None) -> DatasetSurvey:
     """Survey one dataset (read-only). Never raises: failures go to ``error``/``error_file``
     (a project error with its file; any other exception, a bug, as ``internal error ...``
     naming the dataset), so one bad dataset never stops the survey of the others.
@@ -120,6 +122,8 @@ def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False,
     validation problems become warnings; metadata may be read outside the
     dataset). An RFC-8 dataset that cannot be planned is reported as
     "already RFC-8" unless it reads outside its directory (``OutsideRootError``).
+    ``reencode`` (the keyword arguments of :func:`~ngff_migrate.engine.options.reencode_options`)
+    adds the re-encode plan per array.
     """
     from ..api import plan
 
@@ -127,7 +131,13 @@ def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False,
     out = DatasetSurvey(rel=rel, path=str(path))
     try:
         result = plan(path, lenient=lenient, allow_outside=allow_outside)
-        return _survey(path, out, result)
+        _survey(path, out, result)
+        if reencode:
+            from ..engine.options import reencode_options
+            from ..engine.plan import plan_reencode
+
+            out.reencode = plan_reencode(result, reencode_options(**reencode)).to_json()
+        return out
     except MigrateError as exc:
         from ..formats.detect import detect
 
@@ -192,9 +202,10 @@ def survey_found(found: Found, *, allow_outside: bool = False) -> DatasetSurvey:
 
 
 def survey_chunk(items: list[tuple[Any, ...]]) -> list[DatasetSurvey]:
-    """Survey ``[(path, rel, lenient)]`` or ``[(path, rel, lenient, allow_outside)]`` in
-    one worker task (fewer round trips than one task each). Never raises."""
-    return [survey_dataset(item[0], item[1], lenient=item[2], allow_outside=bool(item[3:4] and item[3]))
+    """Survey ``[(path, rel, lenient[, allow_outside[, reencode]])]`` in one
+    worker task (fewer round trips than one task each). Never raises."""
+    return [survey_dataset(item[0], item[1], lenient=item[2], allow_outside=bool(item[3:4] and item[3]),
+                           reencode=item[4] if len(item) > 4 else None)
             for item in items]
 
 
@@ -259,7 +270,8 @@ class TreePlan:
 
 
 def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
-              progress: Any = None, allow_outside: bool = False) -> TreePlan:
+              progress: Any = None, allow_outside: bool = False,
+              reencode: dict[str, Any] | None = None) -> TreePlan:
     """Walk ``root`` and survey every dataset found (nothing is written).
 
     Parameters
@@ -273,6 +285,11 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
     allow_outside:
         Read metadata that resolves outside each dataset (``..`` paths,
         symbolic links), as ``convert --allow-outside`` does.
+    reencode:
+        Re-encode options (keyword arguments of
+        :func:`~ngff_migrate.engine.options.reencode_options`): each survey
+        then holds the re-encode plan per array (chunk, shard, shards,
+        bytes per shard, why); checked before any dataset is read.
 
     One dataset that cannot be read (or hits a bug) is a failed survey; the
     others are surveyed all the same.
@@ -285,12 +302,17 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
     from .pool import open_pool
 
     start = time.perf_counter()
+    if reencode:
+        from ..engine.options import reencode_options
+
+        if not reencode_options(**reencode).active:
+            reencode = None
     found = find_datasets(root, allow_outside=allow_outside)
     surveys: dict[str, DatasetSurvey] = {f.rel: survey_found(f) for f in found if f.error is not None}
-    todo = [(str(f.path), f.rel, False, allow_outside) for f in found if f.error is None]
+    todo = [(str(f.path), f.rel, False, allow_outside, reencode) for f in found if f.error is None]
     if jobs <= 1 and scheduler is None:
-        for i, (p, r, _, _) in enumerate(todo):
-            surveys[r] = survey_dataset(p, r, allow_outside=allow_outside)
+        for i, (p, r, *_) in enumerate(todo):
+            surveys[r] = survey_dataset(p, r, allow_outside=allow_outside, reencode=reencode)
             if progress:
                 progress(i + 1, len(todo))
     elif todo:

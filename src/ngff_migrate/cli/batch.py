@@ -35,13 +35,22 @@ def plan(
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside each dataset ('..' paths, symbolic links).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table; only totals and errors.")] = False,
     html: HtmlOption = None,
+    chunks: Chunks = None,
+    shards: Shards = "keep",
+    shard_size: ShardSize = None,
+    codec: Codec = None,
+    portable: Portable = False,
+    levels: Levels = None,
+    downsample: Downsample = None,
 ) -> None:
     """Dry run: find every dataset under ROOT and say what a batch would do (writes nothing).
 
     Per dataset: layout, version, arrays, nominal bytes (shape x item size),
     whether a metadata-only migration gives plain core Zarr v3 (and why
     not), estimated seconds in place and as a copy. Exit 1 if some dataset
-    cannot be migrated.
+    cannot be migrated. With re-encode options (as for batch), also the
+    re-encode plan: write units and decoded bytes per dataset, and per
+    array in the --json manifest (chunk, shard, shards, bytes per shard, why).
     """
     import csv
 
@@ -52,7 +61,13 @@ def plan(
     _check_output_file(json_file, "--json")
     _check_output_file(csv_file, "--csv")
     _check_output_file(html, "--html")
+    recode = {"chunks": chunks, "shards": shards, "shard_size": shard_size, "codec": codec,
+              "portable": portable, "levels": levels, "downsample": downsample}
     try:
+        from ..engine.options import reencode_options
+
+        if not reencode_options(**recode).active:
+            recode = None
         with progress_bars("datasets", quiet) as bar:
             seen = {"n": -1}
 
@@ -63,7 +78,8 @@ def plan(
                 bar.advance("survey", n - seen["n"])
                 seen["n"] = n
 
-            result = plan_tree(root, jobs=jobs, scheduler=scheduler, progress=_survey, allow_outside=allow_outside)
+            result = plan_tree(root, jobs=jobs, scheduler=scheduler, progress=_survey, allow_outside=allow_outside,
+                               reencode=recode)
         if json_file is not None:
             json_file.write_text(json.dumps(result.to_json(), indent=2) + "\n")
         if csv_file is not None:
@@ -83,15 +99,19 @@ def plan(
                         ("bytes*", {"justify": "right"}), ("metadata-only", {}), ("why not / error", {}),
                         ("est. s in place", {"justify": "right"}), ("est. s copy", {"justify": "right"})):
             table.add_column(col, **kw)
+        if recode:
+            table.add_column("re-encode units", justify="right")
         for d in result.datasets:
             if d.error:
                 only, why = "[red]failed[/red]", f"[red]{escape(d.error_file or '')}: {escape(d.error)}[/red]"
             else:
                 only = "n/a" if d.metadata_only is None else ("yes" if d.metadata_only else "[yellow]no[/yellow]")
                 why = escape("; ".join(d.reasons))
+            extra = [f"{d.reencode['write_units']} ({_human_bytes(d.reencode['nbytes'])})" if d.reencode
+                     else "-"] if recode else []
             table.add_row(escape(d.rel), d.layout or "?", d.version or "?", str(d.arrays),
                           _human_bytes(d.nominal_bytes), only, why,
-                          f"{d.est_seconds_in_place:.2f}", f"{d.est_seconds_copy:.2f}")
+                          f"{d.est_seconds_in_place:.2f}", f"{d.est_seconds_copy:.2f}", *extra)
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 200))
         wide.print(table)
         console.print("* bytes are nominal: shape x item size of every array (the decoded size, not the size on disk)")
