@@ -3,6 +3,7 @@ thumbnails equal to a numpy rendering of the same level; placeholders; bad paths
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -234,3 +235,84 @@ def test_batch_that_fails_as_a_whole_writes_its_page(tmp_path):
     page = page_file.read_text()
     assert_offline(page)
     assert 'id="status">failed<' in page and 'id="failure"' in page and str(tmp_path / "no-archive") in page
+
+
+def _section(page: str, anchor: str) -> str:
+    match = re.search(rf'<section class="card" id="{anchor}">(.*?)</section>', page, re.S)
+    assert match, f"no section {anchor}"
+    return match.group(1)
+
+
+def test_reencode_section_shows_plan_per_array_and_outcome(tmp_path):
+    from ngff_migrate.report.html.page import human_bytes
+
+    src = tmp_path / "img.zarr"
+    write_image(src, "0.4", labels=True, size=64)
+    plain = ngff_migrate.convert(src, tmp_path / "plain.zarr")
+    assert 'id="reencode"' not in plain.to_html()  # chunk bytes carried over: nothing to show
+
+    report = ngff_migrate.convert(src, tmp_path / "out.zarr", chunks="y=16,x=16", shards="auto", jobs=1)
+    entry = report.reencode
+    section = _section(report.to_html(), "reencode")
+    rows = dict(re.findall(r'<tr data-array="([^"]+)">(.*?)</tr>', section, re.S))
+    assert set(rows) == set(entry["arrays"]) and len(rows) >= 4  # image levels and label levels
+    for rel, a in entry["arrays"].items():
+        cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                 for c in re.findall(r"<td[^>]*>(.*?)</td>", rows[rel], re.S)]
+        assert cells[:3] == [rel, "×".join(map(str, a["shape"])), "×".join(map(str, a["chunks"]))]
+        assert cells[3] == "×".join(map(str, a["shards"])) and cells[4] == str(a["shard_count"])
+        assert cells[5] == human_bytes(a["shard_bytes"]) and cells[6] == str(a["write_units"])
+        assert cells[7] == "; ".join(a["reasons"]) and "shards: auto" in cells[7]
+    outcome = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>",
+                              re.search(r'id="reencode-outcome">(.*?)</dl>', section, re.S).group(1)))
+    assert outcome["units written"] == str(entry["units_written"]) and entry["units_written"] == entry["write_units"]
+    assert outcome["units resumed"] == "0" and outcome["resumed"] == "no"
+    assert outcome["bytes decoded"] == human_bytes(entry["bytes_decoded"])
+    assert outcome["bytes stored"] == human_bytes(entry["bytes_stored"])
+    assert outcome["compression ratio"].startswith(f"{entry['compression_ratio']:.2f}")
+
+    # inspect with the same options: the plan, marked as not run, without an outcome
+    planned = _section(ngff_migrate.inspect(src, chunks="y=16,x=16", shards="auto").to_html(), "reencode")
+    assert "nothing was written" in planned and 'id="reencode-outcome"' not in planned
+    assert set(re.findall(r'<tr data-array="([^"]+)">', planned)) == set(entry["arrays"])
+
+
+def _points(page: str) -> dict[str, list[tuple[float, float]]]:
+    out = {}
+    for points, tile in re.findall(r'<polygon class="tile" points="([^"]+)" data-tile="([^"]+)"', page):
+        out[tile] = [tuple(float(v) for v in p.split(",")) for p in points.split()]
+    return out
+
+
+def test_scene_map_places_one_outline_per_tile_by_its_translation(tmp_path):
+    pytest.importorskip("ngff_zarr")
+    from test_ngff06_scene import _ngff_zarr_scene
+
+    src = _ngff_zarr_scene(tmp_path / "scene.ome.zarr")  # tiles 24 x 20 px at 0.5 um; t1 translated x + 10
+    out = tmp_path / "out.zarr"
+    report = ngff_migrate.convert(src, out)
+    page = report.to_html()
+    assert_offline(page)
+    section = _section(page, "scenemap-0")
+    assert 'data-system="world"' in section
+    # pixel centres at integers: the box -0.5 .. n - 0.5, scaled by 0.5, then translated
+    box = [(-0.25, -0.25), (9.75, -0.25), (9.75, 11.75), (-0.25, 11.75)]
+    assert _points(section) == {"tiles/t0": box, "tiles/t1": [(x + 10, y) for x, y in box]}
+    assert section.count("<image href=\"data:image/png;base64,") == 2  # each tile's thumbnail in its outline
+    assert "scenemap" not in _section(page, "tree")
+    assert 'id="scenemap-0"' in ngff_migrate.validate(out).to_html()
+
+    # an affine is drawn corner by corner; a transformation the map cannot draw is named, not drawn
+    doc = json.loads((out / "zarr.json").read_text())
+    t0, t1 = doc["attributes"]["ome"]["attributes"]["scene"]["coordinateTransformations"]
+    t1.pop("translation")
+    t1.update(type="affine", affine=[[0, 1, 5], [1, 0, 30]])  # swaps y and x, then offsets y 5, x 30
+    t0.pop("translation")
+    t0.update(type="coordinates", path="coords")
+    (out / "zarr.json").write_text(json.dumps(doc))
+    page = ngff_migrate.validate(out).to_html()
+    swapped = [(y + 30, x + 5) for x, y in box]
+    assert _points(page) == {"tiles/t1": swapped}
+    assert re.search(r'data-unplaced="tiles/t0">tiles/t0: not placed: the chain uses a transformation the map '
+                     r"does not draw", page)
+    assert page.count('<image href="data:') == 0  # a rotated outline gets no thumbnail

@@ -35,9 +35,12 @@ def __getattr__(name: str):
         from . import api
 
         return getattr(api, name)
+    if name == "notebook_progress":  # progress bars in Jupyter (docs/reports.md)
+        return __import__("ngff_migrate.report.notebook", fromlist=[name]).notebook_progress
     raise AttributeError(f"module 'ngff_migrate' has no attribute {name!r}")
 
 __all__ = [
     "Inspection", "MigrateError", "NotRecognisedError", "Progress", "UnsupportedError", "UsageError",
-    "VerificationError", "convert", "finalize", "inspect", "plan", "rollback", "validate", "__version__",
+    "VerificationError", "convert", "finalize", "inspect", "notebook_progress", "plan", "rollback",
+    "validate", "__version__",
 ]

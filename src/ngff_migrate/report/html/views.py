@@ -15,6 +15,8 @@ from typing import Any
 
 from .page import human_bytes, render, seconds
 from .plate import plate_map
+from .reencode import reencode_section
+from .scene import scene_maps
 from .thumbs import THUMB_PX
 from .tree import MAX_THUMBNAILS, MAX_TREE_NODES, Tree, assign_legacy, build_tree, first_thumbnail
 
@@ -89,7 +91,8 @@ def report_page(report: Any) -> str:
                   status=report.status, error=report.error, summary=summary, tree=tree,
                   plates=_plates(tree, problems), keys=report.keys, key_counts=_key_counts(report.keys),
                   verification=_verification_rows(report.verification), violations=None,
-                  warnings=report.warnings, caps=_caps(tree))
+                  warnings=report.warnings, caps=_caps(tree), scenes=scene_maps(tree),
+                  reencode=reencode_section(report.reencode))
 
 
 def inspection_page(inspection: Any) -> str:
@@ -108,7 +111,8 @@ def inspection_page(inspection: Any) -> str:
     return render("dataset.html.j2", kind="inspection", title=f"inspect {Path(str(d.path)).name}",
                   status="planned", error=None, summary=summary, tree=tree,
                   plates=_plates(tree, _problems(warnings, "warning")), keys=keys, key_counts=_key_counts(keys),
-                  verification=[], violations=None, warnings=warnings, caps=_caps(tree))
+                  verification=[], violations=None, warnings=warnings, caps=_caps(tree), scenes=scene_maps(tree),
+                  reencode=reencode_section(getattr(inspection, "reencode", None)))
 
 
 def validation_page(result: Any) -> str:
@@ -125,7 +129,7 @@ def validation_page(result: Any) -> str:
     return render("dataset.html.j2", kind="validation", title=f"validate {Path(str(result.root)).name}",
                   status="valid" if result.ok else "invalid", error=None, summary=summary, tree=tree,
                   plates=_plates(tree, problems), keys=None, key_counts={}, verification=[],
-                  violations=result.violations, warnings=result.warnings, caps=_caps(tree))
+                  violations=result.violations, warnings=result.warnings, caps=_caps(tree), scenes=scene_maps(tree))
 
 
 def failure_page(command: str, source: Any, destination: Any, error: str) -> str:
