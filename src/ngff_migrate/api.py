@@ -244,6 +244,7 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
         if recode is not None:
             job = _reencode_job(result, destination, recode, overwrite=overwrite, progress=progress,
                                 **(engine or {}))
+            report.warnings.extend(w for w in result.warnings if w not in report.warnings)
         if on_plan is not None:
             on_plan(result)
         outcome: dict[str, Any] = {}
@@ -255,6 +256,11 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
                                              sample_chunks=sample_chunks,
                                              progress=lambda n: progress.advance("verify", n))
                 outcome["checks"] = {"reverse_map": check_reverse_map(result, target_root)}
+                if job is not None and verify == "full":
+                    from .verify.shards import check_shards
+
+                    outcome["checks"]["shards"] = check_shards(result, target_root,
+                                                               extra=job.rplan.layouts()).to_json()
                 if job is not None and job.rplan.levels and verify != "none":
                     from .engine.levels import verify_levels
 

@@ -19,7 +19,7 @@ CORE_CODECS = frozenset({"bytes", "transpose", "blosc", "zstd", "gzip", "crc32c"
 COMPRESSORS = frozenset({"blosc", "zstd", "gzip"})
 #: the codec of a re-encode whose source codec is not core Zarr v3 and no
 #: ``--codec`` was given (docs/reencode.md, "Default codec": measured)
-DEFAULT_CODEC = "zstd:3"
+DEFAULT_CODEC = "blosc:zstd:1:shuffle"
 
 _ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4,
              "int64": 8, "uint64": 8, "float16": 2, "float32": 4, "float64": 8,

@@ -11,6 +11,8 @@ that rerunning the same command resumes; it is never renamed into place.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -21,7 +23,7 @@ from typing import Any
 from ..errors import MigrateError
 from .journal import JOURNAL_DIR, UnitJournal, resumable
 from .plan import ReencodePlan
-from .run import ReencodeStats, run_reencode
+from .run import ReencodeStats, open_sources, run_reencode
 
 
 @dataclass
@@ -45,6 +47,12 @@ class ReencodeJob:
     resumed: bool = False
     #: whether a failure now leaves the unfinished output for a rerun to resume
     keep_partial: bool = False
+
+    def __post_init__(self) -> None:
+        # the journal's unit indices only mean the same units under the same layouts: a resume
+        # under another plan (another ngff-migrate version, another default codec) would mix
+        # shards of two encodings in one array, so the plan is part of the state compared
+        self.state = {**self.state, "plan": plan_digest(self.rplan)}
 
     def resume(self, partial: Path) -> bool:
         """Keep the unfinished output ``partial`` of a killed run if it was
@@ -86,6 +94,7 @@ class ReencodeJob:
         """
         from ..write.atomic import dumps_document, write_atomic
 
+        open_sources(self.rplan, self.rplan_source)  # a codec zarr-python lacks fails before any pixel
         self.keep_partial = True
         journal = UnitJournal.open(target_root, self.state, resume=self.resumed)
         try:
@@ -144,6 +153,20 @@ class ReencodeJob:
         if self.stats is not None:
             out.update(self.stats.to_json())
         return out
+
+
+def plan_digest(rplan: ReencodePlan) -> str:
+    """A digest of what a re-encode writes: per array its shape, data type,
+    fill value, chunk grid, chunk key encoding, codecs and write unit (new
+    levels too, with how they are built), and the arrays kept byte for byte
+    (``--portable``)."""
+    keys = ("shape", "data_type", "fill_value", "chunk_grid", "chunk_key_encoding", "codecs")
+    arrays = {rel: [{k: layout.document.get(k) for k in keys}, list(layout.unit)]
+              for rel, layout in rplan.layouts().items()}
+    levels = {n.rel: [n.previous, list(n.factors), n.method] for n in rplan.levels}
+    text = json.dumps({"arrays": arrays, "levels": levels, "kept": sorted(rplan.kept)}, sort_keys=True,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _is_kept(rel: str, keep: dict[str, dict[str, Any]], is_chunk_key) -> bool:

@@ -6,7 +6,8 @@ from the destination alone) holds ``.ngff-migrate-reencode/``:
 
 ``state.json``
     What the run was started with: the source root, the destination, the
-    re-encode options and a digest of the source's metadata documents. A
+    re-encode options, a digest of the source's metadata documents and one
+    of the re-encode plan (:func:`~.job.plan_digest`). A
     rerun with anything different refuses and names the difference
     (``--overwrite`` starts over).
 ``units.log``
@@ -58,6 +59,9 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             out.append(f"{key} was {before.get(key)!r}, now {now.get(key)!r}")
     if old.get("source_metadata") != new["source_metadata"] and not out:
         out.append("the source's metadata changed since")
+    if old.get("plan") != new.get("plan") and not out:
+        out.append("the re-encode plan of the arrays differs (their chunks, shards or codecs; "
+                   "another version of ngff-migrate?)")
     if old.get("format") != STATE_FORMAT:
         out.append(f"it was written by another version of ngff-migrate (state format {old.get('format')!r})")
     return out
@@ -96,7 +100,10 @@ class UnitJournal:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, directory / "state.json")
-        fd = os.open(directory / "units.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+        # a fresh run truncates: a units.log already there is not this run's (one copied from a
+        # source that is itself an interrupted re-encode's output lists units never written here)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | (0 if resume else os.O_TRUNC)
+        fd = os.open(directory / "units.log", flags, 0o644)
         _fsync_dir(directory)
         _fsync_dir(partial)
         return cls(directory, done, fd)

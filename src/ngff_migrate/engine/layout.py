@@ -32,6 +32,8 @@ from ..errors import UsageError
 from .codecs import bytes_codec, itemsize, target_compressor
 from .options import ReencodeOptions, ShapeSpec
 
+#: the largest buffer blosc compresses (c-blosc BLOSC_MAX_BUFFERSIZE: 2^31 - 1 minus its 16-byte header)
+BLOSC_MAX_BYTES = 2**31 - 1 - 16
 INDEX_CODECS = [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]
 
 
@@ -199,6 +201,11 @@ def plan_layout(doc: dict[str, Any], options: ReencodeOptions, *, array: str) ->
                           array, reasons)
     unit = shards or auto_shape(shape, chunks, size, options.shard_size)
     compressors, why = target_compressor(doc, options.codec, size)
+    chunk_bytes = math.prod(chunks) * size
+    if any(c.get("name") == "blosc" for c in compressors) and chunk_bytes > BLOSC_MAX_BYTES:
+        raise UsageError(None, f"array {array or '.'}: a chunk of {'x'.join(map(str, chunks))} is {chunk_bytes} "
+                               f"bytes, over the {BLOSC_MAX_BYTES} bytes blosc can compress ({why}); give "
+                               "smaller --chunks or another --codec (zstd, gzip)")
     reasons.append(why)
     inner = [bytes_codec(size), *compressors]
     if shards is None:

@@ -3,7 +3,7 @@
 One task per write unit (:class:`~.layout.ArrayLayout`): it reads the unit's
 region from the source array with zarr-python (which decodes only the
 source chunks it overlaps), writes it to the target array whole, flushes the
-files it wrote (``fsync``) and returns. Because a shard (or, unsharded, a
+files it wrote and returns. Because a shard (or, unsharded, a
 chunk) belongs to exactly one unit, no two tasks ever write the same file,
 which keeps clear of zarr-python's unsafe concurrent partial-shard writes
 (zarr-python#3682). Peak memory is about ``workers × unit bytes × 2`` plus
@@ -12,7 +12,11 @@ the source chunks a unit overlaps.
 The tasks run on dask: the local threaded scheduler (``jobs`` threads), or a
 ``dask.distributed`` cluster (``scheduler``), where the units of one array
 are spread over every worker. The driver records each finished unit in the
-:class:`~.journal.UnitJournal`, so that a killed run resumes where it was.
+:class:`~.journal.UnitJournal`, so that a killed run resumes where it was,
+and only after the unit's files are durable: locally, finished units are
+flushed together with one ``syncfs`` of the output's file system every
+second or 256 MiB (while the other tasks keep running); a distributed
+worker ``fsync``s its own files before it returns.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from .plan import ReencodePlan
 
 #: seconds between journal flushes (a lost line only means a unit is rewritten)
 FLUSH_EVERY = 1.0
+#: stored bytes written locally between two flushes of the output's file system
+FLUSH_BYTES = 256 * 2**20
 _OPEN: OrderedDict[tuple[str, str, int, str], Any] = OrderedDict()
 _OPEN_MAX = 64
 
@@ -68,6 +74,38 @@ def _open(run: str, path: str, zarr_format: int, mode: str) -> Any:
         while len(_OPEN) > _OPEN_MAX:
             _OPEN.popitem(last=False)
     return found
+
+
+def _open_source(run: str, source_dir: str, zarr_format: int) -> Any:
+    """:func:`_open` for a source array; a failure (a codec zarr-python or
+    numcodecs does not have, such as an ``imagecodecs_*`` one without
+    imagecodecs installed) becomes our error naming its metadata file."""
+    try:
+        return _open(run, source_dir, zarr_format, "r")
+    except Exception as exc:
+        meta = Path(source_dir) / (".zarray" if zarr_format == 2 else "zarr.json")
+        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise MigrateError(meta, f"zarr-python cannot open this array to re-encode it: {text} (is the "
+                                 "package that provides its codec installed?)") from None
+
+
+def open_sources(rplan: ReencodePlan, source_root: Path) -> None:
+    """Open every source array of ``rplan`` once with zarr-python, before any
+    pixel is written (new levels are read from the output, not checked).
+
+    Raises
+    ------
+    MigrateError
+        Naming the metadata file of the first array that does not open.
+    """
+    run = uuid.uuid4().hex
+    try:
+        for array in rplan.arrays:
+            _open_source(run, str(source_root / array.rel) if array.rel else str(source_root),
+                         array.source.zarr_format)
+    finally:
+        for key in [k for k in _OPEN if k[0] == run]:
+            del _OPEN[key]
 
 
 def _bad_source_chunk(source: Any, source_dir: str, sel: tuple[slice, ...]) -> str:
@@ -109,6 +147,8 @@ class UnitTask:
     read: tuple[tuple[int, int], ...] | None = None
     factors: tuple[int, ...] | None = None
     method: str | None = None
+    #: flush the unit's files before returning (distributed workers: the driver cannot flush them)
+    fsync: bool = True
 
 
 def write_unit(task: UnitTask) -> tuple[str, tuple[int, ...], int, int]:
@@ -123,8 +163,12 @@ def write_unit(task: UnitTask) -> tuple[str, tuple[int, ...], int, int]:
     """
     sel = tuple(slice(a, b) for a, b in task.region)
     read = tuple(slice(a, b) for a, b in task.read) if task.read else sel
-    source = _open(task.run, task.source, task.source_format, "r")
-    target = _open(task.run, task.target, 3, "r+")
+    source = _open_source(task.run, task.source, task.source_format)
+    try:
+        target = _open(task.run, task.target, 3, "r+")
+    except Exception as exc:
+        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise MigrateError(Path(task.target) / "zarr.json", f"cannot open the re-encoded array: {text}") from None
     if task.resume:  # a killed run may have left some of these files half written
         for key in task.keys:
             try:
@@ -145,10 +189,19 @@ def write_unit(task: UnitTask) -> tuple[str, tuple[int, ...], int, int]:
         target[sel] = data
     except OSError as exc:
         raise MigrateError(exc.filename or task.target, f"write failed: {exc.strerror or exc}") from None
+    except Exception as exc:  # an encoder refusing the data: every exception leaving is ours
+        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise MigrateError(task.target, f"cannot encode write unit {list(task.index)}: {text}") from None
     stored = 0
     dirs = set()
     for key in task.keys:
         path = os.path.join(task.target, key)
+        if not task.fsync:
+            try:
+                stored += os.stat(path).st_size
+            except FileNotFoundError:
+                pass  # a chunk equal to the fill value is not written (legal Zarr)
+            continue
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
@@ -216,7 +269,7 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
             phase.append(UnitTask(run, source, source_format, target, rel, index, layout.region(index),
                                   tuple(layout.keys(index)), resume, read,
                                   level.factors if level is not None else None,
-                                  level.method if level is not None else None))
+                                  level.method if level is not None else None, fsync=bool(scheduler)))
 
     for array in rplan.arrays:
         add(phases[0], array.rel, array.target, str(source_root / array.rel) if array.rel else str(source_root),
@@ -230,18 +283,37 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
         else:
             add(phases[level.depth], level.rel, level.target, str(target_root / level.previous), 3, level)
     last_flush = [time.monotonic()]
+    pending: list[tuple[str, tuple[int, ...]]] = []
+    pending_bytes = [0]
+
+    def flush() -> None:
+        """Locally, the units' files are made durable together (one ``syncfs`` of the
+        output's file system, overlapping with the tasks still running), then journaled."""
+        if pending:
+            from ..write.atomic import flush_tree
+
+            flush_tree(target_root)
+            for rel, index in pending:
+                journal.record(rel, index)
+            pending.clear()
+            pending_bytes[0] = 0
+        journal.flush()
+        last_flush[0] = time.monotonic()
 
     def finished(result: tuple) -> None:
         rel, index, decoded, stored = result
-        journal.record(rel, index)
+        if scheduler:  # the worker flushed the unit's files itself
+            journal.record(rel, index)
+        else:
+            pending.append((rel, index))
+            pending_bytes[0] += stored
         stats.units_written += 1
         stats.bytes_decoded += decoded
         stats.bytes_stored += stored
         if progress is not None:
             progress(decoded)
-        if time.monotonic() - last_flush[0] > FLUSH_EVERY:
-            journal.flush()
-            last_flush[0] = time.monotonic()
+        if time.monotonic() - last_flush[0] > FLUSH_EVERY or pending_bytes[0] > FLUSH_BYTES:
+            flush()
 
     try:
         for tasks in phases:
@@ -251,8 +323,15 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
                 stats.workers = max(stats.workers, _run_distributed(tasks, scheduler, finished))
             else:
                 stats.workers = max(stats.workers, min(len(tasks), jobs or os.cpu_count() or 1))
-                _run_local(tasks, jobs, finished)
-            journal.flush()
+                try:
+                    _run_local(tasks, jobs, finished)
+                except BaseException:
+                    try:  # the units that did finish are kept for the resume
+                        flush()
+                    except OSError:
+                        pass
+                    raise
+            flush()
     except OSError as exc:
         raise MigrateError(exc.filename or target_root, f"write failed: {exc.strerror or exc}") from None
     finally:

@@ -33,6 +33,9 @@ from .atomic import dumps_document, flush_tree, fsync_directory, write_atomic
 from .files import copy_file
 from .journal import JOURNAL_DIR
 
+#: a re-encode's unit journal (ngff_migrate.engine.journal.JOURNAL_DIR), never part of a dataset
+REENCODE_DIR = ".ngff-migrate-reencode"
+
 PARTIAL_SUFFIX = ".ngff-migrate-partial"
 OLD_SUFFIX = ".ngff-migrate-old"
 
@@ -95,7 +98,7 @@ def files_to_copy(plan: MigrationPlan, *, allow_outside: bool = False) -> list[t
         subdirs = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if not rel_dir and entry.name == JOURNAL_DIR:
+            if not rel_dir and entry.name in (JOURNAL_DIR, REENCODE_DIR):  # another run's bookkeeping
                 continue
             path = Path(entry.path)
             if entry.is_symlink():
@@ -265,9 +268,9 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
         if reencode is not None:
             reencode.keep_partial = False  # the pixels are written: a verification failure discards them
         verify(tmp)
-        _publish(tmp, dst)
-        if reencode is not None:
-            reencode.finish(dst)
+        if reencode is not None:  # before the rename: a kill now only means the rerun starts over
+            reencode.finish(tmp)
+        _publish(tmp, dst, overwrite=overwrite)
     except OSError as exc:
         kept = _discard(tmp, reencode)
         raise MigrateError(_public(exc.filename, tmp, dst) or dst,
@@ -296,14 +299,23 @@ def _discard(tmp: Path, reencode) -> str:
     return ""
 
 
-def _publish(tmp: Path, dst: Path) -> None:
+def _publish(tmp: Path, dst: Path, *, overwrite: bool = True) -> None:
     """Rename the finished output into place, swapping out an old one (``--overwrite``).
 
     The old output is first renamed to ``.<DST name>.ngff-migrate-old`` and
     removed after the new one is in place; one left by a run killed between
     the two renames is removed here too.
+
+    Raises
+    ------
+    MigrateError
+        If ``dst`` appeared while this run was writing and ``overwrite`` was
+        not given (another run published it): it is left alone.
     """
     old = dst.parent / f".{dst.name}{OLD_SUFFIX}"
+    if (dst.exists() or dst.is_symlink()) and not overwrite:
+        raise MigrateError(dst, "appeared while this run was writing (another run finished first); "
+                                "left as it is (use --overwrite to replace it)")
     if dst.exists() or dst.is_symlink():
         if old.exists():
             shutil.rmtree(old)
