@@ -206,6 +206,7 @@ def test_big_endian_and_float_sources(tmp_path):
     np.testing.assert_array_equal(out, data)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", ["0.4", "0.5"])
 def test_plate_fields_are_reencoded(tmp_path, version):
     """An HCS plate written by ome-zarr-py: every field's levels (and labels) are re-encoded."""
@@ -244,6 +245,7 @@ def test_inspect_shows_the_shard_plan_and_writes_nothing(tree):
     assert table.exit_code == 0 and "re-encode plan" in table.output
 
 
+@pytest.mark.slow
 def test_batch_reencodes_every_dataset_and_a_rerun_is_done_earlier(tmp_path):
     root = tmp_path / "archive"
     (root / "lab").mkdir(parents=True)

@@ -438,6 +438,7 @@ def test_symlinks_inside_the_source_are_followed(tree, tmp_path):
     assert zarr.open_array(dst / "s1").chunks[-2:] == (8, 8)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", ["0.4", "0.5"])
 def test_a_plate_with_positional_chunks_and_codec_none(tmp_path, version):
     from test_hcs import _write_ome_zarr_py as write_plate
