@@ -35,10 +35,13 @@ class Progress:
 
 def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
          prefix: str = DEFAULT_PREFIX, lenient: bool = False, allow_outside: bool = False,
-         report: Report | None = None, detection: Detection | None = None) -> MigrationPlan:
+         report: Report | None = None, detection: Detection | None = None,
+         pixel_size: float | None = None, unit: str | None = None) -> MigrationPlan:
     """Detect, read and translate ``source`` without writing anything.
 
     ``detection`` skips the detection step when the caller already has it.
+    ``pixel_size`` (y/x, in ``unit``, default micrometer) and ``unit`` (an
+    NGFF space unit) set the pixel size of a TIFF (docs/tiff.md).
     Every metadata file read must resolve inside ``source`` (RFC-8
     §Security, ``docs/safety.md``) unless ``allow_outside``.
 
@@ -58,7 +61,7 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
 
     report = report or Report(source=str(source), destination=None, mode="plan")
     with sandboxed(dataset_root(source), allow_outside=allow_outside):
-        return _plan(source, target_version, prefix, lenient, report, detection)
+        return _plan(source, target_version, prefix, lenient, report, detection, pixel_size, unit)
 
 
 def dataset_root(source: str | Path) -> Path:
@@ -69,7 +72,7 @@ def dataset_root(source: str | Path) -> Path:
     return path.parent if path.suffix.lower() == ".json" and path.is_file() else path
 
 
-def _plan(source, target_version, prefix, lenient, report, detection) -> MigrationPlan:
+def _plan(source, target_version, prefix, lenient, report, detection, pixel_size=None, unit=None) -> MigrationPlan:
     from .formats.registry import layout
     from .zarr.jsonio import recording
     from .zarr.node import json_policy
@@ -78,7 +81,7 @@ def _plan(source, target_version, prefix, lenient, report, detection) -> Migrati
         detection = detection or detect(source)
     report.layout, report.version, report.zarr_format = detection.layout, detection.version, detection.zarr_format
     warnings: list[str] = []
-    options = TranslateOptions(target_version=target_version, prefix=prefix)
+    options = TranslateOptions(target_version=target_version, prefix=prefix, pixel_size=pixel_size, unit=unit)
     steps = layout(detection.layout)
     read, translate = steps.stage("read"), steps.stage("translate")
     with report.timer("read"), json_policy(lenient=lenient) as changed, recording() as documents:
@@ -86,7 +89,8 @@ def _plan(source, target_version, prefix, lenient, report, detection) -> Migrati
     warnings.extend(changed)
     with report.timer("translate"):
         result = translate(source, options)
-    result.inputs = _relative_inputs(Path(result.root), documents)
+    # what the translation recorded itself (a TIFF's metadata as read), then every JSON document read
+    result.inputs = {**result.inputs, **_relative_inputs(Path(result.root), documents)}
     result.prefix = prefix
     report.entry = result.entry
     result.warnings[:0] = warnings
@@ -118,8 +122,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
             codec: str | None = None, portable: bool = False, jobs: int | None = None,
             scheduler: str | None = None, space_check: bool = True, levels: int | None = None,
-            downsample: str | None = None) -> Report:
-    """Migrate one OME-Zarr 0.4/0.5 image (with its labels) to RFC-8.
+            downsample: str | None = None, pixel_size: float | None = None, unit: str | None = None) -> Report:
+    """Migrate one dataset (an OME-Zarr image, plate, container, RFC-8 tree, or a TIFF file) to RFC-8.
 
     Parameters
     ----------
@@ -166,6 +170,10 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         Build the missing levels of every multiscale up to ``levels`` in
         all, with ``"mean"`` (default), ``"nearest"`` or ``"mode"`` (label
         images: always ``mode`` or ``nearest``); docs/reencode.md, "Levels".
+        A single-level TIFF gets a pyramid by default (docs/tiff.md).
+    pixel_size, unit:
+        A TIFF's y/x pixel size and its NGFF unit (default micrometer),
+        overriding what the file says (docs/tiff.md).
 
     Returns
     -------
@@ -205,11 +213,14 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
                  target_version=target_version, verify=verify, sample_chunks=sample_chunks,
                  lenient=lenient, prefix=prefix, allow_outside=allow_outside, on_plan=on_plan,
                  recode=recode if recode.active else None,
-                 engine={"jobs": jobs, "scheduler": scheduler, "space_check": space_check})
+                 engine={"jobs": jobs, "scheduler": scheduler, "space_check": space_check},
+                 pixel_size=pixel_size, unit=unit)
         return report
     from .storage.lock import Busy
     from .write.inplace import busy_error, dataset_lock, recover_interrupted
 
+    if src.is_file() and detect(src).layout == "tiff":
+        raise UsageError(src, "a TIFF file is converted into a new Zarr store: give a destination, not --in-place")
     if not root.is_dir():
         raise MigrateError(src, "no such directory")
     try:
@@ -230,7 +241,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
 def _convert(src: Path, destination: Path | None, report: Report, progress: Progress, *, link: bool,
              overwrite: bool, target_version: str, verify: VerifyMode, sample_chunks: int,
              lenient: bool, prefix: str, allow_outside: bool, on_plan=None, recode=None,
-             engine: dict[str, Any] | None = None) -> None:
+             engine: dict[str, Any] | None = None, pixel_size: float | None = None,
+             unit: str | None = None) -> None:
     from .storage.sandbox import resolution_cache
     from .verify.pixels import verify_output
     from .verify.reverse import check_reverse_map
@@ -239,7 +251,8 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
 
     with report.timer("total"), resolution_cache():
         result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient,
-                      allow_outside=allow_outside, report=report)
+                      allow_outside=allow_outside, report=report, pixel_size=pixel_size, unit=unit)
+        recode = _source_defaults(result, recode)
         job = None
         if recode is not None:
             job = _reencode_job(result, destination, recode, overwrite=overwrite, progress=progress,
@@ -290,6 +303,24 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
     report.status = "done"
 
 
+def _source_defaults(result: MigrationPlan, recode):
+    """The re-encode options of ``result``: ``recode`` (``None``: no re-encode),
+    except that a plan whose arrays come from a source that is not Zarr (a
+    TIFF: ``ArrayPlan.reader``) is always written by the engine, and gets
+    its default pyramid (``MigrationPlan.default_levels``) unless ``--levels``
+    was given."""
+    if not any(a.reader is not None for a in result.arrays):
+        return recode
+    from dataclasses import replace
+
+    from .engine.options import ReencodeOptions
+
+    recode = recode or ReencodeOptions()
+    if recode.levels is None and (result.default_levels or 0) > 1:
+        recode = replace(recode, levels=result.default_levels)
+    return recode
+
+
 def _reencode_job(result: MigrationPlan, destination: Path, recode, *, overwrite: bool, progress: Progress,
                   jobs: int | None = None, scheduler: str | None = None, space_check: bool = True):
     """Plan the re-encode of ``result`` (its arrays get target layouts) and the job that writes it."""
@@ -331,7 +362,8 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
             prefix: str = DEFAULT_PREFIX, lenient: bool = True, allow_outside: bool = False,
             chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
             codec: str | None = None, portable: bool = False, levels: int | None = None,
-            downsample: str | None = None) -> Inspection:
+            downsample: str | None = None, pixel_size: float | None = None,
+            unit: str | None = None) -> Inspection:
     """Detect ``path`` and translate it in memory (nothing is written).
 
     For an RFC-8 tree ``documents`` holds only what normalisation would
@@ -349,9 +381,10 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     with sandboxed(dataset_root(path), allow_outside=allow_outside):
         detection = detect(path)
     result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient,
-                  allow_outside=allow_outside, detection=detection)
+                  allow_outside=allow_outside, detection=detection, pixel_size=pixel_size, unit=unit)
     reencoded = None
-    if recode.active:
+    recode = _source_defaults(result, recode if recode.active else None)
+    if recode is not None:
         from .engine.plan import plan_reencode
 
         reencoded = plan_reencode(result, recode).to_json()

@@ -24,11 +24,12 @@ from ._reencode import (
     Shards,
     ShardSize,
 )
+from ._tiff import PixelSize, Unit
 
 
 @app.command()
 def convert(
-    src: Annotated[Path, typer.Argument(help="The OME-Zarr image to migrate (NGFF 0.4 or 0.5).")],
+    src: Annotated[Path, typer.Argument(help="The dataset to migrate (OME-Zarr, RFC-8, or a TIFF file).")],
     dst: Annotated[Path | None, typer.Argument(help="New Zarr v3 store to write (copy mode).")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Migrate SRC itself (metadata only, journaled).")] = False,
     link: Annotated[bool, typer.Option("--link", help="Hard-link chunk files instead of copying.")] = False,
@@ -52,6 +53,8 @@ def convert(
     jobs: Jobs = None,
     scheduler: Scheduler = None,
     no_space_check: NoSpaceCheck = False,
+    pixel_size: PixelSize = None,
+    unit: Unit = None,
 ) -> None:
     """Migrate one image to RFC-8, verify it, and print the tree and a summary.
 
@@ -62,6 +65,8 @@ def convert(
       ngff-migrate convert --in-place image.ome.zarr      (undo: ngff-migrate rollback image.ome.zarr)
 
       ngff-migrate convert image.ome.zarr out.zarr --chunks z=32,y=256,x=256 --shards auto      (re-encode; rerun after a kill resumes)
+
+      ngff-migrate convert slide.ome.tif slide.zarr      (a TIFF: its pyramid reused; --pixel-size 0.325 sets the pixel size)
     """
     from ..api import convert as do_convert
     from ..report.terminal import node_tree, print_warnings, summary_table
@@ -75,7 +80,8 @@ def convert(
                                 lenient=lenient, prefix=prefix, allow_outside=allow_outside,
                                 progress=progress, chunks=chunks, shards=shards, shard_size=shard_size,
                                 codec=codec, portable=portable, jobs=jobs, scheduler=scheduler,
-                                space_check=not no_space_check, levels=levels, downsample=downsample)
+                                space_check=not no_space_check, levels=levels, downsample=downsample,
+                                pixel_size=pixel_size, unit=unit)
     except Exception as exc:  # every failure becomes one line and an exit code
         if isinstance(exc, OSError):
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))

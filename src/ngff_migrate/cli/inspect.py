@@ -13,11 +13,12 @@ from rich.markup import escape
 from ._common import _check_output_file, _fail, app, console
 from ._html import HtmlOption, write_page
 from ._reencode import Chunks, Codec, Downsample, Levels, Portable, Shards, ShardSize
+from ._tiff import PixelSize, Unit
 
 
 @app.command()
 def inspect(
-    path: Annotated[Path, typer.Argument(help="An OME-Zarr dataset (legacy or RFC-8).")],
+    path: Annotated[Path, typer.Argument(help="An OME-Zarr dataset (legacy or RFC-8), or a TIFF file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the RFC-8 documents it would produce as JSON.")] = False,
     target_version: Annotated[str, typer.Option(help="The 'version' written on root nodes.")] = "0.x",
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside PATH ('..' paths, symbolic links).")] = False,
@@ -29,6 +30,8 @@ def inspect(
     portable: Portable = False,
     levels: Levels = None,
     downsample: Downsample = None,
+    pixel_size: PixelSize = None,
+    unit: Unit = None,
 ) -> None:
     """Show what was detected and the RFC-8 documents a migration would write.
 
@@ -42,7 +45,7 @@ def inspect(
     try:
         found = do_inspect(path, target_version=target_version, allow_outside=allow_outside, chunks=chunks,
                            shards=shards, shard_size=shard_size, codec=codec, portable=portable,
-                           levels=levels, downsample=downsample)
+                           levels=levels, downsample=downsample, pixel_size=pixel_size, unit=unit)
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
@@ -56,7 +59,13 @@ def inspect(
             payload["reencode"] = found.reencode
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
-    console.print(f"[bold]{path}[/bold]: {d.layout}, version {d.version}, Zarr v{d.zarr_format} — {d.reason}")
+    if d.layout == "tiff":
+        from ..report.terminal import tiff_table
+
+        console.print(f"[bold]{escape(str(path))}[/bold]: TIFF — {d.reason}")
+        console.print(tiff_table(found.plan))
+    else:
+        console.print(f"[bold]{path}[/bold]: {d.layout}, version {d.version}, Zarr v{d.zarr_format} — {d.reason}")
     if d.layout == "rfc8":
         doc = json.loads((path if path.is_file() else path / "zarr.json").read_text())
         ome = doc["ome"] if path.is_file() else doc["attributes"]["ome"]

@@ -136,7 +136,7 @@ class ReencodeJob:
             codecs = array.target.document.get("codecs") or []
             inner = (codecs[0].get("configuration") or {}).get("codecs", []) if codecs and \
                 codecs[0].get("name") == "sharding_indexed" else codecs
-            if len(inner) <= 1:
+            if len(inner) <= 1 or array.reader is not None:  # no Zarr chunk files to measure: decoded size
                 total += array.target.nbytes
             else:
                 total += min(array.target.nbytes, _stored(self.rplan_source / array.rel))

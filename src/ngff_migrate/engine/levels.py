@@ -37,14 +37,16 @@ from ..formats.plan import DocumentPlan, MigrationPlan
 from .layout import ArrayLayout, plan_layout
 from .options import ReencodeOptions
 
-_LEGACY_LAYOUTS = ("ngff-image", "hcs-plate", "bioformats2raw")
+_LEGACY_LAYOUTS = ("ngff-image", "hcs-plate", "bioformats2raw", "tiff")
 
 
 @dataclass
 class NewLevel:
     """One level to build: the array at ``rel`` from the level ``previous``
     (root-relative paths) by ``factors`` per axis, with ``method``; ``depth``
-    1 reads the source's smallest level, deeper ones the level built before."""
+    1 reads the source's smallest level, deeper ones the level built before
+    (or, for a source that is not Zarr, such as a TIFF, the output's copy of
+    its smallest level)."""
 
     rel: str
     previous: str
@@ -196,6 +198,9 @@ def _extend(plan: MigrationPlan, doc: DocumentPlan, ms: dict[str, Any], options:
     method = ("nearest" if options.downsample == "nearest" else "mode") if label else options.downsample
     shape = list(docs[previous]["shape"])
     prev_format = next((a.source.zarr_format for a in plan.arrays if a.rel == previous), 3)
+    # a level after one whose source is not Zarr (a TIFF) reads that level as written to the output:
+    # it is built one depth later, after the output's level exists
+    shift = int(any(a.rel == previous and a.reader is not None for a in plan.arrays))
     sibling_paths = {((n.get("path") or {}).get("path") or "").removeprefix("./") for n in levels}
     out: list[NewLevel] = []
     name = last_path.rsplit("/", 1)[-1]
@@ -227,7 +232,8 @@ def _extend(plan: MigrationPlan, doc: DocumentPlan, ms: dict[str, Any], options:
                                 "transformations": [{"type": "scale", "scale": scale},
                                                     {"type": "translation", "translation": translation}]}]}})
         out.append(NewLevel(rel=rel, previous=previous, previous_format=prev_format if depth == 1 else 3,
-                            factors=tuple(factors), method=method, depth=depth, target=target, group=doc.rel))
+                            factors=tuple(factors), method=method, depth=depth + shift, target=target,
+                            group=doc.rel))
         plan.added_levels.setdefault(doc.rel, []).append(name)
         docs[rel] = target.document
         previous = rel

@@ -60,6 +60,8 @@ def source_document(plan: MigrationPlan, array: ArrayPlan) -> tuple[dict[str, An
     planned one for a Zarr v2 array, its own ``zarr.json`` for a v3 array)
     and its planned :class:`DocumentPlan`, if any."""
     file = join(array.rel, "zarr.json")
+    if getattr(array, "reader", None) is not None:  # not a Zarr array: its metadata describes the source as read
+        return array.source.metadata, next((d for d in plan.documents if d.file == file), None)
     planned = next((d for d in plan.documents if d.file == file and d.node_type == "array"), None)
     if planned is not None:
         return planned.document, planned
@@ -87,7 +89,11 @@ def plan_reencode(plan: MigrationPlan, options: ReencodeOptions) -> ReencodePlan
         doc, planned = source_document(plan, array)
         outputs[array.rel] = doc
         seen_axes.update(n for n in doc.get("dimension_names") or [] if n)
-        if not options.rewrites_existing or (options.portable and is_core(doc)[0]):
+        if array.reader is not None and not options.rewrites_existing:
+            result.arrays.append(array)  # a non-Zarr source is always written, in its planned layout
+            outputs[array.rel] = array.target.document
+            continue
+        if array.reader is None and (not options.rewrites_existing or (options.portable and is_core(doc)[0])):
             result.kept.append(array.rel)
             continue
         array.target = plan_layout(doc, options, array=array.rel)

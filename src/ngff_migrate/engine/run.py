@@ -79,7 +79,16 @@ def _open(run: str, path: str, zarr_format: int, mode: str) -> Any:
 def _open_source(run: str, source_dir: str, zarr_format: int) -> Any:
     """:func:`_open` for a source array; a failure (a codec zarr-python or
     numcodecs does not have, such as an ``imagecodecs_*`` one without
-    imagecodecs installed) becomes our error naming its metadata file."""
+    imagecodecs installed) becomes our error naming its metadata file.
+
+    ``source_dir`` may instead be a source descriptor that is not a Zarr
+    array (``ArrayPlan.reader``, e.g. a TIFF level): it opens itself
+    (``open()``, raising our error), once per run and process."""
+    if not isinstance(source_dir, str):
+        key = (run, source_dir, zarr_format, "r")
+        if key not in _OPEN:
+            _OPEN[key] = source_dir.open()
+        return _OPEN[key]
     try:
         return _open(run, source_dir, zarr_format, "r")
     except Exception as exc:
@@ -101,11 +110,18 @@ def open_sources(rplan: ReencodePlan, source_root: Path) -> None:
     run = uuid.uuid4().hex
     try:
         for array in rplan.arrays:
-            _open_source(run, str(source_root / array.rel) if array.rel else str(source_root),
-                         array.source.zarr_format)
+            _open_source(run, _array_source(array, source_root), array.source.zarr_format)
     finally:
         for key in [k for k in _OPEN if k[0] == run]:
             del _OPEN[key]
+
+
+def _array_source(array: Any, source_root: Path) -> Any:
+    """Where the engine reads ``array`` (an ``ArrayPlan``): its ``reader``
+    descriptor, else the path of the Zarr array at its ``rel``."""
+    if getattr(array, "reader", None) is not None:
+        return array.reader
+    return str(source_root / array.rel) if array.rel else str(source_root)
 
 
 def _bad_source_chunk(source: Any, source_dir: str, sel: tuple[slice, ...]) -> str:
@@ -136,7 +152,8 @@ class UnitTask:
     """
 
     run: str
-    source: str
+    #: the source array's path, or a descriptor that opens itself (``ArrayPlan.reader``)
+    source: Any
     source_format: int
     target: str
     rel: str
@@ -178,7 +195,7 @@ def write_unit(task: UnitTask) -> tuple[str, tuple[int, ...], int, int]:
     try:
         data = source[read]
     except Exception as exc:
-        bad = _bad_source_chunk(source, task.source, read)
+        bad = source.failing(read) if hasattr(source, "failing") else _bad_source_chunk(source, task.source, read)
         text = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise MigrateError(bad, f"source chunk cannot be decoded: {text}") from None
     if task.factors:
@@ -272,8 +289,7 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
                                   level.method if level is not None else None, fsync=bool(scheduler)))
 
     for array in rplan.arrays:
-        add(phases[0], array.rel, array.target, str(source_root / array.rel) if array.rel else str(source_root),
-            array.source.zarr_format)
+        add(phases[0], array.rel, array.target, _array_source(array, source_root), array.source.zarr_format)
     for level in rplan.levels:  # in depth order: depth d reads what depth d - 1 wrote
         while len(phases) <= level.depth:
             phases.append([])

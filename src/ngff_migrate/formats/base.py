@@ -103,8 +103,14 @@ class Format:
     """An input family: ``detect(probe)`` returns a :class:`Detection` of one
     of ``layouts``, ``None`` when the root is not this family's, or raises
     :class:`~ngff_migrate.errors.MigrateError` for a root that is this
-    family's but cannot be migrated."""
+    family's but cannot be migrated.
+
+    ``detect_file(path)``, when a family has it, is asked about a source that
+    is a *file* rather than a Zarr directory (a TIFF): it returns a
+    :class:`Detection`, ``None`` for a file that is not its own, or raises
+    for one that is its own but unreadable (e.g. a ``.tif`` that is not TIFF)."""
 
     family: str
     detect: Callable[[Probe], Detection | None]
     layouts: tuple[Layout, ...]
+    detect_file: Callable[[Path], Detection | None] | None = None

@@ -31,8 +31,9 @@ def _ome_of(node: ZarrNode) -> tuple[dict[str, Any] | None, str]:
 
 
 def _detect_file(path: Path) -> Detection:
-    """A standalone RFC-8 JSON document (RFC-8 v1 "Metadata storage": a
-    ``*.json`` file with a top-level ``ome``), the entry point of a tree.
+    """A file offered to the families that read files (``Format.detect_file``:
+    a TIFF), else a standalone RFC-8 JSON document (RFC-8 v1 "Metadata
+    storage": a ``*.json`` file with a top-level ``ome``), the entry point of a tree.
 
     Raises
     ------
@@ -41,9 +42,13 @@ def _detect_file(path: Path) -> Detection:
     """
     from ..zarr.jsonio import read_json
 
+    for fmt in formats():  # families that read files (a TIFF) are asked first
+        found = fmt.detect_file(path) if fmt.detect_file is not None else None
+        if found is not None:
+            return found
     if path.suffix.lower() != ".json":
         raise NotRecognisedError(path, "not a directory; an OME-Zarr dataset is a Zarr group directory "
-                                       "(or a standalone RFC-8 .json document)")
+                                       "(or a standalone RFC-8 .json document, or a TIFF file)")
     with json_policy(lenient=True):
         doc = read_json(path)
     ome = doc.get("ome")

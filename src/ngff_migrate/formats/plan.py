@@ -89,6 +89,10 @@ class ArrayPlan:
     #: a re-encode's layout of this array (an :class:`ngff_migrate.engine.layout.ArrayLayout`),
     #: or ``None``: its chunk files are carried over byte for byte
     target: Any = None
+    #: where the engine reads the pixels when the source is not a Zarr array at ``rel`` (a
+    #: picklable descriptor with ``open()``, e.g. a TIFF level:
+    #: :class:`ngff_migrate.formats.tiff.source.TiffLevelSource`); such an array always has a ``target``
+    reader: Any = None
 
 
 @dataclass
@@ -132,6 +136,8 @@ class MigrationPlan:
     entry: str = "zarr.json"
     #: levels a re-encode adds (``--levels``): group path -> the new level names
     added_levels: dict[str, list[str]] = field(default_factory=dict)
+    #: the ``--levels`` a re-encode uses when none is given (a single-level TIFF: its default pyramid)
+    default_levels: int | None = None
     #: the paths of ``arrays`` (kept by :meth:`add_array`)
     _array_rels: set[str] = field(default_factory=set, repr=False, compare=False)
 

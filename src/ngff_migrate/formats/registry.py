@@ -4,7 +4,9 @@ Order matters where two families could claim a root: an RFC-8 document
 first (its ``ome`` has a node ``type``), then OME-Zarr 0.6 (by version;
 not a root with ``bioformats2raw.layout``), then ``bioformats2raw.layout``
 containers at 0.4/0.5/0.6 (which may also carry ``plate``),
-then HCS plates, then plain 0.4/0.5 images.
+then HCS plates, then plain 0.4/0.5 images. TIFF files (``tiff``) claim no
+Zarr root; detection asks them about sources that are files
+(``Format.detect_file``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from functools import cache
 from .base import Format, Layout
 
 #: Family packages under ``ngff_migrate.formats``, in detection order.
-FAMILIES = ("rfc8", "ngff06", "bioformats2raw", "hcs", "ngff_image")
+FAMILIES = ("rfc8", "ngff06", "bioformats2raw", "hcs", "ngff_image", "tiff")
 
 
 @cache

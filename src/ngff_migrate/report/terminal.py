@@ -148,6 +148,39 @@ def series_table(ome: dict[str, Any], documents: dict[str, Any], prefix: str) ->
     return table
 
 
+def tiff_table(plan: Any) -> Table:
+    """The images of a TIFF as a migration would write them: per level its
+    path, axes and shape, data type, pixel size (scale and unit) and where
+    it comes from (the file's level, or a level the engine builds)."""
+    table = Table(title="series and levels")
+    for col in ("image", "level", "axes", "shape", "dtype", "pixel size", "from"):
+        table.add_column(col)
+    arrays = {a.rel: a for a in plan.arrays}
+    added = {f"{g}/{n}" if g else n for g, names in plan.added_levels.items() for n in names}
+    for doc in plan.documents:
+        ome = doc.ome
+        if not isinstance(ome, dict) or ome.get("type") != "multiscale":
+            continue
+        axes = ((ome.get("attributes") or {}).get("coordinateSystems") or [{}])[0].get("axes") or []
+        for level in ome.get("nodes") or []:
+            rel = "/".join(p for p in (doc.rel, (level.get("path") or {}).get("path", "")[2:]) if p)
+            array = arrays.get(rel)
+            meta = next((d.document for d in plan.documents if d.rel == rel and d.node_type == "array"), {})
+            shape = meta.get("shape")
+            ct = ((level.get("attributes") or {}).get("coordinateTransformations") or [{}])[0]
+            scale = ct.get("scale") or next((t.get("scale") for t in ct.get("transformations") or []
+                                             if t.get("type") == "scale"), [])
+            spatial = [(a, v) for a, v in zip(axes, scale, strict=False) if a.get("type") == "space"]
+            units = {a.get("unit", "(no unit)") for a, _ in spatial}
+            size = " x ".join(f"{v:.4g}" for _, v in spatial) + (f" {units.pop()}" if len(units) == 1 else "")
+            source = getattr(array.reader, "describe", lambda: "")() if array is not None else ""
+            table.add_row(escape(str(ome.get("name"))), escape(str(level.get("name"))),
+                          "".join(a.get("name", "?") for a in axes),
+                          "x".join(map(str, shape)) if shape else "", escape(str(meta.get("data_type", ""))),
+                          escape(size), "built (--levels)" if rel in added else escape(source.rsplit("/", 1)[-1]))
+    return table
+
+
 class progress_bars:
     """Rich progress bars on stderr for the stages a run announces through
     :class:`ngff_migrate.api.Progress` callbacks; silent when ``quiet`` or

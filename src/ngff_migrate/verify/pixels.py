@@ -248,6 +248,11 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
     def one(array) -> VerifyResult:
         part = VerifyResult(mode=mode)
         array_mode = "full" if (mode == "sample" and array.rel in smallest) else mode
+        if getattr(array, "reader", None) is not None:  # not a Zarr source (a TIFF level)
+            from .reader import compare_reader
+
+            compare_reader(array.reader, target_root / array.rel, array_mode, sample_chunks, part, label=array.rel)
+            return part
         compare_array(source_root / array.rel, array.source.zarr_format, array.source.metadata,
                       target_root / array.rel, array_mode, sample_chunks, part, label=array.rel)
         return part

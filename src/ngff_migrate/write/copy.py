@@ -79,6 +79,8 @@ def files_to_copy(plan: MigrationPlan, *, allow_outside: bool = False) -> list[t
     """
     from ..storage.sandbox import OutsideRootError
 
+    if plan.root.is_file():  # a source that is one file (a TIFF): every array is written by the engine
+        return []
     skip = {d.file for d in plan.documents}
     for d in plan.documents:
         skip.update(d.replaces)

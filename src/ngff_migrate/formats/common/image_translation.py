@@ -43,11 +43,15 @@ class TranslateOptions:
     """Options of the translation.
 
     ``target_version`` is written on every root node; ``prefix`` names the
-    attribute prefix for carried legacy keys.
+    attribute prefix for carried legacy keys; ``pixel_size`` (y/x, in
+    ``unit``) and ``unit`` (an NGFF space unit) override the pixel size of
+    inputs that carry one weakly (TIFF: ``--pixel-size``, ``--unit``).
     """
 
     target_version: str = DEFAULT_TARGET_VERSION
     prefix: str = DEFAULT_PREFIX
+    pixel_size: float | None = None
+    unit: str | None = None
 
 
 class MultiscaleTranslation(Protocol):
