@@ -207,6 +207,7 @@ class progress_bars:
             TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
+            TransferSpeedColumn,
         )
         from rich.text import Text
 
@@ -224,7 +225,8 @@ class progress_bars:
             return Callbacks()
         console = Console(stderr=True, highlight=False, soft_wrap=True)
         if self.kind == "bytes":
-            columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
+            columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                       TimeRemainingColumn()]
         else:
             columns = [TextColumn("{task.description:>8}"), BarColumn(), Count(), TimeElapsedColumn(),
                        TimeRemainingColumn()]
