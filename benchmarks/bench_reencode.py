@@ -308,13 +308,20 @@ def commands(src: Path, dst: Path, axes: str, rec: str = REC_CODEC) -> dict[str,
     }
 
 
+def clear(dst: Path) -> None:
+    """Remove DST and what a killed ngff-migrate run leaves next to it (its unfinished output,
+    which a rerun with other options would otherwise refuse to take over)."""
+    for path in (dst, dst.parent / f".{dst.name}.ngff-migrate-partial", dst.parent / f".{dst.name}.ngff-migrate-old"):
+        if path.exists():
+            shutil.rmtree(path)
+
+
 def o24_default_flags(src: Path, dst: Path) -> list[dict]:
     """Untimed: o24 resave with its default flags, then with a license only (both expected to fail
     on a level of more than 10^8 pixels); the exit status and last line of each."""
     out = []
     for extra in ([], ["--cc-by"]):
-        if dst.exists():
-            shutil.rmtree(dst)
+        clear(dst)
         cmd = [str(o24_bin()), "resave", *extra, str(src), str(dst)]
         r = subprocess.run(cmd, capture_output=True, text=True, env=c.child_env())
         lines = [x for x in (r.stderr + r.stdout).splitlines() if x.strip() and "Deprecat" not in x
@@ -324,8 +331,7 @@ def o24_default_flags(src: Path, dst: Path) -> list[dict]:
         if r.returncode and done and not last:
             last = "(converted: without --silent the exit status is the number of images converted)"
         out.append({"command": cmd, "returncode": r.returncode, "converted": done, "last_line": last})
-    if dst.exists():
-        shutil.rmtree(dst)
+    clear(dst)
     return out
 
 
@@ -505,8 +511,7 @@ def main() -> None:
     # untimed warm-up: bytecode caches of every tool, on a small input
     warm = cached_input(32 * YX * YX * 2 * (2 if args.axes == "czyx" else 1), args.axes, input_chunks, False)
     for t in tools:
-        if dst.exists():
-            shutil.rmtree(dst)
+        clear(dst)
         r = run_tree(commands(warm, dst, args.axes, args.rec_codec)[t])
         if r["returncode"] != 0:
             raise SystemExit(f"warm-up of {TOOLS[t]} failed ({r['returncode']}):\n{r['stderr'][-2000:]}")
@@ -523,8 +528,7 @@ def main() -> None:
             for t in tools:
                 if t in failed:
                     continue
-                if dst.exists():
-                    shutil.rmtree(dst)
+                clear(dst)
                 cmd = commands(inp["src"], dst, args.axes, args.rec_codec)[t]
                 res = run_tree(cmd)
                 problem = None
@@ -551,8 +555,7 @@ def main() -> None:
                   + ("" if args.no_limit else "; limit " + ", ".join(
                       f"{lab} {limits[inp['label']][lab][-1]['MB_s']:.0f} MB/s" for lab in limit_codecs)),
                   flush=True)
-    if dst.exists():
-        shutil.rmtree(dst)
+    clear(dst)
     all_tools = tools
 
     results, verdicts = {}, []
