@@ -284,6 +284,7 @@ def _points(page: str) -> dict[str, list[tuple[float, float]]]:
     return out
 
 
+@pytest.mark.slow
 def test_scene_map_places_one_outline_per_tile_by_its_translation(tmp_path):
     pytest.importorskip("ngff_zarr")
     from test_ngff06_scene import _ngff_zarr_scene

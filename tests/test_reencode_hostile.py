@@ -24,6 +24,9 @@ from hypothesis import strategies as st
 import ngff_migrate
 from ngff_migrate.errors import MigrateError, UsageError
 
+# the whole hostile suite runs in CI (`-m slow` included); the quick subset keeps the core cases
+pytestmark = pytest.mark.slow
+
 AXES = {2: "yx", 3: "zyx", 4: "czyx", 5: "tczyx"}
 DTYPES = ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float16",
           "float32", "float64", "complex64", "complex128"]
