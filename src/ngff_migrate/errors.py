@@ -51,3 +51,11 @@ class UnsupportedError(MigrateError):
 
 class VerificationError(MigrateError):
     """The written output failed the post-write verification."""
+
+
+def exception_line(exc: BaseException, limit: int = 300) -> str:
+    """A third-party exception's message on one line, at most ``limit``
+    characters (its type name when the message is empty): the text our own
+    errors quote when they wrap it."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[:limit - 3] + "..."

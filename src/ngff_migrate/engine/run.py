@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import MigrateError
+from ..errors import MigrateError, exception_line
 from .journal import UnitJournal
 from .plan import ReencodePlan
 
@@ -93,7 +93,7 @@ def _open_source(run: str, source_dir: str, zarr_format: int) -> Any:
         return _open(run, source_dir, zarr_format, "r")
     except Exception as exc:
         meta = Path(source_dir) / (".zarray" if zarr_format == 2 else "zarr.json")
-        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        text = exception_line(exc, 200)
         raise MigrateError(meta, f"zarr-python cannot open this array to re-encode it: {text} (is the "
                                  "package that provides its codec installed?)") from None
 
@@ -184,7 +184,7 @@ def write_unit(task: UnitTask) -> tuple[str, tuple[int, ...], int, int]:
     try:
         target = _open(task.run, task.target, 3, "r+")
     except Exception as exc:
-        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        text = exception_line(exc, 200)
         raise MigrateError(Path(task.target) / "zarr.json", f"cannot open the re-encoded array: {text}") from None
     if task.resume:  # a killed run may have left some of these files half written
         for key in task.keys:
@@ -196,7 +196,7 @@ def write_unit(task: UnitTask) -> tuple[str, tuple[int, ...], int, int]:
         data = source[read]
     except Exception as exc:
         bad = source.failing(read) if hasattr(source, "failing") else _bad_source_chunk(source, task.source, read)
-        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        text = exception_line(exc, 200)
         raise MigrateError(bad, f"source chunk cannot be decoded: {text}") from None
     if task.factors:
         from .levels import downsample
@@ -207,7 +207,7 @@ def write_unit(task: UnitTask) -> tuple[str, tuple[int, ...], int, int]:
     except OSError as exc:
         raise MigrateError(exc.filename or task.target, f"write failed: {exc.strerror or exc}") from None
     except Exception as exc:  # an encoder refusing the data: every exception leaving is ours
-        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        text = exception_line(exc, 200)
         raise MigrateError(task.target, f"cannot encode write unit {list(task.index)}: {text}") from None
     stored = 0
     dirs = set()

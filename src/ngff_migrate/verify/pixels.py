@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import VerificationError
+from ..errors import exception_line as _one_line
 from ..formats.plan import MigrationPlan
 
 VerifyMode = Literal["none", "sample", "full"]
@@ -294,11 +295,6 @@ def input_document(plan: MigrationPlan, source_root: Path, output_file: str) -> 
                 return source_root / rel
     return source_root / (replaces[0] if replaces else output_file)
 
-
-def _one_line(exc: BaseException) -> str:
-    """An exception's message on one line, at most 300 characters."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _smallest_levels(plan: MigrationPlan) -> set[str]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import MigrateError
+from ..errors import MigrateError, exception_line
 from ..rfc8.walk import iter_nodes
 from ..storage.sandbox import MAX_PATH_CHARS, OutsideRootError, inside
 from ..zarr.node import MAX_NAME_BYTES, read_json
@@ -313,7 +313,7 @@ class _Walker:
             try:
                 zarr.open_array(zarr_json.parent, mode="r", zarr_format=3)
             except Exception as exc:  # zarr raises many types for bad metadata
-                text = " ".join(str(exc).split())[:300]  # one line, whatever zarr-python says
+                text = exception_line(exc)  # one line, whatever zarr-python says
                 self.violation("array-opens", file, loc, f"zarr-python cannot open {rel}: {text}")
 
 

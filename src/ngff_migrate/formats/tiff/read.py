@@ -24,7 +24,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ...errors import MigrateError, UnsupportedError
+from ...errors import MigrateError, UnsupportedError, exception_line
 from ...zarr.node import NUMERIC_DATA_TYPES
 from .model import PhysicalSize, TiffLevel, TiffSeries, TiffSource
 from .units import imagej_unit, ome_length, ome_time
@@ -38,8 +38,7 @@ _SAMPLE_COLORS = ["FF0000", "00FF00", "0000FF", "FFFFFF"]
 
 def one_line(exc: BaseException) -> str:
     """An exception's message on one line, at most 200 characters."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
+    return exception_line(exc, 200)
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import MigrateError
+from ...errors import MigrateError, exception_line
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class TiffLevelSource:
                 data = tif.series[self.series].levels[self.level].asarray()
         except Exception as exc:
             raise MigrateError(self.path, f"tifffile cannot decode series {self.series} level {self.level}: "
-                                          f"{_one_line(exc)}") from None
+                                          f"{exception_line(exc, 200)}") from None
         return data.transpose(self.order)
 
     def describe(self) -> str:
@@ -96,7 +96,7 @@ class TiffLevelArray:
             z = zarr.open_array(store=store, mode="r")
         except Exception as exc:
             raise MigrateError(s.path, f"cannot open series {s.series} level {s.level} through tifffile's "
-                                       f"Zarr view: {_one_line(exc)}") from None
+                                       f"Zarr view: {exception_line(exc, 200)}") from None
         self._local.tif, self._local.array = tif, z
         return z
 
@@ -131,10 +131,6 @@ class TiffLevelArray:
                 return f"{self.source.describe()} segment {list(idx)}"
         return self.source.describe()
 
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 __all__ = ["TiffLevelArray", "TiffLevelSource"]

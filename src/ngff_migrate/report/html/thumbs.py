@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...errors import exception_line as _one_line
+
 #: longest side of a thumbnail, in pixels
 THUMB_PX = 128
 #: a smallest level whose plane has more pixels than this is not read
@@ -209,10 +211,6 @@ def render_levels(levels: Sequence[Level], attributes: dict[str, Any], *, label:
         thumb.reason = _one_line(exc)
     return thumb
 
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _render(thumb: Thumb, level: Level, array: Any, attributes: dict[str, Any], label: bool,
