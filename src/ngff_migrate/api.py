@@ -198,11 +198,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     from .engine.options import reencode_options
 
     recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
-                              portable=portable, levels=levels, downsample=downsample)
-    if recode.active and in_place:
-        raise UsageError(None, f"{recode.describe()} re-encodes the pixels, which needs a destination: "
-                               "in place only rewrites metadata. Run `ngff-migrate convert SRC DST "
-                               f"{recode.describe()}` instead")
+                              portable=portable, levels=levels, downsample=downsample, in_place=in_place,
+                              copy_command="convert SRC DST")
     src = Path(source)
     report = Report(source=str(src), destination=None if in_place else str(destination),
                     mode="in-place" if in_place else ("link" if link else "copy"))

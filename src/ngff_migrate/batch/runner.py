@@ -277,11 +277,8 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     from ..engine.options import reencode_options
 
     recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
-                              portable=portable, levels=levels, downsample=downsample)
-    if recode.active and in_place:
-        raise UsageError(None, f"{recode.describe()} re-encodes the pixels, which needs a destination: "
-                               "in place only rewrites metadata. Run `ngff-migrate batch ROOT --out DEST "
-                               f"{recode.describe()}` instead")
+                              portable=portable, levels=levels, downsample=downsample, in_place=in_place,
+                              copy_command="batch ROOT --out DEST")
     progress = progress or Progress()
     found = find_datasets(root)
     if any(f.rel == "." for f in found):

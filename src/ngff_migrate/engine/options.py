@@ -269,14 +269,17 @@ DOWNSAMPLE_METHODS = ("mean", "nearest", "mode")
 def reencode_options(*, chunks: str | ShapeSpec | None = None, shards: str | ShapeSpec = "keep",
                      shard_size: str | int | None = None, codec: str | CodecSpec | None = None,
                      portable: bool = False, levels: int | None = None,
-                     downsample: str | None = None) -> ReencodeOptions:
+                     downsample: str | None = None, in_place: bool = False,
+                     copy_command: str = "convert SRC DST") -> ReencodeOptions:
     """Build :class:`ReencodeOptions` from CLI-style text (or parsed values).
 
     Raises
     ------
     UsageError
-        For any malformed value, or ``shard_size`` without a re-encode that
-        uses it (``--shard-size`` sets the target of ``--shards auto``).
+        For any malformed value, ``shard_size`` without a re-encode that
+        uses it (``--shard-size`` sets the target of ``--shards auto``), or
+        a re-encode asked ``in_place`` (the message names ``copy_command``,
+        the copy to run instead).
     """
     chunk_spec = parse_shape(chunks, "--chunks") if isinstance(chunks, str) else chunks
     if isinstance(shards, str) and shards.strip().lower() in ("keep", "auto", "none"):
@@ -299,6 +302,10 @@ def reencode_options(*, chunks: str | ShapeSpec | None = None, shards: str | Sha
         raise UsageError(None, "--downsample chooses how --levels builds new levels; give it with --levels N")
     options = ReencodeOptions(chunks=chunk_spec, shards=shard_spec, shard_size=size, codec=codec_spec,
                               portable=portable, levels=levels, downsample=method)
+    if in_place and options.active:
+        raise UsageError(None, f"{options.describe()} re-encodes the pixels, which needs a destination: "
+                               f"in place only rewrites metadata. Run `ngff-migrate {copy_command} "
+                               f"{options.describe()}` instead")
     if shard_size is not None and not options.active:
         raise UsageError(None, "--shard-size sets the shard size of a re-encode; give it with --shards auto "
                                "or --chunks (alone it changes nothing)")
