@@ -68,9 +68,9 @@ class ReencodeJob:
         """
         if not resumable(partial, self.state, overwrite=self.overwrite):
             return False
-        from ..zarr.keys import is_chunk_key
+        from ..zarr.keys import is_chunk_of
 
-        keep = {rel: layout.document for rel, layout in self.rplan.layouts().items()}
+        keep = {rel: (layout.document, 3) for rel, layout in self.rplan.layouts().items()}
         for directory, _dirs, files in os.walk(partial):
             rel_dir = os.path.relpath(directory, partial).replace(os.sep, "/")
             rel_dir = "" if rel_dir == "." else rel_dir
@@ -78,7 +78,7 @@ class ReencodeJob:
                 continue
             for name in files:
                 rel = f"{rel_dir}/{name}" if rel_dir else name
-                if not _is_kept(rel, keep, is_chunk_key):
+                if not is_chunk_of(rel, keep):
                     os.unlink(os.path.join(directory, name))
         self.resumed = True
         return True
@@ -167,15 +167,6 @@ def plan_digest(rplan: ReencodePlan) -> str:
     text = json.dumps({"arrays": arrays, "levels": levels, "kept": sorted(rplan.kept)}, sort_keys=True,
                       default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _is_kept(rel: str, keep: dict[str, dict[str, Any]], is_chunk_key) -> bool:
-    parts = rel.split("/")
-    for cut in range(len(parts) - 1, -1, -1):
-        doc = keep.get("/".join(parts[:cut]))
-        if doc is not None:
-            return is_chunk_key("/".join(parts[cut:]), doc, 3)
-    return False
 
 
 def _stored(directory: Path) -> int:

@@ -29,6 +29,7 @@ from ..formats.plan import MigrationPlan
 from ..report.model import WriteStats
 from ..storage.lock import Busy, Lock
 from ..storage.sandbox import inside
+from ..zarr.keys import is_chunk_of
 from .atomic import dumps_document, flush_tree, fsync_directory, write_atomic
 from .files import copy_file
 from .journal import JOURNAL_DIR
@@ -85,7 +86,7 @@ def files_to_copy(plan: MigrationPlan, *, allow_outside: bool = False) -> list[t
     for d in plan.documents:
         skip.update(d.replaces)
     # a re-encoded array's chunk files are written anew, not copied (other files in its directory are)
-    reencoded = {a.rel: a.source for a in plan.arrays if a.target is not None}
+    reencoded = {a.rel: (a.source.metadata, a.source.zarr_format) for a in plan.arrays if a.target is not None}
     root = plan.root
     real_root = Path(os.path.realpath(root))
     out: list[tuple[str, int]] = []
@@ -120,25 +121,12 @@ def files_to_copy(plan: MigrationPlan, *, allow_outside: bool = False) -> list[t
                     raise MigrateError(path, f"symbolic link loop (back to {real}); not copied")
                 subdirs.append((path, rel, ancestors | {real}))
             elif stat.S_ISREG(st.st_mode):
-                if rel not in skip and not (reencoded and _is_reencoded_chunk(rel, reencoded)):
+                if rel not in skip and not (reencoded and is_chunk_of(rel, reencoded)):
                     out.append((rel, st.st_size))
             else:
                 raise MigrateError(path, "not a regular file or directory (a device, socket or FIFO); not copied")
         stack.extend(reversed(subdirs))
     return out
-
-
-def _is_reencoded_chunk(rel: str, reencoded: dict) -> bool:
-    """Whether the source file ``rel`` is a chunk of a re-encoded array
-    (``reencoded``: array path -> its source node)."""
-    from ..zarr.keys import is_chunk_key
-
-    parts = rel.split("/")
-    for cut in range(len(parts) - 1, -1, -1):
-        node = reencoded.get("/".join(parts[:cut]))
-        if node is not None:
-            return is_chunk_key("/".join(parts[cut:]), node.metadata, node.zarr_format)
-    return False
 
 
 def _public(path, tmp: Path, dst: Path):

@@ -43,4 +43,16 @@ def is_chunk_key(rel: str, meta: dict[str, Any], zarr_format: int) -> bool:
     return len(parts) == ndim and all(p.isdigit() for p in parts)
 
 
-__all__ = ["is_chunk_key", "key_form"]
+def is_chunk_of(rel: str, arrays: dict[str, tuple[dict[str, Any], int]]) -> bool:
+    """Whether the file ``rel`` (a POSIX path relative to a dataset root) is
+    a chunk key of one of ``arrays`` (array path -> ``(metadata,
+    zarr_format)``), the innermost array directory holding it deciding."""
+    parts = rel.split("/")
+    for cut in range(len(parts) - 1, -1, -1):
+        found = arrays.get("/".join(parts[:cut]))
+        if found is not None:
+            return is_chunk_key("/".join(parts[cut:]), found[0], found[1])
+    return False
+
+
+__all__ = ["is_chunk_key", "is_chunk_of", "key_form"]
