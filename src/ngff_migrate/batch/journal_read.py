@@ -76,6 +76,7 @@ class _View:
         self.datasets: dict[str, dict[str, Any]] = {}
 
     def load_snapshot(self, snap: dict[str, Any] | None) -> None:
+        """Start from a compacted ``journal.json`` snapshot (``None``: no snapshot yet)."""
         if snap is None:
             return
         self.header = {k: snap.get(k) for k in _HEADER_KEYS if k in snap}

@@ -83,6 +83,7 @@ class DatasetSurvey:
         return self.error is None
 
     def to_json(self) -> dict[str, Any]:
+        """The survey as the manifest's dataset entry (bytes nominal, seconds estimated)."""
         return asdict(self)
 
 

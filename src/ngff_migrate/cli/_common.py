@@ -26,6 +26,8 @@ _state = {"debug": False}
 
 
 class VerifyChoice(StrEnum):
+    """``--verify``: documents only, sampled chunks, or every chunk (docs/verification)."""
+
     none = "none"
     sample = "sample"
     full = "full"

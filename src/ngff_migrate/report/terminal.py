@@ -105,6 +105,7 @@ def reencode_table(plan: dict[str, Any]) -> Table:
 
 
 def print_warnings(console: Console, warnings: list[str]) -> None:
+    """Print each warning on its own line (markup escaped)."""
     for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
 

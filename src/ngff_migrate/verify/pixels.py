@@ -53,6 +53,7 @@ class VerifyResult:
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        """The report's ``verification`` entry."""
         return dict(self.__dict__)
 
 

@@ -62,6 +62,7 @@ class TreeViolation:
     message: str
 
     def one_line(self) -> str:
+        """``[rule] file JSON-location: message``, as the CLI prints it."""
         return f"[{self.rule}] {self.file} {self.location}: {self.message}"
 
 
@@ -77,6 +78,7 @@ class TreeValidation:
 
     @property
     def ok(self) -> bool:
+        """Whether no document, link or array broke a rule."""
         return not self.violations
 
     def to_html(self) -> str:
