@@ -18,6 +18,7 @@ from .formats.detect import Detection, detect
 from .formats.ngff_image.translate import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION, TranslateOptions
 from .formats.plan import MigrationPlan
 from .report.model import Report
+from .undo import finalize, rollback  # noqa: F401  (part of the API)
 from .verify.pixels import DEFAULT_SAMPLE_CHUNKS, VerifyMode
 
 
@@ -36,12 +37,15 @@ class Progress:
 def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
          prefix: str = DEFAULT_PREFIX, lenient: bool = False, allow_outside: bool = False,
          report: Report | None = None, detection: Detection | None = None,
-         pixel_size: float | None = None, unit: str | None = None) -> MigrationPlan:
+         pixel_size: float | None = None, unit: str | None = None, positions: str | Path | None = None,
+         position_unit: str | None = None, overview: bool = False) -> MigrationPlan:
     """Detect, read and translate ``source`` without writing anything.
 
     ``detection`` skips the detection step when the caller already has it.
     ``pixel_size`` (y/x, in ``unit``, default micrometer) and ``unit`` (an
-    NGFF space unit) set the pixel size of a TIFF (docs/tiff.md).
+    NGFF space unit) set the pixel size of a TIFF; ``positions`` (a
+    ``TileConfiguration.txt`` or CSV), ``position_unit`` and ``overview``
+    place a TIFF tile set (docs/tiff.md, "Tile sets").
     Every metadata file read must resolve inside ``source`` (RFC-8
     §Security, ``docs/safety.md``) unless ``allow_outside``.
 
@@ -61,7 +65,8 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
 
     report = report or Report(source=str(source), destination=None, mode="plan")
     with sandboxed(dataset_root(source), allow_outside=allow_outside):
-        return _plan(source, target_version, prefix, lenient, report, detection, pixel_size, unit)
+        return _plan(source, target_version, prefix, lenient, report, detection,
+                     tiff_options(pixel_size, unit, positions, position_unit, overview))
 
 
 def dataset_root(source: str | Path) -> Path:
@@ -72,7 +77,15 @@ def dataset_root(source: str | Path) -> Path:
     return path.parent if path.suffix.lower() == ".json" and path.is_file() else path
 
 
-def _plan(source, target_version, prefix, lenient, report, detection, pixel_size=None, unit=None) -> MigrationPlan:
+def tiff_options(pixel_size: float | None = None, unit: str | None = None, positions: str | Path | None = None,
+                 position_unit: str | None = None, overview: bool = False) -> dict[str, Any]:
+    """The TIFF options of a run as :class:`TranslateOptions` fields (docs/tiff.md)."""
+    return {"pixel_size": pixel_size, "unit": unit, "positions": None if positions is None else str(positions),
+            "position_unit": position_unit, "overview": overview}
+
+
+def _plan(source, target_version, prefix, lenient, report, detection, tiff: dict[str, Any] | None = None
+          ) -> MigrationPlan:
     from .formats.registry import layout
     from .zarr.jsonio import recording
     from .zarr.node import json_policy
@@ -81,11 +94,12 @@ def _plan(source, target_version, prefix, lenient, report, detection, pixel_size
         detection = detection or detect(source)
     report.layout, report.version, report.zarr_format = detection.layout, detection.version, detection.zarr_format
     warnings: list[str] = []
-    options = TranslateOptions(target_version=target_version, prefix=prefix, pixel_size=pixel_size, unit=unit)
+    options = TranslateOptions(target_version=target_version, prefix=prefix, **(tiff or {}))
     steps = layout(detection.layout)
     read, translate = steps.stage("read"), steps.stage("translate")
     with report.timer("read"), json_policy(lenient=lenient) as changed, recording() as documents:
-        source = read(detection.path, detection.version or "", strict=not lenient, warnings=warnings)
+        extra = {"options": options} if steps.read_options else {}
+        source = read(detection.path, detection.version or "", strict=not lenient, warnings=warnings, **extra)
     warnings.extend(changed)
     with report.timer("translate"):
         result = translate(source, options)
@@ -97,8 +111,13 @@ def _plan(source, target_version, prefix, lenient, report, detection, pixel_size
     report.keys = result.keys
     report.warnings = list(result.warnings)
     report.arrays = len(result.arrays)
+    report.tiles = result.tiles
     report.target_version = target_version
     return result
+
+
+def _has_zarr(root: Path) -> bool:
+    return any((root / name).is_file() for name in ("zarr.json", ".zgroup", ".zattrs", ".zarray"))
 
 
 def _relative_inputs(root: Path, documents: dict[Path, bytes]) -> dict[str, bytes]:
@@ -122,7 +141,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
             codec: str | None = None, portable: bool = False, jobs: int | None = None,
             scheduler: str | None = None, space_check: bool = True, levels: int | None = None,
-            downsample: str | None = None, pixel_size: float | None = None, unit: str | None = None) -> Report:
+            downsample: str | None = None, pixel_size: float | None = None, unit: str | None = None,
+            positions: str | Path | None = None, position_unit: str | None = None, overview: bool = False) -> Report:
     """Migrate one dataset (an OME-Zarr image, plate, container, RFC-8 tree, or a TIFF file) to RFC-8.
 
     Parameters
@@ -174,6 +194,12 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     pixel_size, unit:
         A TIFF's y/x pixel size and its NGFF unit (default micrometer),
         overriding what the file says (docs/tiff.md).
+    positions, position_unit, overview:
+        A TIFF tile set's position file (``TileConfiguration.txt`` or a CSV
+        ``file,x,y[,z]``; default: the folder's own, else each tile's
+        OME-XML), the unit of its positions (an NGFF space unit or
+        ``"pixel"``), and whether to add a fused low-resolution overview
+        of the mosaic (docs/tiff.md, "Tile sets").
 
     Returns
     -------
@@ -211,13 +237,14 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
                  lenient=lenient, prefix=prefix, allow_outside=allow_outside, on_plan=on_plan,
                  recode=recode if recode.active else None,
                  engine={"jobs": jobs, "scheduler": scheduler, "space_check": space_check},
-                 pixel_size=pixel_size, unit=unit)
+                 tiff=tiff_options(pixel_size, unit, positions, position_unit, overview))
         return report
     from .storage.lock import Busy
     from .write.inplace import busy_error, dataset_lock, recover_interrupted
 
-    if src.is_file() and detect(src).layout == "tiff":
-        raise UsageError(src, "a TIFF file is converted into a new Zarr store: give a destination, not --in-place")
+    if (src.is_file() or root.is_dir() and not _has_zarr(root)) and detect(src).layout.startswith("tiff"):
+        raise UsageError(src, "a TIFF file or tile set is converted into a new Zarr store: give a destination, "
+                              "not --in-place")
     if not root.is_dir():
         raise MigrateError(src, "no such directory")
     try:
@@ -238,8 +265,7 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
 def _convert(src: Path, destination: Path | None, report: Report, progress: Progress, *, link: bool,
              overwrite: bool, target_version: str, verify: VerifyMode, sample_chunks: int,
              lenient: bool, prefix: str, allow_outside: bool, on_plan=None, recode=None,
-             engine: dict[str, Any] | None = None, pixel_size: float | None = None,
-             unit: str | None = None) -> None:
+             engine: dict[str, Any] | None = None, tiff: dict[str, Any] | None = None) -> None:
     from .storage.sandbox import resolution_cache
     from .verify.pixels import verify_output
     from .verify.reverse import check_reverse_map
@@ -248,7 +274,7 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
 
     with report.timer("total"), resolution_cache():
         result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient,
-                      allow_outside=allow_outside, report=report, pixel_size=pixel_size, unit=unit)
+                      allow_outside=allow_outside, report=report, **(tiff or {}))
         recode = _source_defaults(result, recode)
         job = None
         if recode is not None:
@@ -359,8 +385,9 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
             prefix: str = DEFAULT_PREFIX, lenient: bool = True, allow_outside: bool = False,
             chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
             codec: str | None = None, portable: bool = False, levels: int | None = None,
-            downsample: str | None = None, pixel_size: float | None = None,
-            unit: str | None = None) -> Inspection:
+            downsample: str | None = None, pixel_size: float | None = None, unit: str | None = None,
+            positions: str | Path | None = None, position_unit: str | None = None,
+            overview: bool = False) -> Inspection:
     """Detect ``path`` and translate it in memory (nothing is written).
 
     For an RFC-8 tree ``documents`` holds only what normalisation would
@@ -378,7 +405,8 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     with sandboxed(dataset_root(path), allow_outside=allow_outside):
         detection = detect(path)
     result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient,
-                  allow_outside=allow_outside, detection=detection, pixel_size=pixel_size, unit=unit)
+                  allow_outside=allow_outside, detection=detection, pixel_size=pixel_size, unit=unit,
+                  positions=positions, position_unit=position_unit, overview=overview)
     reencoded = None
     recode = _source_defaults(result, recode if recode.active else None)
     if recode is not None:
@@ -399,80 +427,3 @@ def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool
     from .verify.tree import validate_tree
 
     return validate_tree(path, check_arrays=check_arrays, allow_outside=allow_outside)
-
-
-def rollback(path: str | Path, *, force: bool = False) -> list[str]:
-    """Undo an in-place migration of ``path`` (restores the exact original bytes).
-
-    Holds the dataset's lock. A file whose content is neither the original
-    nor what the migration wrote (someone changed it since) is left alone
-    and reported, unless ``force``; the other files are restored.
-
-    Returns
-    -------
-    list[str]
-        The root-relative paths restored or removed (empty when only a
-        journal directory left by a run killed before it wrote anything was
-        removed).
-
-    Raises
-    ------
-    MigrateError
-        If there is no journal; the journal is malformed or lists a path
-        outside the dataset (nothing changed); a backup is missing or
-        corrupt (nothing changed); another run holds the lock; ``finalize``
-        has begun; or files changed since the migration were left alone
-        (the journal is kept; ``force=True`` restores them too).
-    """
-    from .storage.lock import Busy
-    from .write.inplace import busy_error, dataset_lock
-    from .write.rollback import rollback_journal
-
-    root = dataset_root(path)
-    if not root.is_dir():
-        raise MigrateError(root, "no such directory")
-    try:
-        with dataset_lock(root):
-            outcome = rollback_journal(root, force=force)
-    except Busy:
-        raise busy_error(root) from None
-    except OSError as exc:
-        raise MigrateError(exc.filename or root, f"rollback failed: {exc.strerror or exc}; "
-                                                 "the journal is kept: run rollback again") from None
-    if outcome.conflicts:
-        listed = ", ".join(outcome.conflicts[:5]) + (" ..." if len(outcome.conflicts) > 5 else "")
-        raise MigrateError(root, f"{len(outcome.conflicts)} file(s) changed since the migration wrote them "
-                                 f"were left alone: {listed}; the other files were restored and the journal "
-                                 "is kept (`ngff-migrate rollback --force` restores those too)")
-    return outcome.files
-
-
-def finalize(path: str | Path, *, remove_v2_metadata: bool = False):
-    """Accept the in-place migration of ``path``: remove its journal and
-    backups (after this, rollback is no longer possible), and with
-    ``remove_v2_metadata`` the superseded ``.zarray``/``.zattrs``/``.zgroup``/
-    ``.zmetadata`` files.
-
-    Returns a :class:`~ngff_migrate.write.finalize.FinalizeOutcome`.
-
-    Raises
-    ------
-    MigrateError
-        If ``path`` holds no finished in-place migration, another run holds
-        its lock, or a file cannot be removed (run finalize again).
-    """
-    from .storage.lock import Busy
-    from .write.finalize import finalize_dataset
-    from .write.inplace import busy_error, dataset_lock
-
-    root = dataset_root(path)
-    if not root.is_dir():
-        raise MigrateError(root, "no such directory")
-    try:
-        with dataset_lock(root):
-            return finalize_dataset(root, remove_v2_metadata=remove_v2_metadata)
-    except Busy:
-        raise busy_error(root) from None
-    except OSError as exc:
-        raise MigrateError(exc.filename or root, f"finalize failed: {exc.strerror or exc}; "
-                                                 "run finalize again") from None

@@ -1,6 +1,7 @@
 """Archive-scale batch migration (``ngff-migrate plan`` / ``batch`` / ``rollback``).
 
-* :func:`plan_tree` — find and survey every dataset under a root; writes nothing.
+* :func:`plan_tree` — find and survey every dataset under a root (OME-Zarr
+  datasets, TIFF files, multi-file OME-TIFF sets, tile-set folders); writes nothing.
 * :func:`run_batch` — migrate them all, in parallel (local processes or a
   dask.distributed cluster), journaled, resumable after a crash.
 * :func:`rollback_batch` — undo a whole in-place batch.

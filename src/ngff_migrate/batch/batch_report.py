@@ -10,6 +10,7 @@ migrated       converted (and verified) by this run
 adopted        an interrupted earlier run had finished it; this run wrote its marker
 done-earlier   a valid completion marker was there: skipped
 already-rfc8   the input is already RFC-8: nothing to migrate, skipped
+skipped        not for this mode (a TIFF in an in-place batch: ``reason``); not a failure
 failed         failed in this run (``error``, ``error_file``)
 failed-earlier failed in an earlier run with the same input and options; not retried
                (``--retry-failed`` retries it)
@@ -29,10 +30,10 @@ from rich.table import Table
 from rich.text import Text
 
 REPORT_VERSION = 1
-OUTCOMES = ("migrated", "adopted", "done-earlier", "already-rfc8", "failed", "failed-earlier",
+OUTCOMES = ("migrated", "adopted", "done-earlier", "already-rfc8", "skipped", "failed", "failed-earlier",
             "not-run", "locked")
 #: outcomes after which the dataset is in its final state for these options.
-FINISHED = ("migrated", "adopted", "done-earlier", "already-rfc8")
+FINISHED = ("migrated", "adopted", "done-earlier", "already-rfc8", "skipped")
 
 
 @dataclass
@@ -54,6 +55,11 @@ class DatasetResult:
     recovered: str | None = None
     warnings: int = 0
     worker: str | None = None
+    #: why a ``skipped`` dataset was left alone
+    reason: str | None = None
+    #: where a copy batch writes it, relative to the destination, when that differs from
+    #: ``path`` (a TIFF ``a/x.ome.tif`` -> ``a/x.ome.zarr``)
+    output: str | None = None
 
 
 @dataclass
@@ -166,6 +172,16 @@ def summary(report: BatchReport) -> Group:
     if report.journal_error:
         parts.append(Text(f"journal: {report.journal_error}", style="red"))
     return Group(*parts)
+
+
+def skipped_lines(report: BatchReport, limit: int = 10) -> list[str]:
+    """``<dataset>: <reason>`` for the first ``limit`` skipped datasets, and a line
+    counting the others."""
+    skipped = [d for d in report.datasets if d.outcome == "skipped"]
+    lines = [f"{d.path}: {d.reason}" for d in skipped[:limit]]
+    if len(skipped) > limit:
+        lines.append(f"... and {len(skipped) - limit} more (listed in --report)")
+    return lines
 
 
 def failure_lines(report: BatchReport) -> list[str]:

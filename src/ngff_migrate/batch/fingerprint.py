@@ -6,6 +6,10 @@
   dataset, whatever the dataset's size. It changes when the root metadata
   changes, e.g. when an in-place migration writes ``zarr.json``; a change
   deeper in the dataset (a level's ``.zarray``) does not change it.
+  A **TIFF dataset**'s fingerprint is the SHA-256 over the name, size and
+  modification time (ns) of each of its files (a multi-file set's members
+  and companion, a tile set's position file and tiles): one ``stat`` per
+  file, no pixel and no header read.
 * The **options hash** is the SHA-256 of the options that change the bytes a
   migration writes: mode (``in-place``, ``copy``, ``link``),
   ``target_version``, ``prefix`` and ``lenient``. Verification options do
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +32,17 @@ ROOT_DOCUMENTS = ("zarr.json", ".zgroup", ".zattrs", ".zmetadata")
 OUTPUT_OPTIONS = ("mode", "target_version", "prefix", "lenient")
 
 
-def fingerprint(dataset: Path) -> str:
-    """``"sha256:<hex>"`` over the dataset's root metadata documents.
+def fingerprint(dataset: Path, members: Iterable[str | Path] = ()) -> str:
+    """``"sha256:<hex>"`` over the dataset's root metadata documents, or, for a
+    TIFF dataset (``members`` given, or ``dataset`` a file), over the name, size
+    and mtime of each of its files.
 
     A document that cannot be read counts as absent. Raises nothing.
     """
+    dataset = Path(dataset)
+    files = [Path(m) for m in members]
+    if files or dataset.is_file():
+        return _stat_fingerprint(dataset, files or [dataset])
     h = hashlib.sha256()
     for name in ROOT_DOCUMENTS:
         try:
@@ -38,6 +50,20 @@ def fingerprint(dataset: Path) -> str:
         except OSError:
             continue
         h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return "sha256:" + h.hexdigest()
+
+
+def _stat_fingerprint(dataset: Path, files: list[Path]) -> str:
+    base = Path(os.path.abspath(dataset if dataset.is_dir() else dataset.parent))
+    h = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.as_posix()):
+        name = os.path.relpath(os.path.abspath(path), base)
+        try:
+            st = path.stat()
+            stamp = f"{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
+            stamp = "missing"
+        h.update(f"{name}\0{stamp}\n".encode())
     return "sha256:" + h.hexdigest()
 
 

@@ -26,6 +26,14 @@ migration would fail the same way).
 ``docs/batch.md``): ``in place = T_DATASET + T_ARRAY × arrays +
 T_DOCUMENT × documents``; ``copy = in place + T_CHUNK × chunks +
 nominal bytes / COPY_BYTES_PER_SECOND``.
+
+**TIFF datasets** (layouts ``tiff`` and ``tiff-tiles``, :mod:`.tiffs`) are
+planned through the same :func:`ngff_migrate.plan` (it reads the TIFF
+headers and OME-XML, no pixels). A TIFF is never metadata-only (``reasons``:
+"a TIFF is always re-encoded into a new store") and never migrated in
+place (``est_seconds_in_place`` 0); ``file_bytes`` and ``files`` give the
+size on disk of all its files; ``est_seconds_copy = T_DATASET + T_ARRAY ×
+arrays + nominal bytes / REENCODE_BYTES_PER_SECOND``.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ import numpy as np
 from ..errors import MigrateError
 from ..storage.sandbox import OutsideRootError, sandboxed
 from ..zarr.v2_to_v3 import core_v3_expressible
+from .tiffs import REENCODED, destination_clashes, is_tiff_layout, output_rel
 from .walk import Found, find_datasets
 
 #: Estimate model constants (seconds; bytes per second), see module docstring. Fitted by least
@@ -52,6 +61,9 @@ T_ARRAY = 0.0095
 T_DOCUMENT = 0.0005
 T_CHUNK = 0.0005
 COPY_BYTES_PER_SECOND = 60e6
+#: decode + encode of a TIFF's pixels: the low end of the engine's re-encode throughput in
+#: ``docs/performance.md`` (108-250 MB/s raw on 2 cores), so that estimates err long
+REENCODE_BYTES_PER_SECOND = 100e6
 
 
 @dataclass
@@ -76,6 +88,11 @@ class DatasetSurvey:
     error_file: str | None = None
     #: with re-encode options: the plan per array (``ReencodePlan.to_json()``)
     reencode: dict[str, Any] | None = None
+    #: TIFF datasets: the bytes on disk of all their files, and how many files
+    file_bytes: int | None = None
+    files: int | None = None
+    #: TIFF datasets: where a copy batch writes it, relative to DEST (``a/x.ome.zarr``)
+    output: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -114,7 +131,8 @@ def _grouped(reasons: list[tuple[str, str]]) -> list[str]:
 
 
 def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False,
-                   allow_outside: bool = False, reencode: dict[str, Any] | None = None) -> DatasetSurvey:
+                   allow_outside: bool = False, reencode: dict[str, Any] | None = None,
+                   layout: str | None = None, members: tuple[str | Path, ...] = ()) -> DatasetSurvey:
     """Survey one dataset (read-only). Never raises: failures go to ``error``/``error_file``
     (a project error with its file; any other exception, a bug, as ``internal error ...``
     naming the dataset), so one bad dataset never stops the survey of the others.
@@ -124,15 +142,21 @@ def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False,
     dataset). An RFC-8 dataset that cannot be planned is reported as
     "already RFC-8" unless it reads outside its directory (``OutsideRootError``).
     ``reencode`` (the keyword arguments of :func:`~ngff_migrate.engine.options.reencode_options`)
-    adds the re-encode plan per array.
+    adds the re-encode plan per array. ``layout`` and ``members``: what the walk
+    found (a TIFF dataset's layout and files, see :class:`~.walk.Found`).
     """
     from ..api import plan
 
     path = Path(path)
-    out = DatasetSurvey(rel=rel, path=str(path))
+    out = DatasetSurvey(rel=rel, path=str(path), layout=layout)
+    if is_tiff_layout(layout):
+        _file_sizes(out, path, members)
+        out.output = output_rel(rel, layout)
     try:
         result = plan(path, lenient=lenient, allow_outside=allow_outside)
         _survey(path, out, result)
+        if is_tiff_layout(layout):
+            out.layout = layout if result.layout == "tiff" else result.layout
         if reencode:
             from ..engine.options import reencode_options
             from ..engine.plan import plan_reencode
@@ -149,6 +173,8 @@ def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False,
             out.layout, out.version, out.zarr_format = d.layout, d.version, d.zarr_format
         except Exception:  # the layout is only a hint here; the error above is what counts
             pass
+        if is_tiff_layout(layout):
+            out.layout = layout
         if out.layout == "rfc8" and not isinstance(exc, OutsideRootError):
             out.error = out.error_file = None
             out.metadata_only = None
@@ -186,6 +212,11 @@ def _survey(path: Path, out: DatasetSurvey, result: Any) -> DatasetSurvey:
 
         if json.loads(root_doc.read_bytes()).get("consolidated_metadata"):
             reasons.append(("", "consolidated metadata (zarr.json consolidated_metadata) must be rebuilt"))
+    if is_tiff_layout(result.layout) or is_tiff_layout(out.layout):
+        out.reasons, out.metadata_only, out.est_seconds_in_place = [REENCODED], False, 0.0
+        out.est_seconds_copy = round(T_DATASET + T_ARRAY * out.arrays
+                                     + out.nominal_bytes / REENCODE_BYTES_PER_SECOND, 4)
+        return out
     out.reasons = _grouped(reasons)
     out.metadata_only = not reasons
     out.est_seconds_in_place = round(T_DATASET + T_ARRAY * out.arrays + T_DOCUMENT * out.documents, 4)
@@ -194,19 +225,34 @@ def _survey(path: Path, out: DatasetSurvey, result: Any) -> DatasetSurvey:
     return out
 
 
+def _file_sizes(out: DatasetSurvey, path: Path, members: tuple[str | Path, ...]) -> None:
+    """``file_bytes``/``files`` of a TIFF dataset: one ``stat`` per file."""
+    files = [Path(m) for m in members] or ([path] if path.is_file() else [])
+    total = 0
+    for f in files:
+        try:
+            total += f.stat().st_size
+        except OSError:
+            pass
+    out.file_bytes, out.files = total, len(files)
+
+
 def survey_found(found: Found, *, allow_outside: bool = False) -> DatasetSurvey:
     """Survey a walk result: a failed walk entry becomes a failed survey without reading more."""
     if found.error is not None:
         return DatasetSurvey(rel=found.rel, path=str(found.path), layout=found.layout, version=found.version,
                              zarr_format=found.zarr_format, error=found.error, error_file=found.error_file)
-    return survey_dataset(found.path, found.rel, allow_outside=allow_outside)
+    return survey_dataset(found.path, found.rel, allow_outside=allow_outside, layout=found.layout,
+                          members=found.members)
 
 
 def survey_chunk(items: list[tuple[Any, ...]]) -> list[DatasetSurvey]:
-    """Survey ``[(path, rel, lenient[, allow_outside[, reencode]])]`` in one
-    worker task (fewer round trips than one task each). Never raises."""
+    """Survey ``[(path, rel, lenient[, allow_outside[, reencode[, layout, members]]]])]``
+    in one worker task (fewer round trips than one task each). Never raises."""
     return [survey_dataset(item[0], item[1], lenient=item[2], allow_outside=bool(item[3:4] and item[3]),
-                           reencode=item[4] if len(item) > 4 else None)
+                           reencode=item[4] if len(item) > 4 else None,
+                           layout=item[5] if len(item) > 5 else None,
+                           members=tuple(item[6]) if len(item) > 6 else ())
             for item in items]
 
 
@@ -232,6 +278,7 @@ class TreePlan:
             "metadata_only": sum(1 for d in ok if d.metadata_only),
             "arrays": sum(d.arrays for d in ok),
             "nominal_bytes": sum(d.nominal_bytes for d in ok),
+            "file_bytes": sum(d.file_bytes or 0 for d in self.datasets),
             "est_seconds_in_place": round(sum(d.est_seconds_in_place for d in ok), 3),
             "est_seconds_copy": round(sum(d.est_seconds_copy for d in ok), 3),
             "by_layout": dict(sorted(by_layout.items())),
@@ -258,7 +305,7 @@ class TreePlan:
 
     CSV_COLUMNS = ("rel", "layout", "version", "zarr_format", "arrays", "documents", "chunks",
                    "nominal_bytes", "metadata_only", "reasons", "est_seconds_in_place",
-                   "est_seconds_copy", "error", "error_file")
+                   "est_seconds_copy", "error", "error_file", "file_bytes", "files", "output")
 
     def csv_rows(self) -> list[dict[str, Any]]:
         """The ``--csv`` manifest rows (``reasons`` joined with ``"; "``)."""
@@ -310,10 +357,12 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
             reencode = None
     found = find_datasets(root, allow_outside=allow_outside)
     surveys: dict[str, DatasetSurvey] = {f.rel: survey_found(f) for f in found if f.error is not None}
-    todo = [(str(f.path), f.rel, False, allow_outside, reencode) for f in found if f.error is None]
+    todo = [(str(f.path), f.rel, False, allow_outside, reencode, f.layout, [str(m) for m in f.members])
+            for f in found if f.error is None]
     if jobs <= 1 and scheduler is None:
-        for i, (p, r, *_) in enumerate(todo):
-            surveys[r] = survey_dataset(p, r, allow_outside=allow_outside, reencode=reencode)
+        for i, (p, r, _, _, _, layout, members) in enumerate(todo):
+            surveys[r] = survey_dataset(p, r, allow_outside=allow_outside, reencode=reencode, layout=layout,
+                                        members=tuple(members))
             if progress:
                 progress(i + 1, len(todo))
     elif todo:
@@ -325,5 +374,8 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
                 done += len(batch)
                 if progress:
                     progress(done, len(todo))
+    for rel, why in destination_clashes(found).items():  # what `batch --out` would refuse
+        if surveys[rel].error is None:
+            surveys[rel].error, surveys[rel].error_file = f"in a copy batch, {why}", str(Path(root) / rel)
     ordered = [surveys[f.rel] for f in found]
     return TreePlan(str(root), ordered, time.perf_counter() - start)

@@ -9,6 +9,13 @@ flight and marks them ``running`` when it hands them out.
 A dataset whose lock is held by another batch is put aside and retried,
 waiting up to ``lock_timeout`` seconds, after every other dataset: two
 batches on one tree share the work instead of queueing behind each other.
+
+TIFF datasets (:mod:`.tiffs`): an in-place batch lists them ``skipped``
+(a TIFF is always re-encoded into a new store); a copy batch converts
+``a/x.ome.tif`` into ``DEST/a/x.ome.zarr`` (:func:`.tiffs.output_rel`),
+and a dataset whose output would be another one's (``x.ome.tif`` and
+``x.tif`` side by side, ``x.ome.zarr`` next to ``x.ome.tif``) fails, naming
+the other, instead of writing over it.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from .journal import BatchJournal
 from .marker import marker_matches, read_marker
 from .pool import LocalPool, Pool, open_pool
 from .state import StateDir
+from .tiffs import IN_PLACE_SKIP, destination_clashes, is_tiff_layout, output_rel
 from .walk import Found, find_datasets
 from .worker import Outcome, Task, migrate_task, peak_rss_bytes
 
@@ -72,11 +80,29 @@ class _Coordinator:
         self.results: dict[str, DatasetResult] = {}
         self.fingerprints: dict[str, str] = {}
         self.workers_peak_rss = 0
+        self.clashes = {} if destination is None else destination_clashes(found, str(destination))
 
     # ------------------------------------------------------------------ decisions
 
-    def output(self, rel: str) -> Path | None:
-        return None if self.destination is None else self.destination / rel
+    def output(self, f: Found) -> Path | None:
+        """``DEST/<rel>`` (a TIFF: ``DEST/<dir>/<stem>.ome.zarr``), or ``None`` in place."""
+        return None if self.destination is None else self.destination / output_rel(f.rel, f.layout)
+
+    def _result(self, f: Found, outcome: str, **values: Any) -> None:
+        self.results[f.rel] = DatasetResult(f.rel, outcome, f.layout, f.version, **values)
+
+    def datasets(self) -> list[DatasetResult]:
+        """The results in path order; ``output`` set where a copy is written elsewhere than ``rel``."""
+        out = []
+        for f in self.found:
+            result = self.results.get(f.rel)
+            if result is None:
+                continue
+            where = output_rel(f.rel, f.layout)
+            if self.destination is not None and where != f.rel:
+                result.output = where
+            out.append(result)
+        return out
 
     def decide(self, retry_failed: bool) -> list[Found]:
         """Settle what needs no worker; return the datasets to run, in path order."""
@@ -85,15 +111,26 @@ class _Coordinator:
             rec = self.journal.records.get(f.rel)
             if f.error is not None:
                 self.journal.update(f.rel, state="failed", error=f.error, error_file=f.error_file,
-                                    fingerprint=fingerprint(f.path), options_hash=self.ohash,
+                                    fingerprint=fingerprint(f.path, f.members), options_hash=self.ohash,
                                     layout=f.layout, version=f.version, finished=time.time())
-                self.results[f.rel] = DatasetResult(f.rel, "failed", f.layout, f.version, error=f.error,
-                                                    error_file=f.error_file)
+                self._result(f, "failed", error=f.error, error_file=f.error_file)
                 continue
-            fp = fingerprint(f.path)
+            if is_tiff_layout(f.layout) and self.destination is None:
+                self.journal.update(f.rel, state="skipped", layout=f.layout, version=f.version, error=None,
+                                    error_file=None, options_hash=self.ohash, finished=time.time(),
+                                    fingerprint=fingerprint(f.path, f.members))
+                self._result(f, "skipped", reason=IN_PLACE_SKIP)
+                continue
+            if f.rel in self.clashes:  # decided again by every run: no fingerprint, never "failed-earlier"
+                self.journal.update(f.rel, state="failed", error=self.clashes[f.rel], error_file=str(f.path),
+                                    fingerprint=None, options_hash=self.ohash, layout=f.layout,
+                                    version=f.version, finished=time.time())
+                self._result(f, "failed", error=self.clashes[f.rel], error_file=str(f.path))
+                continue
+            fp = fingerprint(f.path, f.members)
             marker = read_marker(self.state, f.rel)
             if marker_matches(marker, current_fingerprint=fp, options_hash=self.ohash,
-                              in_place=self.destination is None, output=self.output(f.rel)):
+                              in_place=self.destination is None, output=self.output(f)):
                 m = marker or {}
                 if rec is None or rec.state != "done":
                     self.journal.update(f.rel, state="done", layout=m.get("layout"), version=m.get("version"),
@@ -119,11 +156,12 @@ class _Coordinator:
     # ------------------------------------------------------------------ migration
 
     def task(self, f: Found, lock_wait: float) -> Task:
-        out = self.output(f.rel)
+        out = self.output(f)
         return Task(rel=f.rel, source=str(f.path.resolve()), destination=None if out is None else str(out.resolve()),
                     state_base=str(self.state.base.resolve()), options=self.options,
                     options_hash=self.ohash, run_id=self.report.run_id, lock_wait=lock_wait,
-                    layout=f.layout, version=f.version, fingerprint=self.fingerprints.get(f.rel))
+                    layout=f.layout, version=f.version, fingerprint=self.fingerprints.get(f.rel),
+                    members=tuple(str(Path(m).resolve()) for m in f.members))
 
     def record(self, outcome: Outcome) -> None:
         rel = outcome.rel
@@ -335,7 +373,7 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
             journal.close(status)
         except MigrateError as exc:
             report.journal_error = exc.one_line()
-        report.datasets = [coord.results[f.rel] for f in found if f.rel in coord.results]
+        report.datasets = coord.datasets()
         report.wall_seconds = round(time.time() - start, 3)
         report.coordinator_peak_rss_bytes = peak_rss_bytes() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         report.workers_peak_rss_bytes = coord.workers_peak_rss or None

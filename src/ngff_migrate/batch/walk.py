@@ -22,6 +22,12 @@ files only (``zarr.json``, ``.zgroup``, ``.zarray``, ``.zattrs``):
 Hidden directories (name starting with ``.``: the batch state directory,
 in-place journals, copy leftovers, ``.snapshot``, ``.git``) and symbolic
 links to directories are not visited.
+
+TIFF datasets (:mod:`.tiffs`) are found next to them, in plain directories
+only (not inside Zarr groups): a plain directory holding a position file is
+a tile set (``tiff-tiles``, never entered); files named like a TIFF (or a
+``.companion.ome``) are grouped into multi-file OME-TIFF sets, each counted
+once (``tiff``). Hidden files and symbolic links to files are not datasets.
 """
 
 from __future__ import annotations
@@ -32,8 +38,10 @@ from pathlib import Path
 
 from ..errors import MigrateError, NotRecognisedError
 from ..formats.detect import detect
+from ..formats.tiff.positions import position_file
 from ..storage.sandbox import sandboxed
 from ..zarr.node import json_policy, read_node
+from .tiffs import ZARR_FILES, group_files, is_candidate, tile_set_members
 
 
 @dataclass(frozen=True)
@@ -43,12 +51,14 @@ class Found:
     Attributes
     ----------
     path:
-        The dataset directory.
+        The dataset directory (a TIFF dataset: the file, the companion of a
+        multi-file set, or the tile-set folder).
     rel:
         Its POSIX path relative to the walked root (``"."`` for the root).
     layout:
-        ``ngff-image``, ``hcs-plate``, ``bioformats2raw`` or ``rfc8``;
-        ``None`` when detection failed.
+        ``ngff-image``, ``hcs-plate``, ``bioformats2raw``, ``rfc8``,
+        ``tiff`` (a file or multi-file set) or ``tiff-tiles`` (a tile-set
+        folder); ``None`` when detection failed.
     version:
         The OME-Zarr version found (``None`` when unknown).
     zarr_format:
@@ -57,6 +67,10 @@ class Found:
         ``None``, or the one-line problem that makes this a failed dataset.
     error_file:
         The file the problem concerns.
+    members:
+        TIFF datasets: every file of the dataset (a multi-file set's files
+        and companion; a tile set's position file and tiles), which make up
+        its fingerprint and size; empty for OME-Zarr datasets.
     """
 
     path: Path
@@ -66,6 +80,7 @@ class Found:
     zarr_format: int | None = None
     error: str | None = None
     error_file: str | None = None
+    members: tuple[Path, ...] = ()
 
 
 def classify(directory: Path, rel: str, *, allow_outside: bool = False) -> tuple[Found | None, bool]:
@@ -95,6 +110,8 @@ def _classify(directory: Path, rel: str) -> tuple[Found | None, bool]:
     except MigrateError as exc:
         return Found(directory, rel, error=exc.problem, error_file=exc.path), False
     if node is None:
+        if position_file(directory) is not None:  # a tile-set folder: one dataset, never entered
+            return Found(directory, rel, "tiff-tiles", None, 3, members=tile_set_members(directory)), False
         return None, True
     if node.node_type == "array":
         return None, False
@@ -115,7 +132,9 @@ def find_datasets(root: str | Path, *, allow_outside: bool = False) -> list[Foun
 
     Only root metadata documents are read and only directories that are not
     datasets or arrays are listed, so the cost grows with the number of
-    datasets and plain directories, not with the number of chunks.
+    datasets and plain directories, not with the number of chunks. Of the
+    files of plain directories only those named like a TIFF are opened (4
+    bytes, and the OME-XML to group multi-file sets).
 
     Raises
     ------
@@ -126,6 +145,7 @@ def find_datasets(root: str | Path, *, allow_outside: bool = False) -> list[Foun
     if not root.is_dir():
         raise MigrateError(root, "not a directory")
     out: list[Found] = []
+    tiffs: list[Path] = []
     stack: list[tuple[Path, str]] = [(root, ".")]
     while stack:
         directory, rel = stack.pop()
@@ -140,10 +160,17 @@ def find_datasets(root: str | Path, *, allow_outside: bool = False) -> list[Foun
             out.append(Found(directory, rel, error=f"cannot list directory: {exc.strerror or exc}",
                              error_file=str(directory)))
             continue
+        plain = not any(e.name in ZARR_FILES for e in entries)
         for entry in entries:
-            if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+            if entry.name.startswith("."):
                 continue
-            child_rel = entry.name if rel == "." else f"{rel}/{entry.name}"
-            stack.append((Path(entry.path), child_rel))
+            if entry.is_dir(follow_symlinks=False):
+                child_rel = entry.name if rel == "." else f"{rel}/{entry.name}"
+                stack.append((Path(entry.path), child_rel))
+            elif plain and is_candidate(entry.name) and entry.is_file(follow_symlinks=False):
+                tiffs.append(Path(entry.path))
+    for rel, path, members, error, error_file in group_files(root, tiffs):
+        out.append(Found(path, rel, "tiff" if error is None else None, None, 3 if error is None else None,
+                         error=error, error_file=error_file, members=members))
     out.sort(key=lambda f: f.rel)
     return out

@@ -56,6 +56,7 @@ from ..write.rollback import rollback_journal
 from .fingerprint import fingerprint
 from .marker import marker_matches, read_marker, remove_marker, write_marker
 from .state import StateDir
+from .tiffs import sources_of
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class Task:
     the dataset's lock, in seconds (``0``: report ``busy`` at once);
     ``layout``, ``version`` and ``fingerprint`` are what the coordinator's
     walk found (the worker detects and fingerprints again only after a
-    recovery changed the dataset).
+    recovery changed the dataset); ``members``: a TIFF dataset's files
+    (:attr:`.walk.Found.members`), which make up its fingerprint.
     """
 
     rel: str
@@ -82,6 +84,7 @@ class Task:
     layout: str | None = None
     version: str | None = None
     fingerprint: str | None = None
+    members: tuple[str, ...] = ()
 
 
 @dataclass
@@ -185,6 +188,21 @@ def _recover_copy(dst: Path, out: Outcome) -> bool:
     return True
 
 
+def _refuse_foreign_output(task: Task, state: StateDir, dst: Path) -> None:
+    """Refuse ``dst`` if an earlier batch wrote it from another dataset (``x.tif``,
+    then ``x.ome.tif`` next to it: both map to ``x.ome.zarr``); never write over it."""
+    if not dst.exists():
+        return
+    out_rel = os.path.relpath(dst, Path(task.state_base)).replace(os.sep, "/")
+    for other in sources_of(out_rel):
+        if other == task.rel:
+            continue
+        marker = read_marker(state, other)
+        if marker and marker.get("destination") == str(dst):
+            raise MigrateError(dst, f"was written from {other} by an earlier batch; not overwritten with "
+                                    f"{task.rel} (remove it, or rename one of the two sources)")
+
+
 def _run(task: Task, state: StateDir, out: Outcome) -> None:
     from ..api import convert
     from ..formats.detect import detect
@@ -196,7 +214,7 @@ def _run(task: Task, state: StateDir, out: Outcome) -> None:
     marker = read_marker(state, task.rel)
     fp = task.fingerprint
     if marker is not None:  # only a marker needs the current fingerprint (another batch may have run)
-        fp = fingerprint(src)
+        fp = fingerprint(src, task.members)
         if marker_matches(marker, current_fingerprint=fp, options_hash=task.options_hash,
                           in_place=in_place, output=dst):
             out.status = "done-earlier"
@@ -215,9 +233,10 @@ def _run(task: Task, state: StateDir, out: Outcome) -> None:
             out.status = "adopted"
             return
     else:
+        _refuse_foreign_output(task, state, dst)  # type: ignore[arg-type]
         overwrite = _recover_copy(dst, out)  # type: ignore[arg-type]
     changed = out.recovered is not None and in_place  # a rollback changed the input
-    out.fingerprint = fingerprint(src) if changed or fp is None else fp
+    out.fingerprint = fingerprint(src, task.members) if changed or fp is None else fp
     if changed or task.layout is None:
         d = detect(src)
         out.layout, out.version = d.layout, d.version

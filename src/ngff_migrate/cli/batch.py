@@ -27,7 +27,7 @@ def _human_bytes(n: int) -> str:
 
 @app.command()
 def plan(
-    root: Annotated[Path, typer.Argument(help="A directory tree holding OME-Zarr datasets.")],
+    root: Annotated[Path, typer.Argument(help="A directory tree holding OME-Zarr datasets and TIFF files.")],
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the manifest as JSON here.")] = None,
     csv_file: Annotated[Path | None, typer.Option("--csv", help="Write the manifest as CSV here.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes for the survey.")] = 1,
@@ -101,6 +101,9 @@ def plan(
             table.add_column(col, **kw)
         if recode:
             table.add_column("re-encode units", justify="right")
+        tiffs = any(d.file_bytes is not None for d in result.datasets)
+        if tiffs:
+            table.add_column("TIFF files", justify="right")
         for d in result.datasets:
             if d.error:
                 only, why = "[red]failed[/red]", f"[red]{escape(d.error_file or '')}: {escape(d.error)}[/red]"
@@ -109,19 +112,25 @@ def plan(
                 why = escape("; ".join(d.reasons))
             extra = [f"{d.reencode['write_units']} ({_human_bytes(d.reencode['nbytes'])})" if d.reencode
                      else "-"] if recode else []
+            if tiffs:
+                extra.append("-" if d.file_bytes is None else f"{d.files} ({_human_bytes(d.file_bytes)})")
+            in_place = "n/a" if d.file_bytes is not None else f"{d.est_seconds_in_place:.2f}"
             table.add_row(escape(d.rel), d.layout or "?", d.version or "?", str(d.arrays),
                           _human_bytes(d.nominal_bytes), only, why,
-                          f"{d.est_seconds_in_place:.2f}", f"{d.est_seconds_copy:.2f}", *extra)
+                          in_place, f"{d.est_seconds_copy:.2f}", *extra)
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 200))
         wide.print(table)
-        console.print("* bytes are nominal: shape x item size of every array (the decoded size, not the size on disk)")
+        console.print("* bytes are nominal: shape x item size of every array (the decoded size, not the size on disk)"
+                      + ("; TIFF files: how many files and their size on disk" if tiffs else ""))
     for d in result.datasets:
         if d.error:
             err.print(f"[red]error:[/red] {escape(d.error_file or d.path)}: {escape(d.error)}")
     t = result.totals()
     console.print(f"{t['datasets']} datasets ({', '.join(f'{k} {v}' for k, v in t['by_layout'].items())}); "
                   f"{t['failed']} cannot be migrated; {t['metadata_only']} metadata-only; {t['arrays']} arrays, "
-                  f"{_human_bytes(t['nominal_bytes'])} nominal; estimated {t['est_seconds_in_place']:.1f} s in place, "
+                  f"{_human_bytes(t['nominal_bytes'])} nominal"
+                  + (f" ({_human_bytes(t['file_bytes'])} in TIFF files)" if t["file_bytes"] else "")
+                  + f"; estimated {t['est_seconds_in_place']:.1f} s in place, "
                   f"{t['est_seconds_copy']:.1f} s as a copy (one worker)")
     if t["failed"]:
         raise typer.Exit(1)
@@ -129,8 +138,8 @@ def plan(
 
 @app.command()
 def batch(
-    root: Annotated[Path, typer.Argument(help="A directory tree holding OME-Zarr datasets.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Copy every dataset to OUT/<its path under ROOT>.")] = None,
+    root: Annotated[Path, typer.Argument(help="A directory tree holding OME-Zarr datasets and TIFF files.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Copy every dataset to OUT/<its path under ROOT> (a TIFF a/x.ome.tif to OUT/a/x.ome.zarr).")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Migrate the datasets in place (metadata only, journaled).")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Local worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Run on a dask.distributed scheduler (tcp://HOST:PORT).")] = None,
@@ -169,7 +178,7 @@ def batch(
 
       ngff-migrate batch /archive --out /archive-rfc8 --chunks z=32,y=256,x=256 --shards auto      (re-encode every dataset)
     """
-    from ..batch.batch_report import failure_lines, summary
+    from ..batch.batch_report import failure_lines, skipped_lines, summary
     from ..batch.runner import run_batch
 
     _check_output_file(report, "--report")
@@ -197,6 +206,8 @@ def batch(
     write_page(html, result)
     if not quiet:
         console.print(summary(result))
+        for line in skipped_lines(result):
+            console.print(f"[yellow]skipped:[/yellow] {escape(line)}")
     for line in failure_lines(result):
         err.print(f"[red]error:[/red] {escape(line)}")
     c = result.counts()["outcome"]

@@ -24,7 +24,7 @@ from ._reencode import (
     Shards,
     ShardSize,
 )
-from ._tiff import PixelSize, Unit
+from ._tiff import Overview, PixelSize, Positions, PositionUnit, Unit
 
 
 @app.command()
@@ -55,6 +55,9 @@ def convert(
     no_space_check: NoSpaceCheck = False,
     pixel_size: PixelSize = None,
     unit: Unit = None,
+    positions: Positions = None,
+    position_unit: PositionUnit = None,
+    overview: Overview = False,
 ) -> None:
     """Migrate one image to RFC-8, verify it, and print the tree and a summary.
 
@@ -67,6 +70,8 @@ def convert(
       ngff-migrate convert image.ome.zarr out.zarr --chunks z=32,y=256,x=256 --shards auto      (re-encode; rerun after a kill resumes)
 
       ngff-migrate convert slide.ome.tif slide.zarr      (a TIFF: its pyramid reused; --pixel-size 0.325 sets the pixel size)
+
+      ngff-migrate convert tiles/ mosaic.zarr --overview      (a tile set placed by its TileConfiguration.txt or OME stage positions)
     """
     from ..api import convert as do_convert
     from ..report.terminal import node_tree, print_warnings, summary_table
@@ -81,7 +86,8 @@ def convert(
                                 progress=progress, chunks=chunks, shards=shards, shard_size=shard_size,
                                 codec=codec, portable=portable, jobs=jobs, scheduler=scheduler,
                                 space_check=not no_space_check, levels=levels, downsample=downsample,
-                                pixel_size=pixel_size, unit=unit)
+                                pixel_size=pixel_size, unit=unit,
+                                positions=positions, position_unit=position_unit, overview=overview)
     except Exception as exc:  # every failure becomes one line and an exit code
         if isinstance(exc, OSError):
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))

@@ -13,7 +13,7 @@ from rich.markup import escape
 from ._common import _check_output_file, _fail, app, console
 from ._html import HtmlOption, write_page
 from ._reencode import Chunks, Codec, Downsample, Levels, Portable, Shards, ShardSize
-from ._tiff import PixelSize, Unit
+from ._tiff import Overview, PixelSize, Positions, PositionUnit, Unit
 
 
 @app.command()
@@ -32,6 +32,9 @@ def inspect(
     downsample: Downsample = None,
     pixel_size: PixelSize = None,
     unit: Unit = None,
+    positions: Positions = None,
+    position_unit: PositionUnit = None,
+    overview: Overview = False,
 ) -> None:
     """Show what was detected and the RFC-8 documents a migration would write.
 
@@ -45,7 +48,8 @@ def inspect(
     try:
         found = do_inspect(path, target_version=target_version, allow_outside=allow_outside, chunks=chunks,
                            shards=shards, shard_size=shard_size, codec=codec, portable=portable,
-                           levels=levels, downsample=downsample, pixel_size=pixel_size, unit=unit)
+                           levels=levels, downsample=downsample, pixel_size=pixel_size, unit=unit,
+                           positions=positions, position_unit=position_unit, overview=overview)
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
@@ -59,11 +63,13 @@ def inspect(
             payload["reencode"] = found.reencode
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
-    if d.layout == "tiff":
-        from ..report.terminal import tiff_table
+    if d.layout in ("tiff", "tiff-tiles"):
+        from ..report.terminal import tiff_table, tiles_table
 
         console.print(f"[bold]{escape(str(path))}[/bold]: TIFF — {d.reason}")
         console.print(tiff_table(found.plan))
+        if found.plan.tiles:
+            console.print(tiles_table(found.plan))
     else:
         console.print(f"[bold]{path}[/bold]: {d.layout}, version {d.version}, Zarr v{d.zarr_format} — {d.reason}")
     if d.layout == "rfc8":
@@ -89,6 +95,8 @@ def inspect(
             console.print(node_tree(root_ome, "would write zarr.json"))
     else:
         for file, doc in found.documents.items():
+            if d.layout == "tiff-tiles" and file != "zarr.json":
+                continue  # one document per tile: the tiles table lists them
             console.print(node_tree(doc["attributes"]["ome"], f"would write {file}"))
     c = {"mapped": 0, "carried": 0, "preserved": 0, "dropped": 0}
     for k in found.plan.keys:

@@ -37,7 +37,7 @@ from ..formats.plan import DocumentPlan, MigrationPlan
 from .layout import ArrayLayout, plan_layout
 from .options import ReencodeOptions
 
-_LEGACY_LAYOUTS = ("ngff-image", "hcs-plate", "bioformats2raw", "tiff")
+_LEGACY_LAYOUTS = ("ngff-image", "hcs-plate", "bioformats2raw", "tiff", "tiff-tiles")
 
 
 @dataclass
@@ -164,8 +164,13 @@ def plan_levels(plan: MigrationPlan, options: ReencodeOptions, docs: dict[str, d
             continue
         changed = False
         taken = _ids(ome, set())
+        wanted = options
+        if doc.rel in plan.level_targets:  # a pyramid the input family always builds (a tile set's overview)
+            from dataclasses import replace
+
+            wanted = replace(options, levels=plan.level_targets[doc.rel])
         for ms in _multiscales(ome):
-            added = _extend(plan, doc, ms, options, docs, taken)
+            added = _extend(plan, doc, ms, wanted, docs, taken)
             changed |= bool(added)
             built.extend(added)
         if changed:

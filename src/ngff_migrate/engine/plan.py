@@ -104,7 +104,7 @@ def plan_reencode(plan: MigrationPlan, options: ReencodeOptions) -> ReencodePlan
                                                replaces=[join(array.rel, "zarr.json")]))
         result.arrays.append(array)
         outputs[array.rel] = array.target.document
-    if options.levels:
+    if options.levels or plan.level_targets:
         from .levels import plan_levels
 
         result.levels = plan_levels(plan, options, outputs)

@@ -90,6 +90,10 @@ class Layout:
     read: str
     translate: str
     reverse: str | None = None
+    #: the reader also takes the run's ``options`` (a
+    #: :class:`~ngff_migrate.formats.common.image_translation.TranslateOptions`;
+    #: a TIFF tile set's ``--positions`` decide which files are tiles)
+    read_options: bool = False
 
     def stage(self, which: str) -> Callable[..., Any]:
         """The function of stage ``which`` (``read``, ``translate``, ``reverse``), imported now."""
@@ -108,9 +112,13 @@ class Format:
     ``detect_file(path)``, when a family has it, is asked about a source that
     is a *file* rather than a Zarr directory (a TIFF): it returns a
     :class:`Detection`, ``None`` for a file that is not its own, or raises
-    for one that is its own but unreadable (e.g. a ``.tif`` that is not TIFF)."""
+    for one that is its own but unreadable (e.g. a ``.tif`` that is not TIFF);
+    ``detect_folder(path)`` likewise for a directory with no Zarr metadata."""
 
     family: str
     detect: Callable[[Probe], Detection | None]
     layouts: tuple[Layout, ...]
     detect_file: Callable[[Path], Detection | None] | None = None
+    #: asked about a directory without Zarr metadata (a folder of TIFF tiles): a
+    #: :class:`Detection`, or ``None`` for a folder that is not this family's
+    detect_folder: Callable[[Path], Detection | None] | None = None

@@ -85,8 +85,13 @@ def detect(path: str | Path) -> Detection:
     with json_policy(lenient=True):  # numbers do not decide the layout; the read stage applies the policy
         node = read_node(root)
     if node is None:
+        for fmt in formats():  # a folder of TIFF tiles
+            found = fmt.detect_folder(root) if fmt.detect_folder is not None else None
+            if found is not None:
+                return found
         raise NotRecognisedError(
-            root, "no Zarr metadata (zarr.json, .zgroup or .zattrs): not an OME-Zarr dataset"
+            root, "no Zarr metadata (zarr.json, .zgroup or .zattrs): not an OME-Zarr dataset "
+                  "(nor a folder of TIFF tiles)"
         )
     if node.node_type == "array":
         ome = node.attributes.get("ome") if node.zarr_format == 3 else None

@@ -138,6 +138,17 @@ class MigrationPlan:
     added_levels: dict[str, list[str]] = field(default_factory=dict)
     #: the ``--levels`` a re-encode uses when none is given (a single-level TIFF: its default pyramid)
     default_levels: int | None = None
+    #: levels wanted in all for one multiscale document, by group path, whatever ``--levels`` says
+    #: (a tile set's overview: its pyramid is always built)
+    level_targets: dict[str, int] = field(default_factory=dict)
+    #: whether the source's files are carried over (a copy of an OME-Zarr tree); ``False`` for
+    #: sources that are not Zarr (TIFF files, tile sets): only documents, ``files`` and arrays are written
+    copy_source: bool = True
+    #: other files to write, by root-relative POSIX path -> their bytes (a TIFF's
+    #: ``OME/METADATA.ome.xml``)
+    files: dict[str, bytes] = field(default_factory=dict)
+    #: what a tile set's translation found: positions, units, overlaps (the report's ``tiles``)
+    tiles: dict[str, Any] | None = None
     #: the paths of ``arrays`` (kept by :meth:`add_array`)
     _array_rels: set[str] = field(default_factory=set, repr=False, compare=False)
 

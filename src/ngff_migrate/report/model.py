@@ -49,6 +49,8 @@ class Report:
     verification: dict[str, Any] | None = None
     #: a re-encode's plan per array and what it wrote (``None``: chunk bytes carried over)
     reencode: dict[str, Any] | None = None
+    #: a TIFF tile set: the tiles, where their positions came from, the scene unit and the overlaps
+    tiles: dict[str, Any] | None = None
     arrays: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     #: the entry document of the output, relative to its root (``zarr.json``,

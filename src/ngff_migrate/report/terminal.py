@@ -83,6 +83,13 @@ def summary_table(report: Any) -> Table:
         table.add_row("reverse map", f"{rm.get('documents')} legacy documents rebuilt from the output, "
                                      f"{rm.get('equal')} equal to the input")
     t = report.timings
+    tiles = getattr(report, "tiles", None)
+    if tiles:
+        fr = (tiles.get("overlaps") or {}).get("fraction") or {}
+        over = f", overlap median {fr['median']:.1%}" if fr else ""
+        view = f"; overview at 1/{tiles['overview']['factor']}" if tiles.get("overview") else ""
+        table.add_row("tiles", f"{tiles.get('count')} placed by {tiles.get('positions')} "
+                               f"({(tiles.get('overlaps') or {}).get('pairs', 0)} overlapping pairs{over}){view}")
     table.add_row("time", ", ".join(f"{k} {v:.3f}s" for k, v in t.items()))
     return table
 
@@ -179,6 +186,37 @@ def tiff_table(plan: Any) -> Table:
                           "".join(a.get("name", "?") for a in axes),
                           "x".join(map(str, shape)) if shape else "", escape(str(meta.get("data_type", ""))),
                           escape(size), "built (--levels)" if rel in added else escape(source.rsplit("/", 1)[-1]))
+    return table
+
+
+def tiles_table(plan: Any) -> Table:
+    """The tiles of a tile set: per tile its file, shape, its position in the
+    scene (in the scene unit) and how many tiles it overlaps; the caption says
+    where the positions came from and the overlap fractions."""
+    tiles = plan.tiles or {}
+    unit = tiles.get("scene_unit") or "pixels"
+    table = Table(title=f"{tiles.get('count', 0)} tiles placed by {tiles.get('positions')} "
+                        f"(positions in {tiles.get('position_unit') or 'no unit'}; scene in {unit})")
+    for col in ("tile", "file", "shape", f"position ({unit})", "overlaps"):
+        table.add_column(col)
+    overlaps = tiles.get("overlaps") or {}
+    count: dict[str, int] = {}
+    for pair in overlaps.get("listed") or []:
+        count[pair["a"]] = count.get(pair["a"], 0) + 1
+        count[pair["b"]] = count.get(pair["b"], 0) + 1
+    root = next((d.ome for d in plan.documents if d.rel == "" and d.ome), {}) or {}
+    scene = (root.get("attributes") or {}).get("scene") or {}
+    for t in scene.get("coordinateTransformations") or []:
+        name = t.get("name", "").removesuffix(" to scene")
+        rel = ((t.get("input") or {}).get("path") or {}).get("path", "")[2:]
+        shape = next((d.document.get("shape") for d in plan.documents if d.rel == f"{rel}/0"), None)
+        doc = next((d.ome for d in plan.documents if d.rel == rel and d.ome), {}) or {}
+        file = ((doc.get("attributes") or {}).get(f"{plan.prefix}:tiff") or {}).get("file", "(overview)")
+        table.add_row(escape(name), escape(str(file)), "x".join(map(str, shape or [])),
+                      ", ".join(f"{v:.6g}" for v in t.get("translation") or []), str(count.get(name, "")))
+    fr = overlaps.get("fraction") or {}
+    table.caption = (f"{overlaps.get('pairs', 0)} overlapping pairs"
+                     + (f"; overlap fraction min {fr['min']}, median {fr['median']}, max {fr['max']}" if fr else ""))
     return table
 
 

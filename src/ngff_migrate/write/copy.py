@@ -80,7 +80,7 @@ def files_to_copy(plan: MigrationPlan, *, allow_outside: bool = False) -> list[t
     """
     from ..storage.sandbox import OutsideRootError
 
-    if plan.root.is_file():  # a source that is one file (a TIFF): every array is written by the engine
+    if not plan.copy_source or plan.root.is_file():  # a TIFF file or tile set: the engine writes every array
         return []
     skip = {d.file for d in plan.documents}
     for d in plan.documents:
@@ -228,9 +228,9 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
     if not parent.is_dir():
         raise MigrateError(parent, "destination's parent directory does not exist")
     dst = parent / dst.name
-    for doc in plan.documents:
-        if ".." in doc.file.split("/") or doc.file.startswith("/"):
-            raise MigrateError(src / doc.file, "would be written outside the destination; refused")
+    for file in [d.file for d in plan.documents] + list(plan.files):
+        if ".." in file.split("/") or file.startswith("/"):
+            raise MigrateError(src / file, "would be written outside the destination; refused")
     try:
         tmp, lock = _claim_partial(dst, notes, reencode)
     except OSError as exc:
@@ -247,6 +247,10 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
         stats.files_copied = len(files) - stats.files_linked
         if reencode is not None:
             reencode.run(tmp)
+        for rel, data in plan.files.items():  # e.g. a TIFF's OME-XML, copied whole
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(tmp / rel, data, fsync=False)
+            stats.document_bytes += len(data)
         for doc in plan.documents:
             target = tmp / doc.file
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -46,12 +46,19 @@ class TranslateOptions:
     attribute prefix for carried legacy keys; ``pixel_size`` (y/x, in
     ``unit``) and ``unit`` (an NGFF space unit) override the pixel size of
     inputs that carry one weakly (TIFF: ``--pixel-size``, ``--unit``).
+    A TIFF tile set (docs/tiff.md, "Tile sets") is placed by ``positions``
+    (a position file; default: the folder's own, else the tiles' OME-XML),
+    read in ``position_unit`` (an NGFF space unit or ``"pixel"``), and
+    ``overview`` adds a fused low-resolution multiscale of the mosaic.
     """
 
     target_version: str = DEFAULT_TARGET_VERSION
     prefix: str = DEFAULT_PREFIX
     pixel_size: float | None = None
     unit: str | None = None
+    positions: str | None = None
+    position_unit: str | None = None
+    overview: bool = False
 
 
 class MultiscaleTranslation(Protocol):

@@ -1,5 +1,6 @@
 """TIFF files: pyramidal OME-TIFF (SubIFDs or reduced-resolution pages),
-plain tiled or striped TIFF, ImageJ hyperstacks (docs/tiff.md).
+plain tiled or striped TIFF, ImageJ hyperstacks, and tile sets: folders of
+TIFF tiles placed by stage positions (docs/tiff.md).
 
 Detection (:mod:`.detect`) reads four bytes; reading (:mod:`.read`) uses
 tifffile and ome-types, imported only then; translation (:mod:`.translate`)
@@ -9,6 +10,7 @@ rebuilds what was read from the output."""
 
 from ..base import Format, Layout
 from .detect import detect, detect_file
+from .tileset import detect_folder
 
 FORMAT = Format(
     family="tiff",
@@ -16,6 +18,9 @@ FORMAT = Format(
     layouts=(
         Layout("tiff", f"{__name__}.read:read_tiff", f"{__name__}.translate:translate_tiff",
                reverse=f"{__name__}.reverse:reverse_map"),
+        Layout("tiff-tiles", f"{__name__}.tileset:read_tileset", f"{__name__}.translate_tiles:translate_tileset",
+               reverse=f"{__name__}.reverse_tiles:reverse_tiles", read_options=True),
     ),
     detect_file=detect_file,
+    detect_folder=detect_folder,
 )

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .source import TiffLevelSource
+
 
 @dataclass
 class PhysicalSize:
@@ -61,11 +63,32 @@ class TiffSeries:
     resolution_problem: str | None = None
 
 
+@dataclass(frozen=True)
+class FileStamp:
+    """One file of a multi-file OME-TIFF set as read: its ``name`` (POSIX,
+    relative to the directory of the dataset's file), size and modification time."""
+
+    name: str
+    size: int
+    mtime_ns: int
+
+
 @dataclass
 class TiffSource:
     """A TIFF file: its ``path``, flavour (``"ome"``, ``"imagej"`` or
     ``"plain"``), series, the OME-XML text when there is one, and the file's
-    size and modification time (part of what a resumed run compares)."""
+    size and modification time (part of what a resumed run compares).
+
+    A multi-file OME-TIFF (docs/tiff.md, "Multi-file OME-TIFF") is one
+    source: ``path`` is the file naming the dataset (its ``.companion.ome``,
+    else the master TIFF, whichever member was given), ``master`` the TIFF
+    tifffile opens (``None``: ``path``), ``companion`` the OME-XML file
+    tifffile is given instead of the master's own, and ``files`` every file
+    of the set with its size and modification time (empty for a single
+    file). ``ifd_sizes``: the OME-XML sizes disagreed with the IFDs and
+    ``--lenient`` read the IFDs without the OME series (tifffile
+    ``is_ome=False``).
+    """
 
     path: Path
     flavour: str
@@ -73,3 +96,23 @@ class TiffSource:
     ome_xml: str | None = None
     size: int = 0
     mtime_ns: int = 0
+    master: Path | None = None
+    companion: Path | None = None
+    files: list[FileStamp] = field(default_factory=list)
+    ifd_sizes: bool = False
+
+    def level_source(self, series: int, level: int, order: tuple[int, ...]) -> TiffLevelSource:
+        """The engine's pixel source of level ``level`` of series ``series``
+        (``order``: see :class:`~.source.TiffLevelSource`), opening the master
+        TIFF with the companion's OME-XML when there is one."""
+        return TiffLevelSource(str(self.master or self.path), series, level, order,
+                               companion=None if self.companion is None else str(self.companion),
+                               ome=not self.ifd_sizes)
+
+    def file_summary(self) -> dict[str, Any]:
+        """What a resumed run compares of the input files: ``{"size", "mtime_ns"}`` of
+        ``path``, and for a multi-file set ``"set"``: every file's name, size and mtime."""
+        out: dict[str, Any] = {"size": self.size, "mtime_ns": self.mtime_ns}
+        if self.files:
+            out["set"] = [{"name": f.name, "size": f.size, "mtime_ns": f.mtime_ns} for f in self.files]
+        return out

@@ -26,7 +26,7 @@ from typing import Any
 
 from ...errors import MigrateError, UnsupportedError, exception_line
 from ...zarr.node import NUMERIC_DATA_TYPES
-from .model import PhysicalSize, TiffLevel, TiffSeries, TiffSource
+from .model import FileStamp, PhysicalSize, TiffLevel, TiffSeries, TiffSource
 from .units import imagej_unit, ome_length, ome_time
 
 #: X/YResolution values (dots per inch) that image software writes when it knows no pixel size
@@ -66,45 +66,110 @@ def tifffile_log(warnings: list[str], path: Path):
 def read_tiff(root: Path, version: str, *, strict: bool, warnings: list[str]) -> TiffSource:
     """Read the TIFF file ``root`` (``version`` is unused: a TIFF has none).
 
+    ``root`` may be any file of a multi-file OME-TIFF set, or its
+    ``.companion.ome`` (OME-TIFF specification, "Multi-file OME-TIFF",
+    ``TiffData``/``UUID``): the whole set is read as one dataset
+    (:func:`~.multifile.file_set`), tifffile opening the master TIFF (with
+    the companion's OME-XML) and following the ``UUID`` ``FileName``
+    references itself.
+
     Returns
     -------
     TiffSource
         Every series with its levels (shapes in tifffile's axis order),
-        physical sizes and channel names.
+        physical sizes and channel names; for a set, the master, the
+        companion and every file's size and modification time.
 
     Raises
     ------
     MigrateError
         If the file cannot be parsed as TIFF, is truncated (a segment lies
-        beyond the end of the file), has no image series, or (``strict``)
-        its OME-XML does not parse.
+        beyond the end of its file), has no image series or only
+        reduced-resolution (thumbnail) or mask pages, (``strict``) its
+        OME-XML does not parse or its ``Pixels`` sizes disagree with the
+        IFDs (naming the file, the OME element and both sizes; lenient: a
+        warning, and the IFDs are read without the OME series), or a file
+        of its multi-file set is missing (naming it and the file
+        referencing it) or not a TIFF.
     UnsupportedError
         For a data type the engine cannot write (not numeric).
     """
     import tifffile
 
-    path = Path(root)
+    from .multifile import file_set, read_xml
+
+    fs = file_set(Path(root))
+    path = fs.companion or fs.master
+    master = fs.master
+    companion_xml = read_xml(fs.companion) if fs.companion else None
     stat = path.stat()
     with tifffile_log(warnings, path):
+        tif = _open(tifffile, master, companion_xml)
         try:
-            tif = tifffile.TiffFile(path)
-        except Exception as exc:
-            raise MigrateError(path, f"cannot read this TIFF file: {one_line(exc)}") from None
-        with tif:
+            xml = tif.ome_metadata if tif.is_ome else None
+            ome = _parse_ome(xml, path, strict, warnings) if xml else None
+            ifd_sizes = _ifd_sizes(ome, fs, path, strict, warnings) if ome is not None else False
+            if ifd_sizes:
+                tif.close()
+                tif = _open(tifffile, master, None, is_ome=False)
             try:
                 series = list(tif.series)
             except Exception as exc:
                 raise MigrateError(path, f"cannot read the image series of this TIFF: {one_line(exc)}") from None
             if not series:
                 raise MigrateError(path, "this TIFF holds no image series (no image pages)")
-            xml = tif.ome_metadata if tif.is_ome else None
-            ome = _parse_ome(xml, path, strict, warnings) if xml else None
+            _check_images(series, path)
             imagej = tif.imagej_metadata if tif.is_imagej else None
-            size = tif.filehandle.size
-            out = [_series(tif, s, i, ome, imagej, path, size) for i, s in enumerate(series)]
+            out = [_series(tif, s, i, ome, imagej, path, ifd_sizes) for i, s in enumerate(series)]
+        finally:
+            tif.close()
     flavour = "ome" if xml else ("imagej" if imagej else "plain")
-    return TiffSource(path=path, flavour=flavour, series=out, ome_xml=xml, size=stat.st_size,
-                      mtime_ns=stat.st_mtime_ns)
+    source = TiffSource(path=path, flavour=flavour, series=out, ome_xml=xml, size=stat.st_size,
+                        mtime_ns=stat.st_mtime_ns, ifd_sizes=ifd_sizes)
+    if fs.is_multifile:
+        from .multifile import stamps
+
+        source.master, source.companion = master, fs.companion
+        source.files = [FileStamp(*stamp) for stamp in stamps(fs, path.parent)]
+    return source
+
+
+def _open(tifffile: Any, path: Path, omexml: str | None, **flags: Any) -> Any:
+    try:
+        return tifffile.TiffFile(path, omexml=omexml, **flags)
+    except Exception as exc:
+        raise MigrateError(path, f"cannot read this TIFF file: {one_line(exc)}") from None
+
+
+def _ifd_sizes(ome: Any, fs: Any, path: Path, strict: bool, warnings: list[str]) -> bool:
+    """Whether to read the IFDs instead of the OME series: their sizes disagree with the
+    OME-XML ``Pixels`` and the run is lenient (a warning); strict: an error."""
+    from .multifile import ifd_problems
+
+    problems = ifd_problems(ome, path, None if fs.companion else fs.master)
+    if not problems:
+        return False
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    if strict:
+        raise MigrateError(path, f"the OME-XML disagrees with the IFDs: {problems[0]}{more}; "
+                                 "--lenient reads the IFD sizes")
+    for problem in problems:
+        warnings.append(f"{path}: the OME-XML disagrees with the IFDs: {problem}; read the IFD sizes "
+                        "(--lenient)")
+    return True
+
+
+#: NewSubfileType bits of a page that is no image of its own: reduced resolution (thumbnail), mask
+_NOT_AN_IMAGE = 0x1 | 0x4
+
+
+def _check_images(series: list[Any], path: Path) -> None:
+    """Raise when every series starts with a reduced-resolution or mask page (NewSubfileType)."""
+    kinds = {int(s.keyframe.subfiletype) & _NOT_AN_IMAGE for s in series}
+    if 0 not in kinds:
+        shapes = ", ".join("x".join(str(n) for n in s.shape) for s in series)
+        raise MigrateError(path, f"this TIFF holds no full-resolution image: its only pages ({shapes}) are "
+                                 "reduced-resolution (thumbnail) or mask pages (NewSubfileType)")
 
 
 def _parse_ome(xml: str, path: Path, strict: bool, warnings: list[str]) -> Any:
@@ -121,7 +186,8 @@ def _parse_ome(xml: str, path: Path, strict: bool, warnings: list[str]) -> Any:
         return None
 
 
-def _series(tif: Any, s: Any, index: int, ome: Any, imagej: dict | None, path: Path, size: int) -> TiffSeries:
+def _series(tif: Any, s: Any, index: int, ome: Any, imagej: dict | None, path: Path,
+            ifd_sizes: bool = False) -> TiffSeries:
     import numpy as np
 
     dtype = np.dtype(s.dtype).newbyteorder("=").name
@@ -133,7 +199,7 @@ def _series(tif: Any, s: Any, index: int, ome: Any, imagej: dict | None, path: P
         if level.axes != s.axes:
             raise UnsupportedError(path, f"series {index} level {k} has axes {level.axes}, "
                                          f"level 0 has {s.axes}")
-        _check_segments(level, path, index, k, size)
+        _check_segments(level, path, index, k)
         page = level.keyframe
         tile = (int(page.tilelength), int(page.tilewidth)) if page.is_tiled else None
         levels.append(TiffLevel(index=k, shape=tuple(int(n) for n in level.shape), tile=tile,
@@ -150,6 +216,9 @@ def _series(tif: Any, s: Any, index: int, ome: Any, imagej: dict | None, path: P
                      photometric=first.photometric.name)
     if image is not None:
         _from_ome(out, image)
+        if ifd_sizes and out.channels and ("C" not in out.axes
+                                           or len(out.channels) != out.levels[0].shape[out.axes.index("C")]):
+            out.channels = []  # the OME channels do not match the IFDs read instead
     elif imagej:
         _from_imagej(out, first, imagej)
     else:
@@ -162,15 +231,24 @@ def _series(tif: Any, s: Any, index: int, ome: Any, imagej: dict | None, path: P
     return out
 
 
-def _check_segments(level: Any, path: Path, series: int, k: int, size: int) -> None:
-    """Raise for a page whose tiles or strips lie beyond the end of the file (a truncated TIFF)."""
+def _check_segments(level: Any, path: Path, series: int, k: int) -> None:
+    """Raise for a page whose tiles or strips lie beyond the end of its file (a truncated
+    TIFF), naming that file (a member of a multi-file set when it is there)."""
     for p, page in enumerate(level.pages):
         if page is None:
             continue
+        fh = page.parent.filehandle
+        size = fh.size
         for t, (offset, count) in enumerate(zip(page.dataoffsets, page.databytecounts, strict=False)):
             if offset + count > size:
-                raise MigrateError(path, f"truncated TIFF: segment {t} of page {p} (series {series}, level {k}) "
-                                         f"ends at byte {offset + count}, the file has {size} bytes")
+                blame = Path(fh.path)
+                if blame.resolve() == path.resolve():
+                    blame, where = path, f"page {p} (series {series}, level {k})"
+                else:  # a member of a multi-file set: its own IFD, and the plane of the set's series
+                    ifd = page.index if isinstance(page.index, int) else p
+                    where = f"IFD {ifd} (plane {p} of series {series}, level {k}, of the OME-TIFF {path.name})"
+                raise MigrateError(blame, f"truncated TIFF: segment {t} of {where} ends at byte "
+                                          f"{offset + count}, the file has {size} bytes")
 
 
 def _ome_image(ome: Any, s: Any, index: int) -> Any:

@@ -55,7 +55,7 @@ def reverse_map(plan, target_root: Path) -> dict[str, Any]:
             raise VerificationError(out.root / rel / "zarr.json", f"no {key!r} with the file's axes at attributes.ome")
         if flavour is None:
             rebuilt["flavour"] = tiff.get("flavour")
-        rebuilt["series"].append(_series(out, rel, node, tiff, plan.added_levels.get(rel, []), plan.prefix))
+        rebuilt["series"].append(rebuild_series(out, rel, node, tiff, plan.added_levels.get(rel, []), plan.prefix))
         trace.add(("series", n), f"{rel}/zarr.json" if rel else "zarr.json", ("attributes", "ome"))
     file = next((f for f in plan.inputs if not f.startswith("/")), plan.root.name)
     return compare(plan, {file: Rebuilt(rebuilt, trace, canon=_canon, ome=True)},
@@ -66,8 +66,8 @@ def _canon(doc: Any) -> Any:
     return {k: v for k, v in doc.items() if k != "file"} if isinstance(doc, dict) else doc
 
 
-def _series(out: Output, rel: str, node: dict[str, Any], tiff: dict[str, Any], added: list[str],
-            prefix: str) -> dict[str, Any]:
+def rebuild_series(out: Output, rel: str, node: dict[str, Any], tiff: dict[str, Any], added: list[str],
+                   prefix: str) -> dict[str, Any]:
     axes = tiff["axes"]
     _, order = axis_order(axes, where=str(out.root / rel))
     attrs = node.get("attributes") or {}
@@ -100,4 +100,4 @@ def _series(out: Output, rel: str, node: dict[str, Any], tiff: dict[str, Any], a
             "channels": channels}
 
 
-__all__ = ["reverse_map"]
+__all__ = ["rebuild_series", "reverse_map"]

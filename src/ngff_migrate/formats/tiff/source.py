@@ -26,13 +26,38 @@ class TiffLevelSource:
     """Level ``level`` of series ``series`` of the TIFF file ``path``.
 
     ``order[j]`` is the file's axis (tifffile's ``series.axes`` position)
-    that becomes output axis ``j``.
+    that becomes output axis ``j``. For a multi-file OME-TIFF ``path`` is
+    the master TIFF (tifffile follows the ``TiffData`` ``UUID`` ``FileName``
+    references to the other files itself); ``companion`` the
+    ``.companion.ome`` whose OME-XML tifffile is given (``omexml=``) instead
+    of the master's own. ``ome=False`` opens the file with tifffile's
+    ``is_ome=False`` (the IFDs, not the OME series: ``--lenient`` on OME-XML
+    whose sizes disagree with the IFDs).
     """
 
     path: str
     series: int
     level: int
     order: tuple[int, ...]
+    companion: str | None = None
+    ome: bool = True
+
+    def tiff_file(self) -> Any:
+        """A new :class:`tifffile.TiffFile` of ``path`` opened as the read stage opened it.
+
+        Raises
+        ------
+        MigrateError
+            If the companion file cannot be read; tifffile's own exceptions
+            otherwise (the callers name the file).
+        """
+        import tifffile
+
+        if self.companion is not None:
+            from .multifile import read_xml
+
+            return tifffile.TiffFile(self.path, omexml=read_xml(self.companion))
+        return tifffile.TiffFile(self.path, **({} if self.ome else {"is_ome": False}))
 
     def open(self) -> TiffLevelArray:
         """The level as an array in output axis order.
@@ -53,11 +78,11 @@ class TiffLevelSource:
         MigrateError
             Naming the file when a segment does not decode.
         """
-        import tifffile
-
         try:
-            with tifffile.TiffFile(self.path) as tif:
+            with self.tiff_file() as tif:
                 data = tif.series[self.series].levels[self.level].asarray()
+        except MigrateError:
+            raise
         except Exception as exc:
             raise MigrateError(self.path, f"tifffile cannot decode series {self.series} level {self.level}: "
                                           f"{exception_line(exc, 200)}") from None
@@ -86,14 +111,15 @@ class TiffLevelArray:
         z = getattr(self._local, "array", None)
         if z is not None:
             return z
-        import tifffile
         import zarr
 
         s = self.source
         try:
-            tif = tifffile.TiffFile(s.path)
+            tif = s.tiff_file()
             store = tif.series[s.series].aszarr(level=s.level)
             z = zarr.open_array(store=store, mode="r")
+        except MigrateError:
+            raise
         except Exception as exc:
             raise MigrateError(s.path, f"cannot open series {s.series} level {s.level} through tifffile's "
                                        f"Zarr view: {exception_line(exc, 200)}") from None
@@ -115,8 +141,12 @@ class TiffLevelArray:
 
     def failing(self, sel: tuple[slice, ...]) -> str:
         """What to name in the error for a region that does not decode: the
-        file, series, level and the first segment (tifffile chunk index, in
-        the file's axis order) that fails."""
+        file holding the first segment that fails (a member file of a
+        multi-file OME-TIFF when it is there), the series and level, the page
+        (IFD) and the segment's index in that page's TileOffsets/StripOffsets,
+        ``<file> series <i> level <k> page <p> segment <n> (chunk [..])``;
+        the tifffile chunk index (file axis order) when the segment cannot
+        be placed."""
         z = self._zarr()
         file_sel = self._to_file(sel)
         ranges = []
@@ -128,8 +158,36 @@ class TiffLevelArray:
             try:
                 z[region]
             except Exception:
-                return f"{self.source.describe()} segment {list(idx)}"
+                return self._segment(idx, z.chunks) or f"{self.source.describe()} segment {list(idx)}"
         return self.source.describe()
+
+    def _segment(self, idx: tuple[int, ...], chunks: tuple[int, ...]) -> str | None:
+        """``<file> series <i> level <k> page <p> segment <n> (chunk [..])`` for the tifffile
+        chunk ``idx``, or ``None`` when the level's shape does not end with its pages' shape."""
+        s = self.source
+        try:
+            level = self._local.tif.series[s.series].levels[s.level]
+            page0 = level.keyframe
+            shape = tuple(level.shape)
+            plane = tuple(page0.shape)
+            if len(plane) > len(shape) or shape[len(shape) - len(plane):] != plane:
+                return None
+            lead = len(shape) - len(plane)
+            frame = 0
+            for i, n in zip(idx[:lead], shape[:lead], strict=True):
+                frame = frame * n + i
+            grid = [math.ceil(n / c) for n, c in zip(plane, chunks[lead:], strict=True)]
+            segment = 0
+            for i, n in zip(idx[lead:], grid, strict=True):
+                segment = segment * n + i
+            page = level.pages[frame] if frame < len(level.pages) else None
+            if page is None or segment >= len(page.dataoffsets):
+                return None
+            file = page.parent.filehandle.path
+        except Exception:
+            return None
+        return (f"{file} series {s.series} level {s.level} page {page.index} segment {segment} "
+                f"(chunk {list(idx)})")
 
 
 

@@ -35,7 +35,6 @@ from ..common.paths import join, zarr_path
 from ..ngff_image.translate import level_transform
 from ..plan import ArrayPlan, DocumentPlan, KeyRecord, MigrationPlan
 from .model import PhysicalSize, TiffSeries, TiffSource
-from .source import TiffLevelSource
 from .units import SPACE_UNITS, check_space_unit, convert_length
 
 #: tifffile axis letter -> (NGFF axis name, type)
@@ -69,6 +68,23 @@ def axis_order(axes: str, *, where: str) -> tuple[list[tuple[str, str]], tuple[i
     return [AXES[axes[i]] for i in order], order
 
 
+def check_options(options: TranslateOptions) -> None:
+    """Check the TIFF options of a run.
+
+    Raises
+    ------
+    UsageError
+        For an ``--unit`` that is not an NGFF space unit, or a
+        ``--pixel-size`` that is not positive.
+    """
+    from ...errors import UsageError
+
+    if options.unit is not None:
+        check_space_unit(options.unit)
+    if options.pixel_size is not None and not options.pixel_size > 0:
+        raise UsageError(None, f"--pixel-size {options.pixel_size}: give a positive number")
+
+
 def translate_tiff(source: TiffSource, options: TranslateOptions) -> MigrationPlan:
     """The :class:`MigrationPlan` of a TIFF file (module docstring).
 
@@ -80,54 +96,69 @@ def translate_tiff(source: TiffSource, options: TranslateOptions) -> MigrationPl
     UnsupportedError
         For axes with no NGFF meaning.
     """
-    from ...errors import UsageError
-
-    if options.unit is not None:
-        check_space_unit(options.unit)
-    if options.pixel_size is not None and not options.pixel_size > 0:
-        raise UsageError(None, f"--pixel-size {options.pixel_size}: give a positive number")
-    plan = MigrationPlan(root=source.path, layout="tiff", version=None, zarr_format=3)
+    check_options(options)
+    plan = MigrationPlan(root=source.path, layout="tiff", version=None, zarr_format=3, copy_source=False)
     file = source.path.name
-    stem = _stem(file)
-    summary: dict[str, Any] = {"file": {"size": source.size, "mtime_ns": source.mtime_ns},
+    base = stem(file)
+    summary: dict[str, Any] = {"file": source.file_summary(),
                                "flavour": source.flavour, "series": []}
     prefix = f"{options.prefix}:tiff"
     if len(source.series) == 1:
-        node = _multiscale(plan, source, source.series[0], "", stem, options, summary)
+        node = series_multiscale(plan, source, source.series[0], "", base, options, summary)
         node["attributes"][prefix] = {**node["attributes"][prefix], "flavour": source.flavour}
+        add_ome_xml(plan, source, "", node["attributes"], options.prefix)
         plan.add_group_document("", file=file, replaces=[], ome={"version": options.target_version, **node})
     else:
         ids = DocumentState("").ids
         names = UniqueNames()
         stubs = []
-        coll_id = ids.allocate(stem)
+        coll_id = ids.allocate(base)
         for s in source.series:
             rel = str(s.index)
             name = unique_name(s.name or f"series-{s.index}", names)
-            node = _multiscale(plan, source, s, rel, name, options, summary)
+            node = series_multiscale(plan, source, s, rel, name, options, summary)
             plan.add_group_document(rel, file=file, replaces=[], ome={"version": options.target_version, **node})
             stubs.append({"type": "multiscale", "id": ids.allocate(name), "name": name, "path": zarr_path("", rel)})
-        root = {"type": "collection", "id": coll_id, "name": stem,
+        root = {"type": "collection", "id": coll_id, "name": base,
                 "attributes": {prefix: {"file": file, "flavour": source.flavour, "series": len(source.series)}},
                 "nodes": stubs}
+        add_ome_xml(plan, source, "", root["attributes"], options.prefix)
         plan.add_group_document("", file=file, replaces=[], ome={"version": options.target_version, **root})
     plan.keys.append(KeyRecord(file, "series", "mapped", "ome" if len(source.series) == 1 else "ome.nodes"))
     if all(len(s.levels) == 1 for s in source.series):
-        plan.default_levels = max(_pyramid_levels(s) for s in source.series)
+        plan.default_levels = max(pyramid_levels(s) for s in source.series)
     plan.inputs[file] = json.dumps(summary, sort_keys=True).encode()
     plan.order_documents()
     return plan
 
 
-def _stem(file: str) -> str:
+#: where the OME-XML of a TIFF is copied, relative to the node that references it (bioformats2raw's place)
+OME_XML = "OME/METADATA.ome.xml"
+
+
+def add_ome_xml(plan: MigrationPlan, source: TiffSource, rel: str, attributes: dict[str, Any], prefix: str) -> None:
+    """Copy the OME-XML of ``source`` whole to ``<rel>/OME/METADATA.ome.xml``
+    and reference it from the node's ``attributes`` as ``<prefix>:ome-xml``
+    (a path relative to the document); nothing for a TIFF without OME-XML."""
+    if not source.ome_xml:
+        return
+    target = join(rel, OME_XML)
+    plan.files[target] = source.ome_xml.encode("utf-8")
+    attributes[f"{prefix}:ome-xml"] = OME_XML
+    plan.keys.append(KeyRecord(source.path.name, "OME-XML (ImageDescription)", "carried",
+                               f"{target} (referenced by {prefix}:ome-xml)"))
+
+
+def stem(file: str) -> str:
+    """The dataset name of a TIFF file: its name without ``.ome.tif(f)``, ``.tif(f)``, ``.btf``, ..."""
     lower = file.lower()
-    for suffix in (".ome.tiff", ".ome.tif", ".ome.btf", ".tiff", ".tif", ".btf", ".tf8", ".tf2"):
+    for suffix in (".companion.ome", ".ome.tiff", ".ome.tif", ".ome.btf", ".tiff", ".tif", ".btf", ".tf8", ".tf2"):
         if lower.endswith(suffix):
             return file[: -len(suffix)] or file
     return file
 
 
-def _pyramid_levels(s: TiffSeries) -> int:
+def pyramid_levels(s: TiffSeries) -> int:
     """Levels of the default pyramid: y/x halved (``n // 2``) until both fit in :data:`PYRAMID_FIT`."""
     shape = s.levels[0].shape
     y, x = shape[s.axes.index("Y")], shape[s.axes.index("X")]
@@ -153,8 +184,11 @@ def _size(s: TiffSeries, letter: str, options: TranslateOptions) -> PhysicalSize
     return found
 
 
-def _multiscale(plan: MigrationPlan, source: TiffSource, s: TiffSeries, rel: str, name: str,
-                options: TranslateOptions, summary: dict[str, Any]) -> dict[str, Any]:
+def series_multiscale(plan: MigrationPlan, source: TiffSource, s: TiffSeries, rel: str, name: str,
+                      options: TranslateOptions, summary: dict[str, Any]) -> dict[str, Any]:
+    """The multiscale node of series ``s`` in the document at ``rel`` (named
+    ``name``), planning one engine-written array per level at ``<rel>/<level>``;
+    appends the series to ``summary["series"]`` (the reverse map's input)."""
     file = source.path.name
     where = f"{file} series {s.index}"
     axes, order = axis_order(s.axes, where=where)
@@ -243,11 +277,12 @@ def _plan_array(plan: MigrationPlan, source: TiffSource, s: TiffSeries, level, r
     # its "metadata file" is the TIFF itself, so that a problem with the array names the file
     node = ZarrNode(directory=source.path.parent, zarr_format=3, node_type="array", metadata=doc,
                     files=[source.path.name])
-    entry = ArrayPlan(rel=rel, source=node, reader=TiffLevelSource(str(source.path), s.index, level.index, order))
+    entry = ArrayPlan(rel=rel, source=node, reader=source.level_source(s.index, level.index, order))
     entry.target = plan_layout(doc, ReencodeOptions(), array=rel)
     entry.notes.append(f"written from {entry.reader.describe()}")
     plan.add_array(entry)
     plan.documents.append(DocumentPlan(rel=rel, node_type="array", document=entry.target.document))
 
 
-__all__ = ["AXES", "PYRAMID_FIT", "STRIPED_CHUNK", "axis_order", "translate_tiff"]
+__all__ = ["AXES", "OME_XML", "check_options", "PYRAMID_FIT", "STRIPED_CHUNK", "add_ome_xml", "axis_order", "pyramid_levels",
+           "series_multiscale", "stem", "translate_tiff"]

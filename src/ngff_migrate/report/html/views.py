@@ -194,7 +194,7 @@ def batch_page(report: Any) -> str:
     for d in report.datasets:
         thumb = None
         if d.outcome in ("migrated", "adopted", "done-earlier") and shown < BATCH_THUMBNAILS:
-            where = Path(report.destination or report.root) / d.path
+            where = Path(report.destination or report.root) / (getattr(d, "output", None) or d.path)
             thumb = first_thumbnail(where)
             shown += thumb is not None
         error = f"{d.error_file or d.path}: {d.error}" if d.error else ""

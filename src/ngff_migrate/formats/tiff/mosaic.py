@@ -1,0 +1,235 @@
+"""The ``--overview`` of a tile set: shared low-resolution levels of the whole
+mosaic, as one more multiscale placed in the scene (docs/tiff.md, "Overview").
+
+* Tiles are pasted at their stage positions, rounded to whole pixels of the
+  tiles' level 0; there is no registration.
+* The overview's first level is the mosaic downsampled by ``f`` on y and x
+  (``f`` = 2, doubled while the mosaic would be wider than
+  :data:`OVERVIEW_FIT` pixels); every overview pixel is the mean of the tile
+  pixels inside its ``f`` x ``f`` block, over *all* tiles covering them: in
+  an overlap the tiles are averaged (weighted by how many of the block's
+  pixels each covers); a block no tile covers is 0. Integer types are
+  rounded to the nearest integer.
+* Its further levels are built by the engine from the level before
+  (``--levels``, ``mean``), halving y/x until both fit in 256 pixels.
+* The overview's coordinate system has the tiles' axes; level 0's scale is
+  ``f`` times the tiles' pixel size, with the half-pixel translation
+  ``(f - 1) / 2`` tile pixels (the convention of built levels); the scene
+  places it by the position of the mosaic's corner (the smallest tile
+  position on each axis).
+
+Memory: one write unit of the overview reads, per tile it overlaps, only
+the tile region under it (through tifffile's Zarr view), plus two float64
+buffers of that region.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import MigrateError, exception_line
+from ..common.document import DocumentState, unique_name
+from ..common.paths import zarr_path
+from ..ngff_image.translate import level_transform
+from ..plan import ArrayPlan, DocumentPlan, MigrationPlan
+from .reverse_tiles import OVERVIEW_ROLE, ROLE_KEY
+from .translate import PYRAMID_FIT
+
+#: the overview's first level is at most this many pixels along y and x (``f`` doubles until it fits)
+OVERVIEW_FIT = 8192
+#: chunk extent of the overview along y and x
+OVERVIEW_CHUNK = 256
+
+
+@dataclass(frozen=True)
+class MosaicSource:
+    """The first overview level as a pixel source of the engine.
+
+    ``tiles`` are ``(reader, offset)``: each tile's level-0 reader (a
+    :class:`~.source.TiffLevelSource`, output axis order) and its offset in
+    mosaic pixels of level 0, per axis; ``factors`` the downsampling per
+    axis; ``shape`` and ``dtype`` the overview level's."""
+
+    tiles: tuple[tuple[Any, tuple[int, ...]], ...]
+    factors: tuple[int, ...]
+    shape: tuple[int, ...]
+    dtype: str
+    chunks: tuple[int, ...]
+
+    def open(self) -> MosaicArray:
+        """The overview level as an array (regions read on demand)."""
+        return MosaicArray(self)
+
+    def decode(self) -> Any:
+        """The whole overview level (numpy array), computed from the tiles."""
+        return self.open()[tuple(slice(0, n) for n in self.shape)]
+
+    def describe(self) -> str:
+        """``the overview of <n> tiles``."""
+        return f"the overview of {len(self.tiles)} tiles (factor {max(self.factors)})"
+
+    @property
+    def path(self) -> str:
+        """The first tile's file (what errors name when no tile is to blame)."""
+        return self.tiles[0][0].path
+
+
+class MosaicArray:
+    """Regions of the overview level: ``shape``, ``dtype``, ``chunks`` as the source's."""
+
+    def __init__(self, source: MosaicSource) -> None:
+        import numpy as np
+
+        self.source = source
+        self.shape = source.shape
+        self.dtype = np.dtype(source.dtype)
+        self.chunks = source.chunks
+        self.ndim = len(self.shape)
+        self._arrays: dict[int, Any] = {}
+
+    def _tile(self, i: int) -> Any:
+        if i not in self._arrays:
+            self._arrays[i] = self.source.tiles[i][0].open()
+        return self._arrays[i]
+
+    def __getitem__(self, sel: Any) -> Any:
+        """The pixels of ``sel`` (a tuple of slices, one per axis, or ``...``)."""
+        import numpy as np
+
+        if sel is Ellipsis:
+            sel = tuple(slice(0, n) for n in self.shape)
+        bounds = [s.indices(n)[:2] for s, n in zip(sel, self.shape, strict=True)]
+        out_shape = tuple(b - a for a, b in bounds)
+        total = np.zeros(out_shape, dtype=np.float64)
+        count = np.zeros(out_shape, dtype=np.float64)
+        f = self.source.factors
+        for i, (reader, offset) in enumerate(self.source.tiles):
+            array = self._tile(i)
+            tsel, osel, pads = [], [], []
+            for (a, b), fk, off, n in zip(bounds, f, offset, array.shape, strict=True):
+                lo, hi = max(a * fk, off), min(b * fk, off + n)  # full-resolution mosaic pixels
+                if lo >= hi:
+                    break
+                qa, qb = lo // fk, -(-hi // fk)  # the overview pixels they fall in
+                tsel.append(slice(lo - off, hi - off))
+                osel.append(slice(qa - a, qb - a))
+                pads.append((lo - qa * fk, qb * fk - hi))
+            else:
+                try:
+                    data = array[tuple(tsel)]
+                except MigrateError:
+                    raise
+                except Exception as exc:
+                    raise MigrateError(reader.path, f"cannot read {reader.describe()} for the overview: "
+                                                    f"{exception_line(exc, 200)}") from None
+                block = np.pad(data.astype(np.float64), pads)
+                valid = np.pad(np.ones(data.shape, dtype=np.float64), pads)
+                split = []
+                for n, fk in zip(block.shape, f, strict=True):
+                    split.extend((n // fk, fk))
+                inner = tuple(range(1, 2 * len(f), 2))
+                total[tuple(osel)] += block.reshape(split).sum(axis=inner)
+                count[tuple(osel)] += valid.reshape(split).sum(axis=inner)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(count > 0, total / np.maximum(count, 1), 0.0)
+        if self.dtype.kind in "iu":
+            info = np.iinfo(self.dtype)
+            return np.clip(np.rint(mean), info.min, info.max).astype(self.dtype)
+        if self.dtype.kind == "b":
+            return mean >= 0.5
+        return mean.astype(self.dtype)
+
+    def failing(self, sel: tuple[slice, ...]) -> str:
+        """What to name for a region that does not read: the overview."""
+        return self.source.describe()
+
+
+def plan_overview(plan: MigrationPlan, placed: list[dict[str, Any]], ids, names, scene_id: str,
+                  options) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Plan the overview multiscale (document, level-0 array, levels to build);
+    returns its stub for the root collection and its translation into the
+    scene.
+
+    Raises
+    ------
+    MigrateError
+        For tiles with different pixel sizes (they cannot be pasted into one grid).
+    """
+    first = placed[0]
+    spatial = first["spatial"]
+    yx = spatial[-2:]
+    for entry in placed[1:]:
+        if entry["scale"] != first["scale"]:
+            raise MigrateError(entry["tile"].source.path, f"pixel size {entry['scale']} differs from tile "
+                                                          f"{first['tile'].file}'s {first['scale']}: --overview "
+                                                          "needs one pixel size")
+    ndim = len(first["shape"])
+    corner = [min(e["translation"][j] for e in placed) if j in spatial else 0.0 for j in range(ndim)]
+    offsets = []
+    for e in placed:
+        offsets.append(tuple(int(round((e["translation"][j] - corner[j]) / first["scale"][j])) if j in spatial
+                             else 0 for j in range(ndim)))
+    full = [max(off[j] + e["shape"][j] for off, e in zip(offsets, placed, strict=True)) for j in range(ndim)]
+    f = 2
+    while max(math.ceil(full[j] / f) for j in yx) > OVERVIEW_FIT:
+        f *= 2
+    factors = tuple(f if j in yx else 1 for j in range(ndim))
+    shape = tuple(math.ceil(n / k) for n, k in zip(full, factors, strict=True))
+    name = unique_name(OVERVIEW_ROLE, names)
+    doc = DocumentState(name)
+    node_id = doc.ids.allocate(name)
+    cs_id = doc.ids.allocate("physical")
+    level_id = doc.ids.allocate("0")
+    scale = [s * k for s, k in zip(first["scale"], factors, strict=True)]
+    shift = [(k - 1) / 2 * s for s, k in zip(first["scale"], factors, strict=True)]
+    arrays = {a.rel: a for a in plan.arrays}
+    readers = tuple((arrays[f"{e['name']}/0"].reader, off) for e, off in zip(placed, offsets, strict=True))
+    chunks = tuple(min(OVERVIEW_CHUNK, n) if j in yx else 1 for j, n in enumerate(shape))
+    _plan_array(plan, f"{name}/0", MosaicSource(readers, factors, shape, first["dtype"], chunks), first["axes"])
+    node = {"type": "multiscale", "id": node_id, "name": name,
+            "attributes": {"coordinateSystems": [{"id": cs_id, "axes": [dict(a) for a in first["cs"]["axes"]]}],
+                           f"{options.prefix}:{ROLE_KEY}": OVERVIEW_ROLE,
+                           f"{options.prefix}:overview": {"factor": f, "tiles": len(placed), "blending": "mean"}},
+            "nodes": [{"type": "singlescale", "id": level_id, "name": "0", "path": zarr_path(name, f"{name}/0"),
+                       "attributes": {"coordinateTransformations": [
+                           level_transform(level_id, cs_id, scale, shift if f > 1 else None)]}}]}
+    plan.add_group_document(name, file="overview", replaces=[], ome={"version": options.target_version, **node})
+    levels, y, x = 1, shape[yx[0]], shape[yx[1]]
+    while (y > PYRAMID_FIT or x > PYRAMID_FIT) and (y >= 2 or x >= 2):
+        y, x, levels = max(1, y // 2), max(1, x // 2), levels + 1
+    if levels > 1:
+        plan.level_targets[name] = levels
+    plan.tiles = {**(plan.tiles or {}), "overview": {"path": name, "factor": f, "shape": list(shape),
+                                                     "levels": levels}}
+    stub = {"type": "multiscale", "id": ids.allocate(name), "name": name, "path": zarr_path("", name),
+            "attributes": {f"{options.prefix}:{ROLE_KEY}": OVERVIEW_ROLE}}
+    transform = {"type": "translation", "name": f"{name} to scene",
+                 "input": {"id": cs_id, "path": zarr_path("", name)}, "output": {"id": scene_id},
+                 "translation": corner}
+    return stub, transform
+
+
+def _plan_array(plan: MigrationPlan, rel: str, source: MosaicSource, names: list[str]) -> None:
+    from pathlib import Path
+
+    from ...engine.layout import plan_layout
+    from ...engine.options import ReencodeOptions
+    from ...zarr.node import ZarrNode
+
+    fill = False if source.dtype == "bool" else (0.0 if source.dtype.startswith(("float", "complex")) else 0)
+    doc = {"zarr_format": 3, "node_type": "array", "shape": list(source.shape), "data_type": source.dtype,
+           "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(source.chunks)}},
+           "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+           "fill_value": fill, "codecs": [{"name": "mosaic"}], "attributes": {}, "dimension_names": names}
+    node = ZarrNode(directory=Path(source.path).parent, zarr_format=3, node_type="array", metadata=doc,
+                    files=[Path(source.path).name])
+    entry = ArrayPlan(rel=rel, source=node, reader=source)
+    entry.target = plan_layout(doc, ReencodeOptions(), array=rel)
+    entry.notes.append(f"written from {source.describe()}")
+    plan.add_array(entry)
+    plan.documents.append(DocumentPlan(rel=rel, node_type="array", document=entry.target.document))
+
+
+__all__ = ["OVERVIEW_FIT", "MosaicArray", "MosaicSource", "plan_overview"]
