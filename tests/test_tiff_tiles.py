@@ -278,3 +278,16 @@ def test_cli_convert_inspect_and_errors(tmp_path):
     result = runner.invoke(app, ["convert", str(tmp_path / "tiles"), str(tmp_path / "o2.zarr")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "TileConfiguration.txt" in result.output and "missing.tif" in result.output
+
+
+def test_glob_of_tiles(tmp_path):
+    """``convert 'tiles/tile_0*.tif'``: the matching files are the tiles (placed by
+    the folder's TileConfiguration.txt); a glob matching nothing is an error."""
+    _, offsets = _grid(tmp_path / "tiles")
+    dst = tmp_path / "out.zarr"
+    report = ngff_migrate.convert(str(tmp_path / "tiles" / "tile_0*.tif"), dst)
+    assert report.layout == "tiff-tiles"
+    assert sorted(n["name"] for n in _root(dst)["nodes"]) == ["tile_00", "tile_01", "tile_02"]
+    assert_documents_valid(dst)
+    with pytest.raises(MigrateError, match="matches no file"):
+        ngff_migrate.plan(str(tmp_path / "tiles" / "nope*.tif"))

@@ -71,9 +71,14 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
 
 def dataset_root(source: str | Path) -> Path:
     """The directory a dataset lives in: ``source`` itself, or for a
-    standalone RFC-8 ``*.json`` document its directory (the root its
-    relative paths resolve against, and the sandbox of the run)."""
+    standalone RFC-8 ``*.json`` document (or a glob of TIFF tiles) its
+    directory (the root its relative paths resolve against, and the sandbox
+    of the run)."""
     path = Path(source)
+    if not path.exists():  # a glob of TIFF tiles (tiles/*.tif): its folder
+        from .formats.tiff.tileset import split_glob
+
+        return split_glob(path)[0]
     return path.parent if path.suffix.lower() == ".json" and path.is_file() else path
 
 

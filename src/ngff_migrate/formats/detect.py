@@ -79,6 +79,11 @@ def detect(path: str | Path) -> Detection:
     """
     root = Path(path)
     if not root.exists():
+        from .tiff.tileset import detect_glob  # a glob of TIFF tiles: tiles/*.tif
+
+        found = detect_glob(root)
+        if found is not None:
+            return found
         raise MigrateError(root, "no such file or directory")
     if not root.is_dir():
         return _detect_file(root)

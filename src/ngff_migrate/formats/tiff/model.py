@@ -61,6 +61,10 @@ class TiffSeries:
     physical: dict[str, PhysicalSize] = field(default_factory=dict)
     channels: list[dict[str, Any]] = field(default_factory=list)
     resolution_problem: str | None = None
+    #: OME-XML metadata carried under ``<prefix>:ome`` (:mod:`.ome_meta`), and the
+    #: elements the XML sets that nothing maps (kept only in the copied XML)
+    ome: dict[str, Any] = field(default_factory=dict)
+    ome_left: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

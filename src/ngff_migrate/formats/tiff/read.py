@@ -216,6 +216,9 @@ def _series(tif: Any, s: Any, index: int, ome: Any, imagej: dict | None, path: P
                      photometric=first.photometric.name)
     if image is not None:
         _from_ome(out, image)
+        from .ome_meta import series_metadata
+
+        out.ome, out.ome_left = series_metadata(ome, image)
         if ifd_sizes and out.channels and ("C" not in out.axes
                                            or len(out.channels) != out.levels[0].shape[out.axes.index("C")]):
             out.channels = []  # the OME channels do not match the IFDs read instead

@@ -59,12 +59,45 @@ class TileSetSource:
     ignored: list[str] = field(default_factory=list)
 
 
-def _tiff_files(folder: Path) -> list[str]:
+def _tiff_files(folder: Path, pattern: str | None = None) -> list[str]:
+    """The TIFF files directly in ``folder`` (by name), or those matching the glob ``pattern``."""
+    import fnmatch
+
     try:
         names = sorted(e.name for e in os.scandir(folder) if e.is_file() and not e.name.startswith("."))
     except OSError as exc:
         raise MigrateError(folder, f"cannot list the folder: {exc.strerror or exc}") from None
+    if pattern is not None:
+        return [n for n in names if fnmatch.fnmatchcase(n, pattern)]
     return [n for n in names if n.lower().endswith(SUFFIXES)]
+
+
+def split_glob(path: Path) -> tuple[Path, str | None]:
+    """``(folder, pattern)`` of a tile-set source: a folder (``pattern`` ``None``), or
+    a glob whose last component has the wildcards (``tiles/*.ome.tif``)."""
+    import glob
+
+    path = Path(path)
+    if not path.exists() and glob.has_magic(path.name) and not glob.has_magic(str(path.parent)):
+        return path.parent, path.name
+    return path, None
+
+
+def detect_glob(path: Path) -> Detection | None:
+    """A tile set given as a glob of files (``tiles/*.tif``): ``None`` unless the
+    last component of ``path`` has wildcards and its folder exists.
+
+    Raises
+    ------
+    MigrateError
+        If the glob matches no file."""
+    folder, pattern = split_glob(path)
+    if pattern is None or not folder.is_dir():
+        return None
+    found = _tiff_files(folder, pattern)
+    if not found:
+        raise MigrateError(path, "matches no file")
+    return Detection(path, "tiff-tiles", None, 3, f"{len(found)} file(s) matching {pattern!r} in {folder}, a tile set")
 
 
 def detect_folder(path: Path) -> Detection | None:
@@ -102,16 +135,16 @@ def read_tileset(root: Path, version: str, *, strict: bool, warnings: list[str],
     from ...storage.sandbox import check_read
     from .read import read_tiff
 
-    folder = Path(root)
+    folder, pattern = split_glob(Path(root))
     unit = check_position_unit(getattr(options, "position_unit", None))
     given = getattr(options, "positions", None)
     marker = Path(given) if given else position_file(folder)
-    tiffs = _tiff_files(folder)
+    tiffs = _tiff_files(folder, pattern)
     if marker is not None:
         if not given:
             check_read(marker)
         positions = read_position_file(marker, unit=unit)
-        names = positions.order
+        names = positions.order if pattern is None else [n for n in positions.order if n in tiffs]
         missing = [n for n in names if not (folder / n).is_file()]
         if missing:
             listed = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")

@@ -235,6 +235,13 @@ def series_multiscale(plan: MigrationPlan, source: TiffSource, s: TiffSeries, re
         attrs[f"{options.prefix}:omero"] = {"channels": channels}
         plan.keys.append(KeyRecord(file, f"series {s.index}: channel names", "carried",
                                    f"{at}.attributes[{options.prefix + ':omero'!r}].channels"))
+    if s.ome:
+        attrs[f"{options.prefix}:ome"] = s.ome
+        plan.keys.append(KeyRecord(file, f"series {s.index}: OME " + ", ".join(sorted(s.ome)), "carried",
+                                   f"{at}.attributes[{options.prefix + ':ome'!r}]"))
+    for element in s.ome_left:
+        plan.keys.append(KeyRecord(file, f"series {s.index}: OME {element}", "preserved",
+                                   f"{join(rel, OME_XML)} only (the OME-XML copied whole)"))
     attrs[f"{options.prefix}:tiff"] = {"file": file, "series": s.index, "axes": s.axes, "levels": s.levels_from,
                                        "photometric": s.photometric,
                                        "physical": {k: v.origin for k, v in sizes.items() if v is not None}}
