@@ -187,7 +187,7 @@ def test_reference_frame_positions_need_a_unit(tmp_path):
 
 def test_csv_positions_with_a_unit(tmp_path):
     _, offsets = _grid(tmp_path / "tiles", config="positions.csv")
-    with pytest.raises(MigrateError, match="no length unit"):
+    with pytest.raises(UsageError, match="positions.csv: CSV positions have no unit: give --position-unit"):
         ngff_migrate.plan(tmp_path / "tiles")
     dst = tmp_path / "out.zarr"
     ngff_migrate.convert(tmp_path / "tiles", dst, position_unit="nanometer")
@@ -291,3 +291,66 @@ def test_glob_of_tiles(tmp_path):
     assert_documents_valid(dst)
     with pytest.raises(MigrateError, match="matches no file"):
         ngff_migrate.plan(str(tmp_path / "tiles" / "nope*.tif"))
+
+
+def test_tile_in_a_subfolder_and_normalised_names(tmp_path):
+    """Tiles named ``d/t0.tif`` (a subfolder) are converted and verified; ``./d/t0.tif``
+    and ``d/t0.tif`` are the same tile (placed twice: an error)."""
+    folder = tmp_path / "set"
+    (folder / "d").mkdir(parents=True)
+    for i in range(2):
+        tifffile.imwrite(folder / "d" / f"t{i}.tif", np.full((40, 40), i + 1, "uint16"))
+    (folder / "TileConfiguration.txt").write_text("dim = 2\nd/t0.tif; ; (0,0)\n./d/t1.tif; ; (30,0)\n")
+    dst = tmp_path / "out.zarr"
+    report = ngff_migrate.convert(folder, dst)
+    assert report.verification["reverse_map"]["equal"] is True
+    assert sorted(n["name"] for n in _root(dst)["nodes"]) == ["d_t0", "d_t1"]
+    (folder / "TileConfiguration.txt").write_text("dim = 2\nd/t0.tif; ; (0,0)\n./d/t0.tif; ; (30,0)\n")
+    with pytest.raises(MigrateError, match="placed twice"):
+        ngff_migrate.plan(folder)
+
+
+def test_far_apart_tiles_keep_the_overview_memory_bounded(tmp_path):
+    """Two 64 px tiles 2e8 px apart: the overview factor is 32768 and each tile's
+    block sums are computed without padding it to the factor (the run would need
+    8 GiB otherwise)."""
+    import resource
+
+    folder = tmp_path / "far"
+    folder.mkdir()
+    for name, value in (("a.tif", 10), ("b.tif", 30)):
+        tifffile.imwrite(folder / name, np.full((64, 64), value, "uint16"))
+    (folder / "TileConfiguration.txt").write_text("dim = 2\na.tif; ; (0, 0)\nb.tif; ; (2e8, 0)\n")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = ngff_migrate.convert(folder, tmp_path / "out.zarr", overview=True, verify="full")
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert report.tiles["overview"]["factor"] == 32768
+    assert grown < 512 * 1024, f"peak RSS grew by {grown} KiB"
+    row = zarr.open_array(tmp_path / "out.zarr" / "overview" / "0", mode="r")[0]
+    assert row[0] == 10 and row[-1] == 30 and not row[1:-1].any()
+
+
+def test_many_tiles_keep_file_handles_bounded(tmp_path):
+    """300 tiles with --overview convert under a limit of 200 open files."""
+    import resource
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    lines = ["dim = 2"]
+    for i in range(300):
+        tifffile.imwrite(folder / f"t{i:03d}.tif", np.full((8, 8), i, "uint16"))
+        lines.append(f"t{i:03d}.tif; ; ({(i % 20) * 6}, {(i // 20) * 6})")
+    (folder / "TileConfiguration.txt").write_text("\n".join(lines) + "\n")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (200, hard))
+    try:
+        report = ngff_migrate.convert(folder, tmp_path / "out.zarr", overview=True, jobs=2)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert report.status == "done" and report.tiles["count"] == 300
+
+
+def test_tile_set_options_on_another_input_are_a_usage_error(tmp_path):
+    tifffile.imwrite(tmp_path / "one.tif", np.zeros((8, 8), "uint16"))
+    with pytest.raises(UsageError, match="apply to a tile set"):
+        ngff_migrate.plan(tmp_path / "one.tif", overview=True)

@@ -100,6 +100,9 @@ def _plan(source, target_version, prefix, lenient, report, detection, tiff: dict
     report.layout, report.version, report.zarr_format = detection.layout, detection.version, detection.zarr_format
     warnings: list[str] = []
     options = TranslateOptions(target_version=target_version, prefix=prefix, **(tiff or {}))
+    if detection.layout != "tiff-tiles" and (options.positions or options.position_unit or options.overview):
+        raise UsageError(detection.path, f"--positions, --position-unit and --overview apply to a tile set (a "
+                                         f"folder of TIFF tiles), not to this {detection.layout} input")
     steps = layout(detection.layout)
     read, translate = steps.stage("read"), steps.stage("translate")
     with report.timer("read"), json_policy(lenient=lenient) as changed, recording() as documents:

@@ -86,9 +86,13 @@ def _open_source(run: str, source_dir: str, zarr_format: int) -> Any:
     (``open()``, raising our error), once per run and process."""
     if not isinstance(source_dir, str):
         key = (run, source_dir, zarr_format, "r")
-        if key not in _OPEN:
-            _OPEN[key] = source_dir.open()
-        return _OPEN[key]
+        if key in _OPEN:
+            _OPEN.move_to_end(key)
+            return _OPEN[key]
+        found = _OPEN[key] = source_dir.open()
+        while len(_OPEN) > _OPEN_MAX:  # a tile set of thousands of files: keep the open file handles bounded
+            _close(_OPEN.popitem(last=False)[1])
+        return found
     try:
         return _open(run, source_dir, zarr_format, "r")
     except Exception as exc:
@@ -96,6 +100,13 @@ def _open_source(run: str, source_dir: str, zarr_format: int) -> Any:
         text = exception_line(exc, 200)
         raise MigrateError(meta, f"zarr-python cannot open this array to re-encode it: {text} (is the "
                                  "package that provides its codec installed?)") from None
+
+
+def _close(source: Any) -> None:
+    """Release the file handles of a source that holds them (a TIFF level: its ``close()``)."""
+    close = getattr(source, "close", None)
+    if callable(close) and not hasattr(source, "store"):  # never a zarr-python array
+        close()
 
 
 def open_sources(rplan: ReencodePlan, source_root: Path) -> None:
@@ -113,7 +124,7 @@ def open_sources(rplan: ReencodePlan, source_root: Path) -> None:
             _open_source(run, _array_source(array, source_root), array.source.zarr_format)
     finally:
         for key in [k for k in _OPEN if k[0] == run]:
-            del _OPEN[key]
+            _close(_OPEN.pop(key))
 
 
 def _array_source(array: Any, source_root: Path) -> Any:
@@ -386,7 +397,7 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
         raise MigrateError(exc.filename or target_root, f"write failed: {exc.strerror or exc}") from None
     finally:
         for key in [k for k in _OPEN if k[0] == run]:
-            del _OPEN[key]
+            _close(_OPEN.pop(key))
     return stats
 
 

@@ -26,6 +26,8 @@ buffers of that region.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,18 +43,20 @@ from .translate import PYRAMID_FIT
 OVERVIEW_FIT = 8192
 #: chunk extent of the overview along y and x
 OVERVIEW_CHUNK = 256
+#: tiles an overview reader keeps open at a time (each holds a file handle per thread)
+OPEN_TILES = 16
 
 
 @dataclass(frozen=True)
 class MosaicSource:
     """The first overview level as a pixel source of the engine.
 
-    ``tiles`` are ``(reader, offset)``: each tile's level-0 reader (a
-    :class:`~.source.TiffLevelSource`, output axis order) and its offset in
-    mosaic pixels of level 0, per axis; ``factors`` the downsampling per
-    axis; ``shape`` and ``dtype`` the overview level's."""
+    ``tiles`` are ``(reader, offset, shape)``: each tile's level-0 reader (a
+    :class:`~.source.TiffLevelSource`, output axis order), its offset in
+    mosaic pixels of level 0 and its shape, per axis; ``factors`` the
+    downsampling per axis; ``shape`` and ``dtype`` the overview level's."""
 
-    tiles: tuple[tuple[Any, tuple[int, ...]], ...]
+    tiles: tuple[tuple[Any, tuple[int, ...], tuple[int, ...]], ...]
     factors: tuple[int, ...]
     shape: tuple[int, ...]
     dtype: str
@@ -87,12 +91,22 @@ class MosaicArray:
         self.dtype = np.dtype(source.dtype)
         self.chunks = source.chunks
         self.ndim = len(self.shape)
-        self._arrays: dict[int, Any] = {}
+        self._arrays: OrderedDict[int, Any] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _tile(self, i: int) -> Any:
-        if i not in self._arrays:
-            self._arrays[i] = self.source.tiles[i][0].open()
-        return self._arrays[i]
+        """Tile ``i`` opened (at most :data:`OPEN_TILES` stay open: their file handles)."""
+        with self._lock:  # the engine's threads share one overview reader
+            found = self._arrays.get(i)
+            if found is not None:
+                self._arrays.move_to_end(i)
+                return found
+        found = self.source.tiles[i][0].open()
+        with self._lock:
+            self._arrays[i] = found
+            while len(self._arrays) > OPEN_TILES:
+                self._arrays.popitem(last=False)[1].close()  # a read in progress finishes first
+        return found
 
     def __getitem__(self, sel: Any) -> Any:
         """The pixels of ``sel`` (a tuple of slices, one per axis, or ``...``)."""
@@ -105,33 +119,34 @@ class MosaicArray:
         total = np.zeros(out_shape, dtype=np.float64)
         count = np.zeros(out_shape, dtype=np.float64)
         f = self.source.factors
-        for i, (reader, offset) in enumerate(self.source.tiles):
-            array = self._tile(i)
-            tsel, osel, pads = [], [], []
-            for (a, b), fk, off, n in zip(bounds, f, offset, array.shape, strict=True):
+        for i, (reader, offset, tile_shape) in enumerate(self.source.tiles):
+            tsel, osel, starts = [], [], []
+            for (a, b), fk, off, n in zip(bounds, f, offset, tile_shape, strict=True):
                 lo, hi = max(a * fk, off), min(b * fk, off + n)  # full-resolution mosaic pixels
                 if lo >= hi:
                     break
                 qa, qb = lo // fk, -(-hi // fk)  # the overview pixels they fall in
                 tsel.append(slice(lo - off, hi - off))
                 osel.append(slice(qa - a, qb - a))
-                pads.append((lo - qa * fk, qb * fk - hi))
+                # where each overview pixel's block starts in the region read (reduceat indices)
+                starts.append(np.concatenate(([0], np.arange((qa + 1) * fk - lo, hi - lo, fk))).astype(np.intp))
             else:
                 try:
-                    data = array[tuple(tsel)]
+                    data = self._tile(i)[tuple(tsel)]
                 except MigrateError:
                     raise
                 except Exception as exc:
                     raise MigrateError(reader.path, f"cannot read {reader.describe()} for the overview: "
                                                     f"{exception_line(exc, 200)}") from None
-                block = np.pad(data.astype(np.float64), pads)
-                valid = np.pad(np.ones(data.shape, dtype=np.float64), pads)
-                split = []
-                for n, fk in zip(block.shape, f, strict=True):
-                    split.extend((n // fk, fk))
-                inner = tuple(range(1, 2 * len(f), 2))
-                total[tuple(osel)] += block.reshape(split).sum(axis=inner)
-                count[tuple(osel)] += valid.reshape(split).sum(axis=inner)
+                block = data.astype(np.float64)
+                weight = np.ones((), dtype=np.float64)
+                for k, idx in enumerate(starts):
+                    if f[k] > 1:
+                        block = np.add.reduceat(block, idx, axis=k)
+                    lengths = np.diff(np.append(idx, data.shape[k])).astype(np.float64)
+                    weight = np.multiply.outer(weight, lengths if f[k] > 1 else np.ones(len(idx)))
+                total[tuple(osel)] += block
+                count[tuple(osel)] += weight
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(count > 0, total / np.maximum(count, 1), 0.0)
         if self.dtype.kind in "iu":
@@ -140,6 +155,11 @@ class MosaicArray:
         if self.dtype.kind == "b":
             return mean >= 0.5
         return mean.astype(self.dtype)
+
+    def close(self) -> None:
+        """Close the tiles this reader has open."""
+        while self._arrays:
+            self._arrays.popitem()[1].close()
 
     def failing(self, sel: tuple[slice, ...]) -> str:
         """What to name for a region that does not read: the overview."""
@@ -169,8 +189,8 @@ def plan_overview(plan: MigrationPlan, placed: list[dict[str, Any]], ids, names,
     corner = [min(e["translation"][j] for e in placed) if j in spatial else 0.0 for j in range(ndim)]
     offsets = []
     for e in placed:
-        offsets.append(tuple(int(round((e["translation"][j] - corner[j]) / first["scale"][j])) if j in spatial
-                             else 0 for j in range(ndim)))
+        offsets.append(tuple(math.floor((e["translation"][j] - corner[j]) / first["scale"][j] + 0.5)
+                             if j in spatial else 0 for j in range(ndim)))
     full = [max(off[j] + e["shape"][j] for off, e in zip(offsets, placed, strict=True)) for j in range(ndim)]
     f = 2
     while max(math.ceil(full[j] / f) for j in yx) > OVERVIEW_FIT:
@@ -185,7 +205,8 @@ def plan_overview(plan: MigrationPlan, placed: list[dict[str, Any]], ids, names,
     scale = [s * k for s, k in zip(first["scale"], factors, strict=True)]
     shift = [(k - 1) / 2 * s for s, k in zip(first["scale"], factors, strict=True)]
     arrays = {a.rel: a for a in plan.arrays}
-    readers = tuple((arrays[f"{e['name']}/0"].reader, off) for e, off in zip(placed, offsets, strict=True))
+    readers = tuple((arrays[f"{e['name']}/0"].reader, off, tuple(e["shape"]))
+                    for e, off in zip(placed, offsets, strict=True))
     chunks = tuple(min(OVERVIEW_CHUNK, n) if j in yx else 1 for j, n in enumerate(shape))
     _plan_array(plan, f"{name}/0", MosaicSource(readers, factors, shape, first["dtype"], chunks), first["axes"])
     node = {"type": "multiscale", "id": node_id, "name": name,

@@ -97,9 +97,12 @@ def read_position_file(path: Path, *, unit: str | None = None) -> Positions:
 
 
 def _add(found: Positions, path: Path, line: int, name: str, coords: list[float], axes: str) -> None:
-    name = name.strip()
+    import posixpath
+
+    name = name.strip().replace("\\", "/")
     if not name:
         raise MigrateError(path, f"line {line}: no file name")
+    name = posixpath.normpath(name)  # ./a.tif and a.tif are one tile
     if name in found.values:
         raise MigrateError(path, f"line {line}: {name!r} is placed twice (duplicate position)")
     found.values[name] = dict(zip(axes, coords, strict=False))
@@ -138,14 +141,16 @@ def _tile_configuration(path: Path, text: str, unit: str | None) -> Positions:
 def _csv(path: Path, text: str, unit: str | None) -> Positions:
     found = Positions({}, unit, path.name, path)
     rows = list(csv.reader(io.StringIO(text)))
+    first = True
     for n, row in enumerate(rows, 1):
         cells = [c.strip() for c in row]
         if not any(cells) or cells[0].startswith("#"):
             continue
-        if n == 1 and not _is_number(cells[1] if len(cells) > 1 else ""):
+        header, first = first and not _is_number(cells[1] if len(cells) > 1 else ""), False
+        if header:
             header = [c.lower() for c in cells]
             if header[:3] != ["file", "x", "y"] or header[3:] not in ([], ["z"]):
-                raise MigrateError(path, f"line 1: header {cells} is not file,x,y[,z]")
+                raise MigrateError(path, f"line {n}: header {cells} is not file,x,y[,z]")
             continue
         if len(cells) not in (3, 4):
             raise MigrateError(path, f"line {n}: {len(cells)} columns, expected file,x,y[,z]")

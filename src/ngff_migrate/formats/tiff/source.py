@@ -101,6 +101,10 @@ class TiffLevelArray:
     def __init__(self, source: TiffLevelSource) -> None:
         self.source = source
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._files: list[Any] = []  # every TiffFile opened, by any thread (closed by close())
+        self._busy = 0
+        self._closing = False
         z = self._zarr()
         self.shape = tuple(int(z.shape[i]) for i in source.order)
         self.dtype = z.dtype
@@ -123,8 +127,30 @@ class TiffLevelArray:
         except Exception as exc:
             raise MigrateError(s.path, f"cannot open series {s.series} level {s.level} through tifffile's "
                                        f"Zarr view: {exception_line(exc, 200)}") from None
+        with self._lock:
+            self._files.append(tif)
         self._local.tif, self._local.array = tif, z
         return z
+
+    def close(self) -> None:
+        """Close every file handle this array opened (TiffFile objects hold
+        reference cycles, so dropping the array alone would keep them open
+        until the cyclic garbage collector runs). A read in progress in
+        another thread finishes first; a later read opens the file again."""
+        with self._lock:
+            self._closing = True
+            if not self._busy:
+                self._close_files()
+
+    def _close_files(self) -> None:
+        for tif in self._files:
+            try:
+                tif.close()
+            except Exception:  # closing a handle never fails the run
+                pass
+        self._files.clear()
+        self._local = threading.local()
+        self._closing = False
 
     def _to_file(self, sel: tuple[slice, ...]) -> tuple[slice, ...]:
         out: list[slice] = [slice(None)] * self.ndim
@@ -136,7 +162,15 @@ class TiffLevelArray:
         """The pixels of ``sel`` (a tuple of slices in output axis order, or ``...``)."""
         if sel is Ellipsis:
             sel = tuple(slice(None) for _ in self.shape)
-        data = self._zarr()[self._to_file(tuple(sel))]
+        with self._lock:
+            self._busy += 1
+        try:
+            data = self._zarr()[self._to_file(tuple(sel))]
+        finally:
+            with self._lock:
+                self._busy -= 1
+                if self._closing and not self._busy:
+                    self._close_files()
         return data.transpose(self.source.order)
 
     def failing(self, sel: tuple[slice, ...]) -> str:

@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...errors import MigrateError, UnsupportedError
+from ...errors import MigrateError, UnsupportedError, UsageError
 from ..base import Detection
 from .detect import SUFFIXES
 from .model import TiffSource
@@ -144,6 +144,9 @@ def read_tileset(root: Path, version: str, *, strict: bool, warnings: list[str],
         if not given:
             check_read(marker)
         positions = read_position_file(marker, unit=unit)
+        if positions.unit is None:
+            raise UsageError(marker, "CSV positions have no unit: give --position-unit (micrometer, nanometer, "
+                                     "..., or pixel)")
         names = positions.order if pattern is None else [n for n in positions.order if n in tiffs]
         missing = [n for n in names if not (folder / n).is_file()]
         if missing:
@@ -205,9 +208,11 @@ def _ome_position(path: Path, source: TiffSource, positions: Positions, unit: st
         raise MigrateError(path, "has no stage position (no OME Plane PositionX/Y, no StageLabel): give "
                                  "--positions TileConfiguration.txt (or a CSV file,x,y[,z])")
     values, found_unit, origin = found
-    if unit is not None and unit != PIXEL and found_unit is not None and found_unit != unit:
-        from .units import convert_length
+    from .units import SPACE_UNITS, convert_length
 
+    if positions.values and positions.unit in SPACE_UNITS and found_unit in SPACE_UNITS:
+        unit = unit or positions.unit  # lengths in different units across tiles: into the first tile's
+    if unit is not None and unit != PIXEL and found_unit is not None and found_unit != unit:
         values = {k: convert_length(v, found_unit, unit) for k, v in values.items()}
         found_unit = unit
     found_unit = unit if found_unit is None else found_unit

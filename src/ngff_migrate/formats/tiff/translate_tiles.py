@@ -77,7 +77,8 @@ def translate_tileset(source: TileSetSource, options: TranslateOptions) -> Migra
         summary: dict[str, Any] = {"file": tile.source.file_summary(),
                                    "flavour": tile.source.flavour, "series": []}
         node = series_multiscale(plan, tile.source, s, name, name, options, summary)
-        node["attributes"][f"{options.prefix}:tiff"]["flavour"] = tile.source.flavour
+        # the tile's path relative to the folder (``d/t0.tif``): what its input is recorded under
+        node["attributes"][f"{options.prefix}:tiff"].update(flavour=tile.source.flavour, file=tile.file)
         add_ome_xml(plan, tile.source, name, node["attributes"], options.prefix)
         placed.append(_placed(tile, name, node, s, summary, placed[0] if placed else None))
         plan.add_group_document(name, file=tile.file, replaces=[], ome={"version": options.target_version, **node})
@@ -163,8 +164,9 @@ def _scene_position(entry: dict[str, Any], unit: str | None, origin: str, warnin
         if unit == PIXEL:
             out[j] = float(f"{value * entry['scale'][j]:.15g}")
         elif unit is None:
-            raise MigrateError(tile.source.path, f"its position ({origin}) has no length unit (OME 'reference "
-                                                 "frame'); give --position-unit (micrometer, ..., or pixel)")
+            what = "OME 'reference frame'" if origin.startswith("OME") else "a CSV gives none"
+            raise MigrateError(tile.source.path, f"its position ({origin}) has no length unit ({what}); give "
+                                                 "--position-unit (micrometer, ..., or pixel)")
         elif to is None:
             raise MigrateError(tile.source.path, f"its position is in {unit}, but the tile has no physical pixel "
                                                  "size: give --pixel-size (and --unit), or --position-unit pixel")

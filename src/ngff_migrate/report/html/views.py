@@ -165,6 +165,7 @@ def plan_page(plan: Any) -> str:
         rows.append({"outcome": outcome, "cells": [
             _cell(d.rel), _cell(d.layout or "?"), _cell(d.version or "?"), _cell(outcome), _cell(d.arrays),
             _cell(human_bytes(d.nominal_bytes), d.nominal_bytes), _cell(only), _cell(why),
+            _cell("n/a", -1) if d.layout and d.layout.startswith("tiff") else
             _cell(f"{d.est_seconds_in_place:.2f}", d.est_seconds_in_place),
             _cell(f"{d.est_seconds_copy:.2f}", d.est_seconds_copy)], "thumb": None})
     failures = [{"path": d.rel, "outcome": "failed", "file": d.error_file, "reason": d.error}
