@@ -84,7 +84,9 @@ def test_pyramidal_ome_tiff_reuses_levels_pixel_equal(tmp_path):
     for k, want in enumerate(levels):
         np.testing.assert_array_equal(_out(dst, str(k)), want)
     meta = json.loads((dst / "0" / "zarr.json").read_text())
-    assert meta["chunk_grid"]["configuration"]["chunk_shape"] == [1, 128, 128]  # the TIFF tile
+    # the default layout: the TIFF tile (128) doubled to 512 (clipped to the 384 px width), in shards
+    assert meta["codecs"][0]["name"] == "sharding_indexed"
+    assert meta["codecs"][0]["configuration"]["chunk_shape"] == [1, 512, 384]
 
 
 def test_rgb_samples_become_channel_axis(tmp_path):

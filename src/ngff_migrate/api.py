@@ -338,7 +338,8 @@ def _source_defaults(result: MigrationPlan, recode):
     """The re-encode options of ``result``: ``recode`` (``None``: no re-encode),
     except that a plan whose arrays come from a source that is not Zarr (a
     TIFF: ``ArrayPlan.reader``) is always written by the engine, and gets
-    its default pyramid (``MigrationPlan.default_levels``) unless ``--levels``
+    its default pyramid (``MigrationPlan.default_levels``) and shards
+    (``MigrationPlan.default_shards``) unless ``--levels`` / ``--shards``
     was given."""
     if not any(a.reader is not None for a in result.arrays):
         return recode
@@ -349,6 +350,8 @@ def _source_defaults(result: MigrationPlan, recode):
     recode = recode or ReencodeOptions()
     if recode.levels is None and (result.default_levels or 0) > 1:
         recode = replace(recode, levels=result.default_levels)
+    if recode.shards == "keep" and result.default_shards:
+        recode = replace(recode, shards=result.default_shards)
     return recode
 
 

@@ -138,6 +138,8 @@ class MigrationPlan:
     added_levels: dict[str, list[str]] = field(default_factory=dict)
     #: the ``--levels`` a re-encode uses when none is given (a single-level TIFF: its default pyramid)
     default_levels: int | None = None
+    #: the ``--shards`` a re-encode uses when none is given (TIFF input: ``"auto"``, docs/tiff.md)
+    default_shards: str | None = None
     #: levels wanted in all for one multiscale document, by group path, whatever ``--levels`` says
     #: (a tile set's overview: its pyramid is always built)
     level_targets: dict[str, int] = field(default_factory=dict)

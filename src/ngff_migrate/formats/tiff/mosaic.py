@@ -18,7 +18,7 @@ mosaic, as one more multiscale placed in the scene (docs/tiff.md, "Overview").
   places it by the position of the mosaic's corner (the smallest tile
   position on each axis).
 
-Memory: one write unit of the overview reads, per tile it overlaps, only
+Memory: one chunk of the overview reads, per tile it overlaps, only
 the tile region under it (through tifffile's Zarr view), plus two float64
 buffers of that region.
 """
@@ -42,7 +42,7 @@ from .translate import PYRAMID_FIT
 #: the overview's first level is at most this many pixels along y and x (``f`` doubles until it fits)
 OVERVIEW_FIT = 8192
 #: chunk extent of the overview along y and x
-OVERVIEW_CHUNK = 256
+OVERVIEW_CHUNK = 512
 #: tiles an overview reader keeps open at a time (each holds a file handle per thread)
 OPEN_TILES = 16
 
@@ -115,6 +115,24 @@ class MosaicArray:
         if sel is Ellipsis:
             sel = tuple(slice(0, n) for n in self.shape)
         bounds = [s.indices(n)[:2] for s, n in zip(sel, self.shape, strict=True)]
+        out = np.empty(tuple(b - a for a, b in bounds), dtype=self.dtype)
+        # block by block (OVERVIEW_CHUNK along the downsampled axes): the float64 sums stay small
+        # whatever region the engine asks for (a 64 MiB shard)
+        steps = [range(a, b, OVERVIEW_CHUNK) if f > 1 else [a] for (a, b), f in zip(bounds, self.source.factors,
+                                                                                     strict=True)]
+        import itertools
+
+        for starts in itertools.product(*steps):
+            block = [(a0, min(a0 + OVERVIEW_CHUNK, b) if f > 1 else b)
+                     for a0, (_, b), f in zip(starts, bounds, self.source.factors, strict=True)]
+            where = tuple(slice(a0 - a, b0 - a) for (a0, b0), (a, _) in zip(block, bounds, strict=True))
+            out[where] = self._compose(block)
+        return out
+
+    def _compose(self, bounds: list[tuple[int, int]]) -> Any:
+        """The overview pixels of ``bounds`` (``(start, stop)`` per axis), from every tile under them."""
+        import numpy as np
+
         out_shape = tuple(b - a for a, b in bounds)
         total = np.zeros(out_shape, dtype=np.float64)
         count = np.zeros(out_shape, dtype=np.float64)

@@ -42,7 +42,9 @@ AXES = {"T": ("t", "time"), "C": ("c", "channel"), "S": ("c", "channel"), "Z": (
         "Y": ("y", "space"), "X": ("x", "space"), "I": ("z", "space"), "Q": ("z", "space")}
 ORDER = "tczyx"
 #: chunk extent along y and x of a striped (untiled) TIFF
-STRIPED_CHUNK = 256
+STRIPED_CHUNK = 512
+#: the output chunk along y and x is the TIFF tile, doubled until it is at least this (docs/tiff.md)
+MIN_CHUNK = 512
 #: the default pyramid of a single-level TIFF halves y/x until both fit in this many pixels
 PYRAMID_FIT = 256
 
@@ -97,7 +99,8 @@ def translate_tiff(source: TiffSource, options: TranslateOptions) -> MigrationPl
         For axes with no NGFF meaning.
     """
     check_options(options)
-    plan = MigrationPlan(root=source.path, layout="tiff", version=None, zarr_format=3, copy_source=False)
+    plan = MigrationPlan(root=source.path, layout="tiff", version=None, zarr_format=3, copy_source=False,
+                         default_shards="auto")
     file = source.path.name
     base = stem(file)
     summary: dict[str, Any] = {"file": source.file_summary(),
@@ -252,6 +255,14 @@ def series_multiscale(plan: MigrationPlan, source: TiffSource, s: TiffSeries, re
     return {"type": "multiscale", "id": node_id, "name": name, "attributes": attrs, "nodes": nodes}
 
 
+def _chunk(tile: int) -> int:
+    """The output chunk extent for a TIFF tile extent: doubled until at least :data:`MIN_CHUNK`."""
+    n = max(1, tile)
+    while n < MIN_CHUNK:
+        n *= 2
+    return n
+
+
 def _fill(dtype: str) -> Any:
     return False if dtype == "bool" else (0.0 if dtype.startswith(("float", "complex")) else 0)
 
@@ -265,9 +276,9 @@ def _plan_array(plan: MigrationPlan, source: TiffSource, s: TiffSeries, level, r
     file_chunks = []
     for letter, n in zip(s.axes, level.shape, strict=True):
         if letter == "Y":
-            file_chunks.append(level.tile[0] if level.tile else STRIPED_CHUNK)
+            file_chunks.append(_chunk(level.tile[0]) if level.tile else STRIPED_CHUNK)
         elif letter == "X":
-            file_chunks.append(level.tile[1] if level.tile else STRIPED_CHUNK)
+            file_chunks.append(_chunk(level.tile[1]) if level.tile else STRIPED_CHUNK)
         elif letter == "S":
             file_chunks.append(n)
         else:

@@ -62,7 +62,8 @@ def translate_tileset(source: TileSetSource, options: TranslateOptions) -> Migra
         For a bad ``--unit`` or ``--pixel-size``.
     """
     check_options(options)
-    plan = MigrationPlan(root=source.path, layout="tiff-tiles", version=None, zarr_format=3, copy_source=False)
+    plan = MigrationPlan(root=source.path, layout="tiff-tiles", version=None, zarr_format=3, copy_source=False,
+                         default_shards="auto")
     ids = DocumentState("").ids
     coll_name = source.path.name or "tiles"
     coll_id = ids.allocate(coll_name)
