@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -120,7 +121,9 @@ class TiffLevelArray:
         s = self.source
         try:
             tif = s.tiff_file()
-            store = tif.series[s.series].aszarr(level=s.level)
+            # decode in threads (asyncio.to_thread), not inline in zarr-python's one event-loop thread:
+            # tifffile runs them inline when maxworkers < 2, its default on 2 cores
+            store = tif.series[s.series].aszarr(level=s.level, maxworkers=max(2, os.cpu_count() or 1))
             z = zarr.open_array(store=store, mode="r")
         except MigrateError:
             raise
