@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from ...errors import MigrateError
+from ...storage.location import as_path
 from ...zarr.node import read_node
 from .check import check_transform
 from .model import Image06, Scene06
@@ -45,7 +46,7 @@ def read_scene06(root: Path, version: str, *, strict: bool = True,
         :func:`read_image06`), or (strict) the graph of coordinate systems
         and images is not connected.
     """
-    root = Path(root)
+    root = as_path(root)
     ctx = ReadContext(root=root, strict=strict, warnings=warnings if warnings is not None else [])
     node, ome, other, version = open_group06(root, "an OME-Zarr 0.6 scene", version)
     file = node.attributes_file
