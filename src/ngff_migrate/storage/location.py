@@ -310,6 +310,27 @@ def is_file(path: Any) -> bool:
     return exists(path)
 
 
+def subdirectories(path: Any) -> list[str]:
+    """The names of the directories in ``path`` (symbolic links not followed); for
+    S3, the common prefixes below it (one LIST). Only for stores that can list
+    (:func:`can_list`).
+
+    Raises
+    ------
+    OSError
+        If ``path`` cannot be listed.
+    """
+    if not is_remote(path):
+        return [e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False)]
+    try:
+        entries = path.fs.ls(path.path, detail=True)
+    except FileNotFoundError:
+        return []
+    except Exception as exc:
+        raise OSError(str(exc)) from None
+    return [e["name"].rstrip("/").rsplit("/", 1)[-1] for e in entries if e.get("type") == "directory"]
+
+
 def display(path: Any) -> str:
     """``path`` as text for messages and reports, credentials removed."""
     return redact(str(path))
@@ -373,4 +394,4 @@ def zarr_store(path: Any) -> Any:
 
 __all__ = ["as_path", "can_list", "display", "fold", "is_file", "is_remote", "is_url", "looks_remote", "normalize",
            "open_location", "parse_storage_options", "redact", "relative_posix", "remote_inside",
-           "remote_unsupported", "resolve_member", "zarr_store"]
+           "remote_unsupported", "resolve_member", "subdirectories", "zarr_store"]

@@ -84,17 +84,22 @@ def copy_remote(root, files: list[tuple[str, int]], tmp: Path, stats: WriteStats
     """
     from ..storage.remote import get_file
 
-    for directory in sorted({rel.rpartition("/")[0] for rel, _ in files} - {""}):
-        (tmp / directory).mkdir(parents=True, exist_ok=True)
+    made: set[str] = set()
 
     def one(rel: str) -> int | None:
+        parent = rel.rpartition("/")[0]
+        if parent and parent not in made:  # made on demand; those of absent objects are pruned after
+            (tmp / parent).mkdir(parents=True, exist_ok=True)
+            made.add(parent)
         return get_file(root / rel, tmp / rel)
 
+    absent: list[str] = []
     pool = ThreadPoolExecutor(max_workers=COPY_THREADS)
     try:
-        for got in pool.map(one, [rel for rel, _ in files]):
+        for (rel, _), got in zip(files, pool.map(one, [rel for rel, _ in files]), strict=True):
             if got is None:
                 stats.objects_absent += 1
+                absent.append(rel)
                 continue
             stats.files_copied += 1
             stats.bytes_copied += got
@@ -102,6 +107,20 @@ def copy_remote(root, files: list[tuple[str, int]], tmp: Path, stats: WriteStats
                 progress(got)
     finally:  # a failure stops the copy: what is still queued is not fetched
         pool.shutdown(wait=True, cancel_futures=True)
+    _prune(tmp, absent)
+
+
+def _prune(tmp: Path, absent: list[str]) -> None:
+    """Remove the directories made for absent objects that stayed empty (a local
+    copy of the same tree has none), deepest first."""
+    for rel in absent:
+        parent = rel.rpartition("/")[0]
+        while parent:
+            try:
+                (tmp / parent).rmdir()
+            except OSError:  # not empty (or already gone): its parents are not empty either
+                break
+            parent = parent.rpartition("/")[0]
 
 
 __all__ = ["COPY_THREADS", "copy_remote", "remote_files_to_copy"]
