@@ -40,6 +40,9 @@ INPUTS = {
     "stitched_tiles_2d.zarr": REPO / "tests" / "data" / "v06" / "real" / "ome-zarr-models-py" / "stitched_tiles_2d.zarr",
 }
 BUCKET = "ngff-test"
+#: moto takes any credentials; a distinctive secret, since messages redact it for the rest of the session
+SECRET = "moto-secret-for-tests"
+ACCESS = "moto-key-for-tests"
 runner = CliRunner()
 
 
@@ -65,12 +68,12 @@ def s3():
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    os.environ.update(AWS_ACCESS_KEY_ID=ACCESS, AWS_SECRET_ACCESS_KEY=SECRET)
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    fs = s3fs.S3FileSystem(key="testing", secret="testing", client_kwargs={"endpoint_url": endpoint})
+    fs = s3fs.S3FileSystem(key=ACCESS, secret=SECRET, client_kwargs={"endpoint_url": endpoint})
     fs.mkdir(BUCKET)
     done: dict[str, str] = {}
 
@@ -162,6 +165,9 @@ def test_location_rules():
     text = redact("https://user:pw@h.example/a?X-Amz-Signature=abc123 and secret=s3cr3t")
     assert "pw" not in text and "abc123" not in text and "s3cr3t" not in text
     assert "https://***@h.example/a?<redacted>" in text
+    open_location("s3://bucket/x", storage_options={"secret": "opt-secret-987"})  # remembered, not fetched
+    error = ngff_migrate.errors.MigrateError("s3://bucket/x", "botocore said: bad signature for opt-secret-987")
+    assert "opt-secret-987" not in error.one_line() and "***" in error.one_line()
 
 
 def test_location_usage_errors(tmp_path):
@@ -274,11 +280,11 @@ def test_cli_convert_from_s3_with_endpoint_and_storage_option(s3, tmp_path):
     out, report = tmp_path / "out.zarr", tmp_path / "report.json"
     page = tmp_path / "page.html"
     result = runner.invoke(app, ["convert", url, str(out), "--endpoint-url", endpoint, "--report", str(report),
-                                 "--storage-option", "secret=testing", "--storage-option", "key=testing",
+                                 "--storage-option", f"secret={SECRET}", "--storage-option", f"key={ACCESS}",
                                  "--html", str(page)])
     assert result.exit_code == 0, result.output
     assert json.loads(report.read_text())["source"] == url
-    assert "testing" not in report.read_text() and "testing" not in page.read_text()
+    assert SECRET not in report.read_text() and SECRET not in page.read_text()
     for command in ("inspect", "validate"):  # their pages read the remote tree (and its thumbnails)
         target = url if command == "inspect" else put(out, "cli/out.zarr")
         result = runner.invoke(app, [command, target, "--endpoint-url", endpoint, "--html", str(page)])
@@ -393,7 +399,7 @@ def test_errors_name_the_object_with_credentials_redacted(s3, web, tmp_path):
     endpoint, put = s3
     secret = "TOPSECRET-value-123"
     result = runner.invoke(app, ["inspect", f"s3://{BUCKET}/no/such.zarr", "--endpoint-url", endpoint,
-                                 "--storage-option", "key=testing", "--storage-option", f"secret={secret}"])
+                                 "--storage-option", f"key={ACCESS}", "--storage-option", f"secret={secret}"])
     assert result.exit_code == 1, result.output
     assert f"s3://{BUCKET}/no/such.zarr" in result.output and secret not in result.output
     base, _ = web

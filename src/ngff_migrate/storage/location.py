@@ -44,6 +44,8 @@ _COLLAPSED_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/(?!/)")
 _SECRET_NAMES = re.compile(r"key|secret|token|password|passwd|credential|signature|auth|session", re.I)
 #: secret values seen in store options (and the AWS environment), replaced by :func:`redact`
 _SECRETS: set[str] = set()
+#: shorter values are not replaced in free text (they would hit ordinary words); URLs never carry them
+_MIN_SECRET = 6
 #: whether a remote location was opened in this process (then every message is redacted)
 _REMOTE = [False]
 _USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
@@ -127,7 +129,7 @@ def _remember_secrets(options: dict[str, Any], prefix: str = "") -> None:
     for key, value in options.items():
         if isinstance(value, dict):
             _remember_secrets(value, key)
-        elif isinstance(value, str) and len(value) >= 4 and (_SECRET_NAMES.search(key) or
+        elif isinstance(value, str) and len(value) >= _MIN_SECRET and (_SECRET_NAMES.search(key) or
                                                               _SECRET_NAMES.search(prefix)):
             _SECRETS.add(value)
 
@@ -199,7 +201,7 @@ def open_location(source: Any, *, endpoint_url: str | None = None, anon: bool = 
         headers = dict(options.get("headers") or {})
         headers.setdefault("Authorization", f"Basic {token}")
         options["headers"] = headers
-        _SECRETS.update(v for v in (unquote(password), token) if len(v) >= 4)
+        _SECRETS.update(v for v in (unquote(password), token) if len(v) >= _MIN_SECRET)
         netloc = netloc.rpartition("@")[2]
     _remember_secrets(options)
     _REMOTE[0] = True
@@ -213,7 +215,7 @@ def open_location(source: Any, *, endpoint_url: str | None = None, anon: bool = 
 def _remember_secrets_env() -> None:
     for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         value = os.environ.get(name)
-        if value and len(value) >= 4:
+        if value and len(value) >= _MIN_SECRET:
             _SECRETS.add(value)
 
 
