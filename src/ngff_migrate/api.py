@@ -18,6 +18,14 @@ from .formats.detect import Detection, detect
 from .formats.ngff_image.translate import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION, TranslateOptions
 from .formats.plan import MigrationPlan
 from .report.model import Report
+from .storage.location import (
+    display,
+    is_remote,
+    looks_remote,
+    open_location,
+    relative_posix,
+    remote_unsupported,
+)
 from .undo import finalize, rollback  # noqa: F401  (part of the API)
 from .verify.pixels import DEFAULT_SAMPLE_CHUNKS, VerifyMode
 
@@ -38,8 +46,13 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
          prefix: str = DEFAULT_PREFIX, lenient: bool = False, allow_outside: bool = False,
          report: Report | None = None, detection: Detection | None = None,
          pixel_size: float | None = None, unit: str | None = None, positions: str | Path | None = None,
-         position_unit: str | None = None, overview: bool = False) -> MigrationPlan:
+         position_unit: str | None = None, overview: bool = False, endpoint_url: str | None = None,
+         anon: bool = False, storage_options: dict[str, Any] | None = None) -> MigrationPlan:
     """Detect, read and translate ``source`` without writing anything.
+
+    ``source`` is a local path, or a remote URL (``s3://bucket/prefix``,
+    ``http(s)://host/path``; read-only) with its store options
+    ``endpoint_url``, ``anon`` and ``storage_options`` (docs/storage.md).
 
     ``detection`` skips the detection step when the caller already has it.
     ``pixel_size`` (y/x, in ``unit``, default micrometer) and ``unit`` (an
@@ -63,7 +76,8 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     """
     from .storage.sandbox import sandboxed
 
-    report = report or Report(source=str(source), destination=None, mode="plan")
+    source = open_location(source, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
+    report = report or Report(source=display(source), destination=None, mode="plan")
     with sandboxed(dataset_root(source), allow_outside=allow_outside):
         return _plan(source, target_version, prefix, lenient, report, detection,
                      tiff_options(pixel_size, unit, positions, position_unit, overview))
@@ -74,6 +88,8 @@ def dataset_root(source: str | Path) -> Path:
     standalone RFC-8 ``*.json`` document (or a glob of TIFF tiles) its
     directory (the root its relative paths resolve against, and the sandbox
     of the run)."""
+    if is_remote(source):  # no existence check: a *.json key is a document, anything else a group
+        return source.parent if source.suffix.lower() == ".json" else source
     path = Path(source)
     if not path.exists():  # a glob of TIFF tiles (tiles/*.tif): its folder
         from .formats.tiff.tileset import split_glob
@@ -112,7 +128,7 @@ def _plan(source, target_version, prefix, lenient, report, detection, tiff: dict
     with report.timer("translate"):
         result = translate(source, options)
     # what the translation recorded itself (a TIFF's metadata as read), then every JSON document read
-    result.inputs = {**result.inputs, **_relative_inputs(Path(result.root), documents)}
+    result.inputs = {**result.inputs, **_relative_inputs(result.root, documents)}
     result.prefix = prefix
     report.entry = result.entry
     result.warnings[:0] = warnings
@@ -133,10 +149,14 @@ def _relative_inputs(root: Path, documents: dict[Path, bytes]) -> dict[str, byte
     read with ``allow_outside``, keep their full path)."""
     out = {}
     for path, data in documents.items():
-        try:
-            out[path.relative_to(root).as_posix()] = data
-        except ValueError:
-            out[str(path)] = data
+        if isinstance(path, Path):
+            try:
+                out[path.relative_to(root).as_posix()] = data
+            except ValueError:
+                out[str(path)] = data
+            continue
+        rel = relative_posix(path, root)  # a remote document
+        out[rel if rel is not None else display(path)] = data
     return out
 
 
@@ -150,7 +170,9 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             codec: str | None = None, portable: bool = False, jobs: int | None = None,
             scheduler: str | None = None, space_check: bool = True, levels: int | None = None,
             downsample: str | None = None, pixel_size: float | None = None, unit: str | None = None,
-            positions: str | Path | None = None, position_unit: str | None = None, overview: bool = False) -> Report:
+            positions: str | Path | None = None, position_unit: str | None = None, overview: bool = False,
+            endpoint_url: str | None = None, anon: bool = False,
+            storage_options: dict[str, Any] | None = None) -> Report:
     """Migrate one dataset (an OME-Zarr image, plate, container, RFC-8 tree, or a TIFF file) to RFC-8.
 
     Parameters
@@ -208,6 +230,10 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         OME-XML), the unit of its positions (an NGFF space unit or
         ``"pixel"``), and whether to add a fused low-resolution overview
         of the mosaic (docs/tiff.md, "Tile sets").
+    endpoint_url, anon, storage_options:
+        For a remote ``source`` (``s3://bucket/prefix``, ``http(s)://host/path``;
+        copy mode only, read-only): an S3-compatible server, unsigned requests,
+        and options for the fsspec file system (docs/storage.md).
 
     Returns
     -------
@@ -234,8 +260,14 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
                               portable=portable, levels=levels, downsample=downsample, in_place=in_place,
                               copy_command="convert SRC DST")
-    src = Path(source)
-    report = Report(source=str(src), destination=None if in_place else str(destination),
+    if destination is not None and looks_remote(destination):
+        raise UsageError(display(destination), "the destination must be a local directory: writing to a remote "
+                                               "store is a later step")
+    src = open_location(source, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
+    if is_remote(src):
+        _remote_convert_options(src, in_place=in_place, link=link, recode=recode, tiff=(
+            pixel_size, unit, positions, position_unit, overview))
+    report = Report(source=display(src), destination=None if in_place else str(destination),
                     mode="in-place" if in_place else ("link" if link else "copy"))
     root = dataset_root(src)
     if not in_place:
@@ -268,6 +300,21 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     except Busy:
         raise busy_error(root) from None
     return report
+
+
+def _remote_convert_options(src, *, in_place: bool, link: bool, recode, tiff: tuple) -> None:
+    """Refuse what a remote source cannot do in this release (exit code 2, saying why)."""
+    if in_place:
+        remote_unsupported(src, "--in-place")
+    why = None
+    if link:
+        why = "--link hard-links local files; a remote source is copied"
+    elif recode.active:
+        why = "re-encoding (--chunks, --shards, --codec, --levels, ...) reads a local source in this release"
+    elif any(v not in (None, False) for v in tiff):
+        why = "the TIFF options apply to local TIFF files only"
+    if why:
+        raise UsageError(display(src), why)
 
 
 def _convert(src: Path, destination: Path | None, report: Report, progress: Progress, *, link: bool,
@@ -398,14 +445,17 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
             codec: str | None = None, portable: bool = False, levels: int | None = None,
             downsample: str | None = None, pixel_size: float | None = None, unit: str | None = None,
             positions: str | Path | None = None, position_unit: str | None = None,
-            overview: bool = False) -> Inspection:
+            overview: bool = False, endpoint_url: str | None = None, anon: bool = False,
+            storage_options: dict[str, Any] | None = None) -> Inspection:
     """Detect ``path`` and translate it in memory (nothing is written).
 
     For an RFC-8 tree ``documents`` holds only what normalisation would
     change (empty for an up-to-date tree). With re-encode options (as for
     :func:`convert`), ``reencode`` holds the plan per array: chunk and shard
-    shape, number of shards, decoded bytes per shard and why. Raises like
-    :func:`plan`, and :class:`UsageError` for bad re-encode options.
+    shape, number of shards, decoded bytes per shard and why. ``path`` may be
+    a remote URL, with ``endpoint_url``, ``anon`` and ``storage_options`` as
+    for :func:`plan`. Raises like :func:`plan`, and :class:`UsageError` for
+    bad re-encode options.
     """
     from .engine.options import reencode_options
 
@@ -413,6 +463,7 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
                               portable=portable, levels=levels, downsample=downsample)
     from .storage.sandbox import sandboxed
 
+    path = open_location(path, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
     with sandboxed(dataset_root(path), allow_outside=allow_outside):
         detection = detect(path)
     result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient,
@@ -427,8 +478,12 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     return Inspection(detection, result, {d.file: d.json() for d in result.documents if d.ome}, reencoded)
 
 
-def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False):
+def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False,
+             endpoint_url: str | None = None, anon: bool = False, storage_options: dict[str, Any] | None = None):
     """Validate an RFC-8 tree; returns a :class:`~ngff_migrate.verify.tree.TreeValidation`.
+
+    ``path`` may be a remote URL, with ``endpoint_url``, ``anon`` and
+    ``storage_options`` as for :func:`plan`.
 
     Raises
     ------
@@ -437,4 +492,5 @@ def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool
     """
     from .verify.tree import validate_tree
 
+    path = open_location(path, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
     return validate_tree(path, check_arrays=check_arrays, allow_outside=allow_outside)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .storage.location import redact
+
 
 class MigrateError(Exception):
     """A conversion, reading or validation failure that names a file.
@@ -26,8 +28,9 @@ class MigrateError(Exception):
     exit_code = 1
 
     def __init__(self, path: str | Path | None, problem: str) -> None:
-        self.path = None if path is None else str(path)
-        self.problem = problem
+        # credentials never reach a message (docs/storage.md): URLs and store secrets are redacted
+        self.path = None if path is None else redact(str(path))
+        self.problem = redact(problem)
         super().__init__(self.one_line())
 
     def one_line(self) -> str:

@@ -9,9 +9,11 @@ from pathlib import Path
 from .errors import MigrateError
 
 
-def _root(path: str | Path) -> Path:
+def _root(path: str | Path, what: str) -> Path:
     from .api import dataset_root
+    from .storage.location import remote_unsupported
 
+    remote_unsupported(path, what)  # a remote dataset is never migrated in place (this release)
     return dataset_root(path)
 
 
@@ -42,7 +44,7 @@ def rollback(path: str | Path, *, force: bool = False) -> list[str]:
     from .write.inplace import busy_error, dataset_lock
     from .write.rollback import rollback_journal
 
-    root = _root(path)
+    root = _root(path, "rollback")
     if not root.is_dir():
         raise MigrateError(root, "no such directory")
     try:
@@ -79,7 +81,7 @@ def finalize(path: str | Path, *, remove_v2_metadata: bool = False):
     from .write.finalize import finalize_dataset
     from .write.inplace import busy_error, dataset_lock
 
-    root = _root(path)
+    root = _root(path, "finalize")
     if not root.is_dir():
         raise MigrateError(root, "no such directory")
     try:

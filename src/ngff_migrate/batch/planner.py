@@ -347,8 +347,10 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
     MigrateError
         If ``root`` is not a directory, or the scheduler cannot be reached.
     """
+    from ..storage.location import remote_unsupported
     from .pool import open_pool
 
+    remote_unsupported(root, "plan")  # an archive survey lists its tree: local only in this release
     start = time.perf_counter()
     if reencode:
         from ..engine.options import reencode_options

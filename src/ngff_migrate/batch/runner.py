@@ -306,6 +306,11 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     KeyboardInterrupt
         After the journal recorded the interruption.
     """
+    from ..storage.location import remote_unsupported
+
+    remote_unsupported(root, "batch")  # lists its tree and writes journals: local only in this release
+    if destination is not None:
+        remote_unsupported(destination, "batch --out")
     start = time.time()
     root = Path(root)
     dest = None if destination is None else Path(destination)

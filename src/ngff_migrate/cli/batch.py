@@ -15,6 +15,7 @@ from ..report.terminal import progress_bars
 from ._common import VerifyChoice, _check_output_file, _fail, app, console, err
 from ._html import HtmlOption, write_failure_page, write_page
 from ._reencode import Chunks, Codec, Downsample, Levels, NoSpaceCheck, Portable, Shards, ShardSize
+from ._remote import refuse_remote
 
 
 def _human_bytes(n: int) -> str:
@@ -58,6 +59,7 @@ def plan(
 
     from ..batch.planner import TreePlan, plan_tree
 
+    refuse_remote(root, "plan")
     _check_output_file(json_file, "--json")
     _check_output_file(csv_file, "--csv")
     _check_output_file(html, "--html")
@@ -181,6 +183,9 @@ def batch(
     from ..batch.batch_report import failure_lines, skipped_lines, summary
     from ..batch.runner import run_batch
 
+    refuse_remote(root, "batch")
+    if out is not None:
+        refuse_remote(out, "batch --out")
     _check_output_file(report, "--report")
     _check_output_file(html, "--html")
     try:

@@ -10,6 +10,7 @@ import typer
 
 from ..errors import MigrateError
 from ..report.terminal import progress_bars
+from ..storage.location import display, is_url
 from ._common import VerifyChoice, _check_output_file, _fail, app, console
 from ._html import HtmlOption, write_failure_page, write_page
 from ._reencode import (
@@ -24,12 +25,13 @@ from ._reencode import (
     Shards,
     ShardSize,
 )
+from ._remote import Anon, EndpointUrl, StorageOption, remote_options
 from ._tiff import Overview, PixelSize, Positions, PositionUnit, Unit
 
 
 @app.command()
 def convert(
-    src: Annotated[Path, typer.Argument(help="The dataset to migrate (OME-Zarr, RFC-8, or a TIFF file).")],
+    src: Annotated[str, typer.Argument(help="The dataset to migrate (OME-Zarr, RFC-8, or a TIFF file); or an s3:// or http(s):// URL (copy mode).")],
     dst: Annotated[Path | None, typer.Argument(help="New Zarr v3 store to write (copy mode).")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Migrate SRC itself (metadata only, journaled).")] = False,
     link: Annotated[bool, typer.Option("--link", help="Hard-link chunk files instead of copying.")] = False,
@@ -58,6 +60,9 @@ def convert(
     positions: Positions = None,
     position_unit: PositionUnit = None,
     overview: Overview = False,
+    endpoint_url: EndpointUrl = None,
+    anon: Anon = False,
+    storage_option: StorageOption = None,
 ) -> None:
     """Migrate one image to RFC-8, verify it, and print the tree and a summary.
 
@@ -72,6 +77,8 @@ def convert(
       ngff-migrate convert slide.ome.tif slide.zarr      (a TIFF: its pyramid reused; --pixel-size 0.325 sets the pixel size)
 
       ngff-migrate convert tiles/ mosaic.zarr --overview      (a tile set placed by its TileConfiguration.txt or OME stage positions)
+
+      ngff-migrate convert s3://bucket/image.ome.zarr image.zarr --endpoint-url http://127.0.0.1:9000      (a remote source, read-only)
     """
     from ..api import convert as do_convert
     from ..report.terminal import node_tree, print_warnings, summary_table
@@ -87,13 +94,14 @@ def convert(
                                 codec=codec, portable=portable, jobs=jobs, scheduler=scheduler,
                                 space_check=not no_space_check, levels=levels, downsample=downsample,
                                 pixel_size=pixel_size, unit=unit,
-                                positions=positions, position_unit=position_unit, overview=overview)
+                                positions=positions, position_unit=position_unit, overview=overview,
+                                **remote_options(endpoint_url, anon, storage_option))
     except Exception as exc:  # every failure becomes one line and an exit code
         if isinstance(exc, OSError):
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))
         if report is not None and isinstance(exc, MigrateError):
             _write_failed_report(report, src, dst, exc)
-        write_failure_page(html, "convert", src, dst, exc)
+        write_failure_page(html, "convert", display(src) if is_url(src) else Path(src), dst, exc)
         _fail(exc)
         return
     if report is not None:
@@ -112,7 +120,7 @@ def convert(
     console.print(f"[green]done[/green]: {out}")
 
 
-def _write_failed_report(path: Path, src: Path, dst: Path | None, exc: MigrateError) -> None:
-    data = {"report_version": 1, "tool": "ngff-migrate", "source": str(src),
+def _write_failed_report(path: Path, src: str, dst: Path | None, exc: MigrateError) -> None:
+    data = {"report_version": 1, "tool": "ngff-migrate", "source": display(src) if is_url(src) else str(Path(src)),
             "destination": None if dst is None else str(dst), "status": "failed", "error": exc.one_line()}
     path.write_text(json.dumps(data, indent=2) + "\n")

@@ -10,15 +10,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from ..storage.location import display, is_url
 from ._common import _check_output_file, _fail, app, console
 from ._html import HtmlOption, write_page
 from ._reencode import Chunks, Codec, Downsample, Levels, Portable, Shards, ShardSize
+from ._remote import Anon, EndpointUrl, StorageOption, remote_options
 from ._tiff import Overview, PixelSize, Positions, PositionUnit, Unit
 
 
 @app.command()
 def inspect(
-    path: Annotated[Path, typer.Argument(help="An OME-Zarr dataset (legacy or RFC-8), or a TIFF file.")],
+    path: Annotated[str, typer.Argument(help="An OME-Zarr dataset (legacy or RFC-8), or a TIFF file; or an s3:// or http(s):// URL.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the RFC-8 documents it would produce as JSON.")] = False,
     target_version: Annotated[str, typer.Option(help="The 'version' written on root nodes.")] = "0.x",
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Read metadata that resolves outside PATH ('..' paths, symbolic links).")] = False,
@@ -35,6 +37,9 @@ def inspect(
     positions: Positions = None,
     position_unit: PositionUnit = None,
     overview: Overview = False,
+    endpoint_url: EndpointUrl = None,
+    anon: Anon = False,
+    storage_option: StorageOption = None,
 ) -> None:
     """Show what was detected and the RFC-8 documents a migration would write.
 
@@ -49,12 +54,14 @@ def inspect(
         found = do_inspect(path, target_version=target_version, allow_outside=allow_outside, chunks=chunks,
                            shards=shards, shard_size=shard_size, codec=codec, portable=portable,
                            levels=levels, downsample=downsample, pixel_size=pixel_size, unit=unit,
-                           positions=positions, position_unit=position_unit, overview=overview)
+                           positions=positions, position_unit=position_unit, overview=overview,
+                           **remote_options(endpoint_url, anon, storage_option))
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
     write_page(html, found)
     d = found.detection
+    shown = display(path) if is_url(path) else str(Path(path))
     if as_json:
         payload = {"detected": {"layout": d.layout, "version": d.version, "zarr_format": d.zarr_format,
                                 "reason": d.reason},
@@ -66,16 +73,18 @@ def inspect(
     if d.layout in ("tiff", "tiff-tiles"):
         from ..report.terminal import tiff_table, tiles_table
 
-        console.print(f"[bold]{escape(str(path))}[/bold]: TIFF — {d.reason}")
+        console.print(f"[bold]{escape(shown)}[/bold]: TIFF — {d.reason}")
         console.print(tiff_table(found.plan))
         if found.plan.tiles:
             console.print(tiles_table(found.plan))
     else:
-        console.print(f"[bold]{path}[/bold]: {d.layout}, version {d.version}, Zarr v{d.zarr_format} — {d.reason}")
+        console.print(f"[bold]{escape(shown)}[/bold]: {d.layout}, version {d.version}, Zarr v{d.zarr_format} — {d.reason}")
     if d.layout == "rfc8":
-        doc = json.loads((path if path.is_file() else path / "zarr.json").read_text())
-        ome = doc["ome"] if path.is_file() else doc["attributes"]["ome"]
-        console.print(node_tree(ome, f"{path} (RFC-8)"))
+        entry = found.plan.entry if found.plan is not None else "zarr.json"
+        data = found.plan.inputs.get(entry) if found.plan is not None else None
+        doc = json.loads(data if data is not None else (Path(path) / entry).read_bytes())
+        ome = doc["ome"] if entry != "zarr.json" else doc["attributes"]["ome"]
+        console.print(node_tree(ome, f"{shown} (RFC-8)"))
         changes = len(found.documents) if found.plan is not None else 0
         console.print("up to date: convert would change nothing" if not changes else
                       f"convert would normalise {changes} document(s) (see --json)")
@@ -115,10 +124,13 @@ def inspect(
 
 @app.command()
 def validate(
-    path: Annotated[Path, typer.Argument(help="An RFC-8 tree (directory with zarr.json) or standalone .json.")],
+    path: Annotated[str, typer.Argument(help="An RFC-8 tree (directory with zarr.json) or standalone .json; or an s3:// or http(s):// URL.")],
     no_arrays: Annotated[bool, typer.Option("--no-arrays", help="Do not open the arrays.")] = False,
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Follow relative paths that leave PATH.")] = False,
     html: HtmlOption = None,
+    endpoint_url: EndpointUrl = None,
+    anon: Anon = False,
+    storage_option: StorageOption = None,
 ) -> None:
     """Check every document, link and array of an RFC-8 tree (exit 1 on a violation)."""
     from ..api import validate as do_validate
@@ -126,7 +138,8 @@ def validate(
 
     _check_output_file(html, "--html")
     try:
-        result = do_validate(path, check_arrays=not no_arrays, allow_outside=allow_outside)
+        result = do_validate(path, check_arrays=not no_arrays, allow_outside=allow_outside,
+                             **remote_options(endpoint_url, anon, storage_option))
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return

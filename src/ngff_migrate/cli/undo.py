@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from ._common import _fail, app, console, err
+from ._remote import refuse_remote
 
 
 @app.command()
@@ -26,6 +27,7 @@ def rollback(
     from ..api import rollback as do_rollback
     from ..batch.rollback import is_batch_root, rollback_batch
 
+    refuse_remote(src, "rollback")
     if is_batch_root(src):
         _batch_undo(src, "rolled back", lambda: rollback_batch(src, force=force), "files restored or removed")
         return
@@ -72,6 +74,7 @@ def finalize(
     from ..api import finalize as do_finalize
     from ..batch.rollback import finalize_batch, is_batch_root
 
+    refuse_remote(src, "finalize")
     extra = " and the legacy .zarray/.zattrs/.zgroup files" if remove_v2_metadata else ""
     err.print(f"[yellow]finalize:[/yellow] removing the rollback journal and backups{extra} of {escape(str(src))}; "
               "after this, rollback is no longer possible")

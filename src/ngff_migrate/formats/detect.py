@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError, NotRecognisedError
+from ..storage.location import is_remote
 from ..zarr.node import ZarrNode, json_policy, read_node
 from .base import Detection, Probe
 from .common.versions import SUPPORTED_IMAGE_VERSIONS  # noqa: F401  (re-exported)
@@ -42,7 +43,7 @@ def _detect_file(path: Path) -> Detection:
     """
     from ..zarr.jsonio import read_json
 
-    for fmt in formats():  # families that read files (a TIFF) are asked first
+    for fmt in formats() if not is_remote(path) else ():  # families that read files (a TIFF) are asked first
         found = fmt.detect_file(path) if fmt.detect_file is not None else None
         if found is not None:
             return found
@@ -77,18 +78,26 @@ def detect(path: str | Path) -> Detection:
         If the layout or version is recognised but not migrated by this
         release (e.g. NGFF 0.3, HCS plates).
     """
-    root = Path(path)
-    if not root.exists():
+    root = path if is_remote(path) else Path(path)
+    if is_remote(root):
+        # a remote store has no directories (HTTP cannot even list): a *.json key is a
+        # standalone document, anything else a group whose documents say what it is
+        if root.suffix.lower() == ".json":
+            return _detect_file(root)
+    elif not root.exists():
         from .tiff.tileset import detect_glob  # a glob of TIFF tiles: tiles/*.tif
 
         found = detect_glob(root)
         if found is not None:
             return found
         raise MigrateError(root, "no such file or directory")
-    if not root.is_dir():
+    elif not root.is_dir():
         return _detect_file(root)
     with json_policy(lenient=True):  # numbers do not decide the layout; the read stage applies the policy
         node = read_node(root)
+    if node is None and is_remote(root):
+        raise NotRecognisedError(root, "no Zarr metadata (zarr.json, .zgroup or .zattrs): not an OME-Zarr "
+                                       "dataset (TIFF files and tile sets are read from local paths only)")
     if node is None:
         for fmt in formats():  # a folder of TIFF tiles
             found = fmt.detect_folder(root) if fmt.detect_folder is not None else None

@@ -149,6 +149,10 @@ class MigrationPlan:
     #: other files to write, by root-relative POSIX path -> their bytes (a TIFF's
     #: ``OME/METADATA.ome.xml``)
     files: dict[str, bytes] = field(default_factory=dict)
+    #: source files the metadata names that are neither documents nor chunks (a bioformats2raw
+    #: container's ``OME/METADATA.ome.xml``, its ``.zmetadata``), root-relative: a copy from a store
+    #: that cannot be listed (HTTP) fetches these (write/copy_remote.py)
+    source_files: list[str] = field(default_factory=list)
     #: what a tile set's translation found: positions, units, overlaps (the report's ``tiles``)
     tiles: dict[str, Any] | None = None
     #: the paths of ``arrays`` (kept by :meth:`add_array`)

@@ -22,6 +22,9 @@ class WriteStats:
     files_linked: int = 0
     bytes_copied: int = 0
     backups: int = 0
+    #: objects the metadata names that a remote source does not hold (HTTP 404): absent chunks,
+    #: which read as the fill value (docs/storage.md)
+    objects_absent: int = 0
 
 
 @dataclass

@@ -25,9 +25,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 
 from ..errors import MigrateError
+from .location import display, is_remote, normalize, remote_inside
 
 #: The longest relative path taken from a document or journal (characters).
 MAX_PATH_CHARS = 4096
@@ -92,8 +93,14 @@ def inside(root: Path, path: Path) -> bool:
     """Whether ``path`` resolves (symlinks followed) to ``root`` or below it.
 
     ``root`` must already be resolved. Raises nothing: an unresolvable path
-    (a NUL byte, a symlink loop) is not inside.
+    (a NUL byte, a symlink loop) is not inside. A remote root (a UPath:
+    :mod:`.location`) has no links: ``path`` is inside when, ``..`` folded,
+    it is in the same store (scheme and bucket or host) at or below ``root``.
     """
+    if not isinstance(root, PurePath):
+        return remote_inside(root, path)
+    if not isinstance(path, PurePath) and is_remote(path):
+        return False
     try:
         real, top = _realpath(path), os.fspath(root)
     except (OSError, ValueError):
@@ -113,7 +120,9 @@ class Sandbox:
 
     @classmethod
     def of(cls, root: str | Path, allow_outside: bool = False) -> Sandbox:
-        """A sandbox for ``root`` (resolved here)."""
+        """A sandbox for ``root`` (resolved here; a remote root is folded)."""
+        if is_remote(root):
+            return cls(normalize(root), allow_outside)
         return cls(Path(os.path.realpath(root)), allow_outside)
 
     def check_read(self, path: Path) -> None:
@@ -126,7 +135,7 @@ class Sandbox:
         """
         if self.allow_outside or inside(self.root, path):
             return
-        raise OutsideRootError(path, f"leaves the dataset {self.root} (through '..', an absolute path "
+        raise OutsideRootError(path, f"leaves the dataset {display(self.root)} (through '..', an absolute path "
                                      "or a symbolic link); not read without --allow-outside")
 
 

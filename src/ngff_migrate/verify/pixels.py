@@ -34,6 +34,7 @@ from typing import Any, Literal
 from ..errors import VerificationError
 from ..errors import exception_line as _one_line
 from ..formats.plan import MigrationPlan
+from ..storage.location import is_remote, zarr_store
 
 VerifyMode = Literal["none", "sample", "full"]
 DEFAULT_SAMPLE_CHUNKS = 8
@@ -59,16 +60,9 @@ class VerifyResult:
 
 def _chunk_key(meta: dict[str, Any], zarr_format: int, idx: tuple[int, ...]) -> str:
     """Store key of chunk ``idx`` (relative to the array directory)."""
-    if zarr_format == 2:
-        sep = meta.get("dimension_separator") or "."
-        return sep.join(map(str, idx)) if idx else "0"
-    enc = meta.get("chunk_key_encoding") or {"name": "default"}
-    sep = (enc.get("configuration") or {}).get("separator")
-    if enc.get("name") == "v2":
-        sep = sep or "."
-        return sep.join(map(str, idx)) if idx else "0"
-    sep = sep or "/"
-    return sep.join(["c", *map(str, idx)])
+    from ..zarr.keys import chunk_key
+
+    return chunk_key(meta, zarr_format, idx)
 
 
 def _chunk_shape(meta: dict[str, Any], zarr_format: int) -> tuple[int, ...]:
@@ -109,6 +103,14 @@ def _check_keys(source_dir: Path, meta: dict[str, Any], fmt: int, chosen: list[t
         If a chunk key names something that is not a regular file (a
         directory, a socket): zarr-python would silently read it as absent.
     """
+    if is_remote(source_dir):  # an object store holds objects only: absent or there (HEAD each)
+        from ..storage.remote import exists
+
+        keys = [_chunk_key(meta, fmt, idx) for idx in chosen]
+        with ThreadPoolExecutor(max_workers=VERIFY_THREADS) as pool:
+            found = list(pool.map(lambda key: exists(source_dir / key), keys))
+        result.missing_chunks.extend(f"{label}/{key}" for key, there in zip(keys, found, strict=True) if not there)
+        return
     for idx in chosen:
         key = _chunk_key(meta, fmt, idx)
         path = source_dir / key
@@ -146,7 +148,7 @@ def compare_array(source_dir: Path, source_format: int, source_meta: dict[str, A
         raise VerificationError(meta_file, f"zarr-python cannot open {out} written from it: {_one_line(exc)}") from None
     result.arrays_opened += 1
     try:
-        source = zarr.open_array(source_dir, mode="r", zarr_format=source_format)
+        source = zarr.open_array(zarr_store(source_dir), mode="r", zarr_format=source_format)
     except Exception as exc:
         raise VerificationError(meta_file, f"zarr-python cannot open the source array: {_one_line(exc)}") from None
     # byte order is an encoding detail (a v3 'bytes' codec endian), not a value difference

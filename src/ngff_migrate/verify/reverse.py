@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import VerificationError
 from ..formats.common.reverse import describe
+from ..storage.location import as_path
 
 
 def check_reverse_map(plan, target_root: str | Path) -> dict[str, Any]:
@@ -61,7 +62,7 @@ def check_reverse_map(plan, target_root: str | Path) -> dict[str, Any]:
     rest = result.get("mismatches_total", len(result["mismatches"])) - 1
     more = f"; {rest} more mismatch{'es' if rest != 1 else ''}" if rest else ""
     raise VerificationError(root / first["file"],
-                            f"the input {Path(plan.root) / first['input']} rebuilt from the output differs "
+                            f"the input {as_path(plan.root) / first['input']} rebuilt from the output differs "
                             f"(reverse map: {describe(first)}{more}) at {first['location']}")
 
 

@@ -23,6 +23,16 @@ from typing import Any
 
 from ..errors import MigrateError, exception_line
 from ..rfc8.walk import iter_nodes
+from ..storage.location import (
+    as_path,
+    display,
+    is_file,
+    is_remote,
+    normalize,
+    relative_posix,
+    resolve_member,
+    zarr_store,
+)
 from ..storage.sandbox import MAX_PATH_CHARS, OutsideRootError, inside
 from ..zarr.node import MAX_NAME_BYTES, read_json
 
@@ -142,8 +152,8 @@ class _Walker:
                  schema_documents: int | None = None) -> None:
         # paths are lexical (``..`` folded, links kept: a file keeps its name in the tree);
         # links are resolved only to check that what is read stays inside the root
-        self.root = Path(os.path.abspath(root))
-        self.real_root = Path(os.path.realpath(root))
+        self.root = normalize(root)
+        self.real_root = self.root if is_remote(root) else Path(os.path.realpath(root))
         self.result = TreeValidation(root=root)
         self.check_arrays = check_arrays
         self.allow_outside = allow_outside
@@ -154,10 +164,8 @@ class _Walker:
         self.seen: set[Path] = set()
 
     def rel(self, path: Path) -> str:
-        try:
-            return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+        rel = relative_posix(path, self.root)
+        return display(path) if rel is None else (rel or ".")
 
     def readable(self, file: Path, referrer: Path, location: str) -> bool:
         """Whether ``file`` may be read: it resolves inside the root, or
@@ -214,13 +222,20 @@ class _Walker:
         if _is_remote(target):
             self.result.warnings.append(f"{self.rel(file)} {loc}: remote/absolute path {shown!r} not fetched")
             return None
-        resolved = Path(os.path.abspath(base_dir / target))
-        if not self.allow_outside and not resolved.is_relative_to(self.root):
+        if is_remote(base_dir):  # folded; never in another store, whatever allow_outside says
+            resolved = resolve_member(base_dir, target)
+            if resolved is None:
+                self.result.warnings.append(f"{self.rel(file)} {loc}: path {shown!r} climbs above the top of "
+                                            "the store; never fetched")
+                return None
+        else:
+            resolved = Path(os.path.abspath(base_dir / target))
+        if not self.allow_outside and relative_posix(resolved, self.root) is None:
             self.result.warnings.append(
                 f"{self.rel(file)} {loc}: path {shown!r} leaves the root; not followed (allow_outside=False)")
             return None
         doc = resolved / "zarr.json" if kind == "zarr" else resolved
-        if not os.path.isfile(doc):
+        if not is_file(doc):
             self.violation("path-resolves", file, loc, f"{kind} path {shown!r}: {self.rel(doc)} does not exist")
             return None
         return doc
@@ -313,7 +328,7 @@ class _Walker:
             import zarr
 
             try:
-                zarr.open_array(zarr_json.parent, mode="r", zarr_format=3)
+                zarr.open_array(zarr_store(zarr_json.parent), mode="r", zarr_format=3)
             except Exception as exc:  # zarr raises many types for bad metadata
                 text = exception_line(exc)  # one line, whatever zarr-python says
                 self.violation("array-opens", file, loc, f"zarr-python cannot open {rel}: {text}")
@@ -348,11 +363,15 @@ def validate_tree(path: str | Path, *, check_arrays: bool = True,
         If the root document resolves outside ``path`` (a symbolic link) and
         ``allow_outside`` is not set.
     """
-    root = Path(path)
-    start = root if os.path.isfile(root) else root / "zarr.json"
-    if not os.path.isfile(start):
+    root = as_path(path)
+    if is_remote(root):  # no directories on a remote store: a *.json key is a standalone document
+        document = root.suffix.lower() == ".json"
+    else:
+        document = os.path.isfile(root)
+    start = root if document else root / "zarr.json"
+    if not is_file(start):
         raise MigrateError(root, "no zarr.json here: not a Zarr v3 / RFC-8 tree")
-    walker = _Walker(root if root.is_dir() else root.parent, check_arrays, allow_outside, schema_documents)
+    walker = _Walker(root.parent if document else root, check_arrays, allow_outside, schema_documents)
     ome = walker.load(start)
     if ome is None:
         if walker.result.violations:

@@ -27,6 +27,7 @@ from pathlib import Path
 from ..errors import MigrateError, UsageError
 from ..formats.plan import MigrationPlan
 from ..report.model import WriteStats
+from ..storage.location import is_remote
 from ..storage.lock import Busy, Lock
 from ..storage.sandbox import inside
 from ..zarr.keys import is_chunk_of
@@ -55,6 +56,10 @@ def check_destination(src: Path, dst: Path, *, overwrite: bool) -> None:
         If ``dst`` equals or lies inside ``src``, ``src`` lies inside ``dst``
         while overwriting, or ``dst`` exists without ``overwrite``.
     """
+    if is_remote(src):  # a remote source and a local destination cannot hold each other
+        if dst.exists() and not overwrite:
+            raise UsageError(dst, "destination already exists (use --overwrite to replace it)")
+        return
     s, d = src.resolve(), dst.resolve()
     if d == s or d.is_relative_to(s):
         raise UsageError(dst, f"destination is inside the source {src}; use --in-place to migrate in place")
@@ -80,6 +85,10 @@ def files_to_copy(plan: MigrationPlan, *, allow_outside: bool = False) -> list[t
     """
     from ..storage.sandbox import OutsideRootError
 
+    if is_remote(plan.root):  # listed once (S3) or named by the metadata (HTTP): write/copy_remote.py
+        from .copy_remote import remote_files_to_copy
+
+        return remote_files_to_copy(plan) if plan.copy_source else []
     if not plan.copy_source or plan.root.is_file():  # a TIFF file or tile set: the engine writes every array
         return []
     skip = {d.file for d in plan.documents}
@@ -237,14 +246,19 @@ def migrate_copy(plan: MigrationPlan, dst: Path, *, link: bool, overwrite: bool,
         raise MigrateError(exc.filename or dst, f"cannot create the output: {exc.strerror or exc}") from None
     try:
         files = files_to_copy(plan, allow_outside=allow_outside) if files is None else files
-        for directory in sorted({rel.rpartition("/")[0] for rel, _ in files} - {""}):
-            (tmp / directory).mkdir(parents=True, exist_ok=True)
-        for rel, size in files:
-            stats.files_linked += copy_file(src / rel, tmp / rel, link=link)
-            stats.bytes_copied += size
-            if progress is not None:
-                progress(size)
-        stats.files_copied = len(files) - stats.files_linked
+        if is_remote(src):
+            from .copy_remote import copy_remote
+
+            copy_remote(src, files, tmp, stats, progress)
+        else:
+            for directory in sorted({rel.rpartition("/")[0] for rel, _ in files} - {""}):
+                (tmp / directory).mkdir(parents=True, exist_ok=True)
+            for rel, size in files:
+                stats.files_linked += copy_file(src / rel, tmp / rel, link=link)
+                stats.bytes_copied += size
+                if progress is not None:
+                    progress(size)
+            stats.files_copied = len(files) - stats.files_linked
         if reencode is not None:
             reencode.run(tmp)
         for rel, data in plan.files.items():  # e.g. a TIFF's OME-XML, copied whole

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from ..errors import MigrateError
@@ -207,8 +207,12 @@ def _utf8(text: str) -> bool:
     return True
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    """Read a JSON object from ``path`` (a metadata document).
+def read_json(path: Path, *, missing_ok: bool = False) -> dict[str, Any]:
+    """Read a JSON object from ``path`` (a metadata document; a local path or
+    a remote location, :mod:`ngff_migrate.storage.location`).
+
+    With ``missing_ok``, an absent file gives ``None`` (for a remote store this
+    spares the existence check before the read).
 
     At most :data:`MAX_DOCUMENT_BYTES` bytes and :data:`MAX_DEPTH` levels of
     nesting; non-standard numbers follow the policy of :func:`json_policy`
@@ -227,13 +231,25 @@ def read_json(path: Path) -> dict[str, Any]:
         (:mod:`ngff_migrate.storage.sandbox`).
     """
     check_read(path)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_DOCUMENT_BYTES + 1)
-    except FileNotFoundError:
-        raise MigrateError(path, "file not found") from None
-    except (OSError, ValueError) as exc:
-        raise MigrateError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    if isinstance(path, PurePath):
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_DOCUMENT_BYTES + 1)
+        except FileNotFoundError:
+            if missing_ok:
+                return None  # type: ignore[return-value]
+            raise MigrateError(path, "file not found") from None
+        except (OSError, ValueError) as exc:
+            raise MigrateError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    else:  # a remote object (storage/location.py): one GET, absent is None
+        from ..storage.remote import read_bytes
+
+        found = read_bytes(path, MAX_DOCUMENT_BYTES)
+        if found is None:
+            if missing_ok:
+                return None  # type: ignore[return-value]
+            raise MigrateError(path, "file not found")
+        data = found
     if len(data) > MAX_DOCUMENT_BYTES:
         raise MigrateError(path, f"larger than {MAX_DOCUMENT_BYTES >> 20} MiB: not read as a metadata document")
     recorded = _RECORDED.get()

@@ -8,6 +8,8 @@ v3 core spec ("Chunk key encoding": ``default``, ``c/0/1/2`` or ``c.0.1.2``;
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -22,6 +24,35 @@ def key_form(meta: dict[str, Any], zarr_format: int) -> tuple[str, str]:
     if encoding.get("name") == "v2":
         return "", separator or "."
     return "c", separator or "/"
+
+
+def chunk_key(meta: dict[str, Any], zarr_format: int, idx: tuple[int, ...] | list[int]) -> str:
+    """The store key of chunk ``idx`` (relative to the array directory): ``0.1.2``,
+    ``0/1/2``, ``c/0/1/2``, ``c.0.1.2``; ``0`` (v2) or ``c`` (v3 default) for
+    a zero-dimensional array."""
+    prefix, separator = key_form(meta, zarr_format)
+    if not idx:
+        return prefix or "0"
+    return separator.join([prefix, *map(str, idx)] if prefix else map(str, idx))
+
+
+def chunk_grid(meta: dict[str, Any], zarr_format: int) -> tuple[int, ...]:
+    """Chunks per dimension of the array (for a sharded v3 array: shards, the
+    objects of its store), from ``shape`` and ``chunks`` / ``chunk_grid``."""
+    shape = meta.get("shape") or []
+    if zarr_format == 2:
+        chunks = meta.get("chunks") or []
+    else:
+        chunks = ((meta.get("chunk_grid") or {}).get("configuration") or {}).get("chunk_shape") or []
+    return tuple(-(-s // c) if c else 0 for s, c in zip(shape, chunks, strict=False))
+
+
+def chunk_keys(meta: dict[str, Any], zarr_format: int) -> Iterator[str]:
+    """Every chunk key of the array, in C order (what an HTTP copy asks for:
+    a store that cannot be listed holds at most these objects)."""
+    grid = chunk_grid(meta, zarr_format)
+    for idx in itertools.product(*(range(g) for g in grid)):
+        yield chunk_key(meta, zarr_format, idx)
 
 
 def is_chunk_key(rel: str, meta: dict[str, Any], zarr_format: int) -> bool:
@@ -55,4 +86,4 @@ def is_chunk_of(rel: str, arrays: dict[str, tuple[dict[str, Any], int]]) -> bool
     return False
 
 
-__all__ = ["is_chunk_key", "is_chunk_of", "key_form"]
+__all__ = ["chunk_grid", "chunk_key", "chunk_keys", "is_chunk_key", "is_chunk_of", "key_form"]

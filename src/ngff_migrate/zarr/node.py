@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Literal
 
 from ..errors import MigrateError, UnsupportedError
+from ..storage.location import display, resolve_member
 from ..storage.sandbox import MAX_PATH_CHARS, OutsideRootError, current, inside
 from .jsonio import (  # noqa: F401  (re-exported: the readers' one JSON entry point)
     MAX_DEPTH,
@@ -119,17 +120,24 @@ def read_node(directory: Path) -> ZarrNode | None:
         names the file and the JSON location.
     """
     v3 = directory / V3_DOC
+    if not isinstance(directory, PurePath):  # remote: read, absent is None (no existence check first)
+        doc = read_json(v3, missing_ok=True)
+        return _v3_node(directory, v3, doc) if doc is not None else read_v2_node(directory)
     if _is_file(v3):
-        doc = read_json(v3)
-        fmt = doc.get("zarr_format")
-        node_type = doc.get("node_type")
-        if fmt != 3 or node_type not in ("group", "array"):
-            raise MigrateError(v3, f"not a Zarr v3 document (zarr_format={_short(fmt)}, node_type={_short(node_type)})")
-        attrs = doc.get("attributes", {})
-        if not isinstance(attrs, dict):
-            raise MigrateError(v3, f"'attributes' must be a JSON object, found {_kind(attrs)} at attributes")
-        return ZarrNode(directory, 3, node_type, attrs, doc, [V3_DOC])
+        return _v3_node(directory, v3, read_json(v3))
     return read_v2_node(directory)
+
+
+def _v3_node(directory: Path, v3: Path, doc: dict[str, Any]) -> ZarrNode:
+    """The node of a ``zarr.json`` document, checked."""
+    fmt = doc.get("zarr_format")
+    node_type = doc.get("node_type")
+    if fmt != 3 or node_type not in ("group", "array"):
+        raise MigrateError(v3, f"not a Zarr v3 document (zarr_format={_short(fmt)}, node_type={_short(node_type)})")
+    attrs = doc.get("attributes", {})
+    if not isinstance(attrs, dict):
+        raise MigrateError(v3, f"'attributes' must be a JSON object, found {_kind(attrs)} at attributes")
+    return ZarrNode(directory, 3, node_type, attrs, doc, [V3_DOC])
 
 
 def read_v2_node(directory: Path) -> ZarrNode | None:
@@ -144,15 +152,20 @@ def read_v2_node(directory: Path) -> ZarrNode | None:
     files: list[str] = []
     node_type: Literal["group", "array"] | None = None
     meta: dict[str, Any] = {}
+    local = isinstance(directory, PurePath)
     for name, kind in ((V2_ARRAY, "array"), (V2_GROUP, "group")):
-        if _is_file(directory / name):
-            meta = read_json(directory / name)
+        found = (read_json(directory / name) if _is_file(directory / name) else None) if local else \
+            read_json(directory / name, missing_ok=True)
+        if found is not None:
+            meta = found
             node_type = kind  # type: ignore[assignment]
             files.append(name)
             break
     attrs: dict[str, Any] = {}
-    if _is_file(directory / V2_ATTRS):
-        attrs = read_json(directory / V2_ATTRS)
+    found = (read_json(directory / V2_ATTRS) if _is_file(directory / V2_ATTRS) else None) if local else \
+        read_json(directory / V2_ATTRS, missing_ok=True)
+    if found is not None:
+        attrs = found
         files.append(V2_ATTRS)
     if node_type is None:
         if not attrs:
@@ -348,16 +361,28 @@ def member_path(base: Path, rel: Any, *, file: Path, where: str, what: str = "pa
         raise MigrateError(file, f"{what} is {len(rel)} characters long (more than {MAX_PATH_CHARS}) at {where}")
     if any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in PurePosixPath(rel).parts):
         raise MigrateError(file, f"{what} {_short(rel)} has a component longer than {MAX_NAME_BYTES} bytes at {where}")
-    target = base / rel
+    if isinstance(base, PurePath):
+        target = base / rel
+    else:  # remote: folded, and never in another store (RFC-8 v1 §Security; docs/storage.md)
+        target = resolve_member(base, rel)
+        if target is None:
+            raise OutsideRootError(file, f"{what} {_short(rel)} names another store or climbs above the top of "
+                                         f"this one; never read at {where}")
     box = current()
     if box is not None and not box.allow_outside and not inside(box.root, target):
-        raise OutsideRootError(file, f"{what} {_short(rel)} leaves the dataset {box.root} (through '..', an "
+        raise OutsideRootError(file, f"{what} {_short(rel)} leaves the dataset {display(box.root)} (through '..', an "
                                      f"absolute path or a symbolic link); refused without --allow-outside at {where}")
     return target
 
 
 def is_dir(path: Path) -> bool:
-    """``path.is_dir()`` that never raises (an unusable path is not a directory)."""
+    """``path.is_dir()`` that never raises (an unusable path is not a directory).
+
+    A remote location is always taken for a directory: object stores have
+    none, and HTTP cannot list; the caller then reads the node's documents
+    (:func:`read_node`), which says whether there is one."""
+    if not isinstance(path, PurePath):
+        return True
     try:
         return os.path.isdir(path)
     except (OSError, ValueError):

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import MigrateError
-from ...zarr.node import member_path, read_node
+from ...storage.location import is_file, is_remote
+from ...zarr.node import is_dir, member_path, read_node
 from ..hcs.read import read_plate
 from ..ngff06.common import is_v06
 from ..ngff06.read import read_image06
@@ -60,10 +61,10 @@ def read_bioformats2raw(root: Path, version: str, *, strict: bool = True,
     layout = ome.pop(LAYOUT_KEY, None)
     has_plate = ome.pop("plate", None) is not None
     result = LegacyBioformats2raw(group=node, version=version, layout=layout, ome_extra=ome,
-                                  other_attributes=attrs, consolidated=(root / ".zmetadata").is_file())
+                                  other_attributes=attrs, consolidated=is_file(root / ".zmetadata"))
     ome_dir = root / "OME"
     listed: list[str] | None = None
-    if ome_dir.is_dir():
+    if is_dir(ome_dir):
         result.ome_group = read_node(ome_dir)
         if result.ome_group is not None:
             gattrs = dict(result.ome_group.attributes)
@@ -95,7 +96,7 @@ def read_bioformats2raw(root: Path, version: str, *, strict: bool = True,
     if listed is None:
         result.series_source = "consecutive groups"
         listed = []
-        while (root / str(len(listed))).is_dir() and read_node(root / str(len(listed))) is not None:
+        while is_dir(root / str(len(listed))) and read_node(root / str(len(listed))) is not None:
             listed.append(str(len(listed)))
         if not listed:
             raise MigrateError(root, "bioformats2raw container without OME/series and without a series '0/'")
@@ -124,11 +125,15 @@ def _check_series_version(directory: Path, path: str, version: str) -> None:
 
 def _check_ome_xml(root: Path, result: LegacyBioformats2raw, warnings: list[str]) -> None:
     xml = root / "OME" / "METADATA.ome.xml"
-    if not xml.is_file():
+    if not is_file(xml):
         warnings.append(f"{xml}: missing; the container's OME-XML metadata cannot be located")
         return
     result.ome_xml = "OME/METADATA.ome.xml"
     try:
-        ET.parse(xml)
+        if is_remote(xml):  # streamed from the store
+            with xml.open("rb") as fh:
+                ET.parse(fh)
+        else:
+            ET.parse(xml)
     except (ET.ParseError, OSError) as exc:
         warnings.append(f"{xml}: not well-formed XML ({exc}); kept byte-for-byte")

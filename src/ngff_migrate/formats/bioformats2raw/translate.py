@@ -62,6 +62,7 @@ def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions 
     plan = MigrationPlan(root=c.group.directory, layout="bioformats2raw", version=c.version,
                          zarr_format=c.group.zarr_format, prefix=prefix)
     file = "zarr.json" if c.group.zarr_format == 3 else ".zattrs"
+    plan.source_files = [f for f, there in ((c.ome_xml, c.ome_xml), (".zmetadata", c.consolidated)) if there]
     for image in c.iter_images():
         plan_arrays(image, plan)
     if v06:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import MigrateError, UnsupportedError
+from ...storage.location import as_path
 from ...zarr.node import ZarrNode, check_array, member_path, read_node
 from ..common.labels import read_label_metadata, read_labels_group
 from ..ngff_image.model import LegacyLabelMetadata
@@ -86,11 +87,11 @@ def read_image06(root: Path, version: str, *, strict: bool = True, warnings: lis
         For a level transformation that RFC-8 cannot express on a
         singlescale (anything but scale, identity, sequence[scale, translation]).
     """
-    base = Path(root)
+    base = as_path(root)
     for _ in (p for p in rel.split("/") if p):
         base = base.parent
     ctx = ReadContext(root=base, strict=strict, warnings=warnings if warnings is not None else [])
-    return read_image_group(Path(root), rel, version, ctx, is_label=False)
+    return read_image_group(as_path(root), rel, version, ctx, is_label=False)
 
 
 def read_image_group(group_dir: Path, rel: str, version: str, ctx: ReadContext, *, is_label: bool) -> Image06:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...storage.location import as_path
 from ...zarr.node import is_dir, member_path, read_node
 from .check import check_plate, check_well
 from .model import Image06
@@ -31,7 +32,7 @@ def read_plate06(root: Path, version: str, *, strict: bool = True, warnings: lis
     """
     from ..hcs.read import read_plate
 
-    root = Path(root)
+    root = as_path(root)
     warnings = warnings if warnings is not None else []
     ctx = ReadContext(root=root, strict=strict, warnings=warnings)
     node, ome, _, _ = open_group06(root, "an OME-Zarr 0.6 plate", version)

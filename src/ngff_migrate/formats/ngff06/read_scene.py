@@ -10,10 +10,10 @@ migration.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ...errors import MigrateError
+from ...storage.location import as_path, can_list, subdirectories
 from ...zarr.node import read_node
 from .check import check_transform
 from .model import Image06, Scene06
@@ -45,7 +45,7 @@ def read_scene06(root: Path, version: str, *, strict: bool = True,
         :func:`read_image06`), or (strict) the graph of coordinate systems
         and images is not connected.
     """
-    root = Path(root)
+    root = as_path(root)
     ctx = ReadContext(root=root, strict=strict, warnings=warnings if warnings is not None else [])
     node, ome, other, version = open_group06(root, "an OME-Zarr 0.6 scene", version)
     file = node.attributes_file
@@ -123,7 +123,10 @@ def read_scene06(root: Path, version: str, *, strict: bool = True,
                                              for j, t in enumerate(result.transforms)], file, version, ctx)
     taken = {im.rel for im in result.images} | {f.rel for f in result.parameters.fields}
     taken |= {inner.rel for im in result.images for inner in im.iter_images()}
-    for rel in _unreferenced_images(root, taken, version):
+    if not can_list(root):
+        ctx.warnings.append(f"{file}: an HTTP source cannot be listed: images below the scene that no "
+                            "transformation references are not looked for")
+    for rel in _unreferenced_images(root, taken, version) if can_list(root) else ():
         result.unplaced.append(read_image_group(root / rel, rel, version, ctx, is_label=False))
     if result.unplaced:
         ctx.warnings.append(f"{file}: {len(result.unplaced)} image(s) below the scene are referenced by no "
@@ -144,8 +147,7 @@ def _unreferenced_images(root: Path, taken: set[str], version: str) -> list[str]
         rel = stack.pop()
         directory = root / rel if rel else root
         try:
-            names = sorted((e.name for e in os.scandir(directory)
-                            if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")), reverse=True)
+            names = sorted((name for name in subdirectories(directory) if not name.startswith(".")), reverse=True)
         except OSError:
             continue
         for name in names:

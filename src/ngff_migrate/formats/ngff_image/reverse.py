@@ -53,6 +53,7 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+from ...storage.location import as_path
 from ..common.reverse import (
     Approx,
     Output,
@@ -85,7 +86,7 @@ class ImageReverse:
         self.prefix = plan.prefix
         self.version = plan.version
         self.wanted = set(plan.inputs)
-        self.root_name = Path(plan.root).name
+        self.root_name = as_path(plan.root).name
         self.files: dict[str, Rebuilt] = {}
 
     def p(self, key: str) -> str:

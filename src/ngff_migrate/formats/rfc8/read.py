@@ -27,6 +27,8 @@ from typing import Any, Literal
 
 from ...errors import MigrateError
 from ...rfc8.walk import iter_nodes
+from ...storage.location import as_path, display, is_file, normalize, relative_posix
+from ...storage.location import is_remote as is_remote_location
 from ...storage.sandbox import MAX_PATH_CHARS, current, inside
 from ...zarr.node import MAX_NAME_BYTES, V3_DOC, ZarrNode, check_array, is_dir, read_json, read_node
 
@@ -140,8 +142,8 @@ class _Reader:
     def __init__(self, root: Path, version: str, strict: bool, warnings: list[str]) -> None:
         # paths are handled lexically (``..`` folded, links kept) so that a file keeps the
         # name it has in the tree; links are resolved only to check they stay inside
-        self.root = Path(os.path.abspath(root))
-        self.resolved_root = Path(os.path.realpath(root))
+        self.root = normalize(root)
+        self.resolved_root = self.root if is_remote_location(root) else Path(os.path.realpath(root))
         self.tree = Rfc8Tree(root=root, version=version or None, strict=strict)
         self.strict = strict
         self.warnings = warnings
@@ -151,11 +153,8 @@ class _Reader:
 
     def rel(self, path: Path) -> str:
         """``path`` (built from the root) relative to the root, lexically."""
-        try:
-            rel = Path(os.path.abspath(path)).relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
-        return "" if rel == "." else rel
+        rel = relative_posix(path, self.root)
+        return display(path) if rel is None else rel
 
     def problem(self, file: Path, message: str) -> None:
         """A broken link: an error in strict mode, else a warning."""
@@ -185,7 +184,7 @@ class _Reader:
 
     def run(self) -> Rfc8Tree:
         start = self.root / self.tree.entry
-        if not os.path.isfile(start):
+        if not is_file(start):
             raise MigrateError(start, "file not found: an RFC-8 tree starts at the root's zarr.json "
                                       "(or at a standalone RFC-8 .json document)")
         queue: deque[tuple[Path, str | None]] = deque([(start, None)])
@@ -220,7 +219,7 @@ class _Reader:
             kind, path = target
             referrer = f"{doc.file} {loc}"
             if kind == "json":
-                if not os.path.isfile(path):
+                if not is_file(path):
                     self.problem(file, f"{loc}.path: json document {self.rel(path)!r} does not exist")
                     continue
                 self.note_groups(path.parent)
@@ -244,7 +243,7 @@ class _Reader:
                     doc.links[loc] = self.rel(path / V3_DOC)
                     out.extend(self.enqueue(path / V3_DOC, referrer))
                 continue
-            if not os.path.isfile(path / V3_DOC):
+            if not is_file(path / V3_DOC):
                 self.problem(file, f"{loc}.path: {node['type']} points to {self.rel(path) or '.'!r}, "
                                    f"which has no zarr.json")
                 continue
@@ -277,8 +276,8 @@ class _Reader:
         if is_remote(target):
             self.warnings.append(f"{self.rel(file)} {loc}: remote or absolute path {shown!r} not followed")
             return None
-        resolved = Path(os.path.abspath(base / target))
-        if not resolved.is_relative_to(self.root):
+        resolved = normalize(base / target)
+        if relative_posix(resolved, self.root) is None:
             self.warnings.append(f"{self.rel(file)} {loc}: path {shown!r} leaves the root; not followed")
             return None
         box = current()
@@ -299,7 +298,7 @@ class _Reader:
     def note_groups(self, target: Path) -> None:
         """Record the plain groups strictly between the root and ``target``."""
         parent = target.parent
-        while parent != self.root and parent.is_relative_to(self.root):
+        while relative_posix(parent, self.root):  # "" (the root) or None (outside) end it
             rel = self.rel(parent)
             if rel not in self.checked_dirs:
                 self.checked_dirs.add(rel)
@@ -354,9 +353,10 @@ def read_rfc8_tree(root: Path, version: str, *, strict: bool = True,
         is malformed, the root holds no RFC-8 ``ome`` node, or (``strict``)
         a followed path does not resolve. The error names the file.
     """
-    root = Path(root)
+    root = as_path(root)
     entry = V3_DOC
-    if not is_dir(root):  # a standalone RFC-8 JSON document: the tree's root is its directory
+    if root.suffix.lower() == ".json" if is_remote_location(root) else not is_dir(root):
+        # a standalone RFC-8 JSON document: the tree's root is its directory
         root, entry = root.parent, root.name
     reader = _Reader(root, version, strict, warnings if warnings is not None else [])
     reader.tree.entry = entry

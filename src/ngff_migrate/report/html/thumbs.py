@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import exception_line as _one_line
+from ...storage.location import is_remote, zarr_store
 
 #: longest side of a thumbnail, in pixels
 THUMB_PX = 128
@@ -133,7 +134,8 @@ def smallest_level(levels: Sequence[Level]) -> tuple[Level, Any] | None:
 
     best = None
     for level in levels:
-        array = zarr.open_array(str(level.directory), mode="r")
+        directory = level.directory
+        array = zarr.open_array(zarr_store(directory) if is_remote(directory) else str(directory), mode="r")
         size = math.prod(array.shape)
         if best is None or size <= best[0]:
             best = (size, level, array)

@@ -17,6 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ...storage.location import (
+    as_path,
+    display,
+    is_remote,
+    normalize,
+    relative_posix,
+    remote_inside,
+)
 from .thumbs import Thumb, render_multiscale
 
 #: nodes shown at most (the rest of a huge tree is summarised)
@@ -86,17 +94,22 @@ class Tree:
 class _Loader:
     def __init__(self, root: Path, memory: dict[str, Any] | None) -> None:
         self.root = root
-        self.real_root = root.resolve()
+        self.real_root = normalize(root) if is_remote(root) else root.resolve()
         self.memory = memory or {}
         self.count = 0
         self.truncated = 0
         self.documents: list[str] = []
 
     def rel(self, path: Path) -> str:
+        if is_remote(self.root):  # a remote source (docs/storage.md)
+            found = relative_posix(path, self.root)
+            return display(path) if found is None else found
         rel = os.path.relpath(path, self.root)
         return "" if rel == "." else PurePosixPath(Path(rel).as_posix()).as_posix()
 
     def inside(self, path: Path) -> bool:
+        if is_remote(self.root):
+            return remote_inside(self.real_root, path)
         try:
             path.resolve().relative_to(self.real_root)
             return True
@@ -112,7 +125,7 @@ class _Loader:
             if not self.inside(file):
                 return None, "not read: outside the dataset"
             try:
-                if file.stat().st_size > MAX_DOCUMENT_BYTES:
+                if not is_remote(file) and file.stat().st_size > MAX_DOCUMENT_BYTES:
                     return None, f"not read: larger than {MAX_DOCUMENT_BYTES >> 20} MiB"
                 doc = json.loads(file.read_bytes())
             except FileNotFoundError:
@@ -134,7 +147,7 @@ class _Loader:
         text, kind = path["path"], path.get("type")
         if "://" in text or text.startswith("file:"):
             return None, "not followed: a URL"
-        target = Path(os.path.normpath(doc_dir / text))
+        target = _normpath(doc_dir / text)
         if not self.inside(target):
             return None, "not followed: outside the dataset"
         if kind == "zarr":
@@ -142,6 +155,11 @@ class _Loader:
         if kind == "json":
             return target, None
         return None, f"not followed: path type {kind!r}"
+
+
+def _normpath(path: Any) -> Any:
+    """``..`` folded: ``os.path.normpath`` for a local path, the folded URL for a remote one."""
+    return normalize(path) if is_remote(path) else Path(os.path.normpath(path))
 
 
 def _text(value: Any) -> str:
@@ -152,8 +170,8 @@ def build_tree(root: str | Path, entry: str = "zarr.json", *, memory: dict[str, 
                thumbnails: bool = True) -> Tree:
     """Read the tree whose entry document is ``root/entry`` (``memory``: documents by
     root-relative file, read instead of storage) and render its thumbnails."""
-    loader = _Loader(Path(root), memory)
-    file = Path(root) / entry
+    loader = _Loader(as_path(root), memory)
+    file = as_path(root) / entry
     ome, error = loader.load(file)
     if ome is None:
         return Tree(None, loader.documents, error=f"{entry}: {error}")
@@ -191,7 +209,7 @@ def _build(loader: _Loader, ome: dict[str, Any], file: Path, location: str, dept
         if child.get("type") == "singlescale" or (target is None and why is None):
             leaf = _build(loader, child, file, child_loc, depth + 1)
             if child.get("type") == "singlescale" and leaf.path:
-                leaf.directory = loader.rel(Path(os.path.normpath(file.parent / leaf.path)))
+                leaf.directory = loader.rel(_normpath(file.parent / leaf.path))
             node.children.append(leaf)
             continue
         if target is None:
@@ -279,7 +297,7 @@ def _render(tree: Tree, node: TreeNode, budget: dict[str, int]) -> None:
         if not isinstance(path, dict) or path.get("type") != "zarr" or not isinstance(path.get("path"), str):
             return None
         text = path["path"]
-        return None if "://" in text else Path(os.path.normpath(doc_dir / text))
+        return None if "://" in text else _normpath(doc_dir / text)
 
     node.thumb = render_multiscale(ome, resolve, label=node.label)
     node.thumb.title = node.name

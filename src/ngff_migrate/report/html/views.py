@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ...storage.location import as_path, display, is_remote
 from .page import human_bytes, render, seconds
 from .plate import plate_map
 from .reencode import reencode_section
@@ -104,7 +105,7 @@ def inspection_page(inspection: Any) -> str:
         assign_legacy(tree, plan.keys)
     keys = plan.keys if plan is not None else []
     warnings = plan.warnings if plan is not None else []
-    summary = [("dataset", str(d.path)), ("detected", f"{d.layout} {d.version or ''}, Zarr v{d.zarr_format}"),
+    summary = [("dataset", display(d.path)), ("detected", f"{d.layout} {d.version or ''}, Zarr v{d.zarr_format}"),
                ("why", d.reason), ("documents it would write", str(len(inspection.documents))),
                ("arrays", str(len(plan.arrays)) if plan is not None else "n/a"),
                ("note", "nothing was written; thumbnails are read from the source arrays")]
@@ -117,13 +118,13 @@ def inspection_page(inspection: Any) -> str:
 
 def validation_page(result: Any) -> str:
     """The page of a :class:`~ngff_migrate.verify.tree.TreeValidation`."""
-    root = Path(result.root)
+    root = as_path(result.root)
     entry = "zarr.json"
-    if root.is_file():
+    if (root.suffix.lower() == ".json") if is_remote(root) else root.is_file():
         root, entry = root.parent, root.name
     tree = build_tree(root, entry)
     problems = [("failed", v.file, v.one_line()) for v in result.violations] + _problems(result.warnings, "warning")
-    summary = [("tree", str(result.root)), ("documents checked", str(len(result.documents))),
+    summary = [("tree", display(result.root)), ("documents checked", str(len(result.documents))),
                ("arrays checked", str(len(result.arrays))), ("violations", str(len(result.violations))),
                ("warnings", str(len(result.warnings)))]
     return render("dataset.html.j2", kind="validation", title=f"validate {Path(str(result.root)).name}",

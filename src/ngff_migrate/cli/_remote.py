@@ -1,0 +1,39 @@
+"""The options of remote sources (docs/storage.md): ``--endpoint-url``, ``--anon``, ``--storage-option``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+EndpointUrl = Annotated[str | None, typer.Option(
+    "--endpoint-url", help="An S3-compatible server for s3:// sources (e.g. http://127.0.0.1:9000).")]
+Anon = Annotated[bool, typer.Option("--anon", help="Unsigned S3 requests (a public bucket); no credentials.")]
+StorageOption = Annotated[list[str] | None, typer.Option(
+    "--storage-option", metavar="KEY=VALUE",
+    help="Passed to the fsspec file system of a remote source (repeatable; a JSON VALUE is parsed).")]
+
+
+def remote_options(endpoint_url: str | None, anon: bool, storage_option: list[str] | None) -> dict[str, Any]:
+    """The API keyword arguments of the remote options (:func:`ngff_migrate.storage.location.open_location`).
+
+    Raises
+    ------
+    UsageError
+        For a ``--storage-option`` without ``=``.
+    """
+    from ..storage.location import parse_storage_options
+
+    return {"endpoint_url": endpoint_url, "anon": anon, "storage_options": parse_storage_options(storage_option)}
+
+
+def refuse_remote(source: Any, what: str) -> None:
+    """Exit 2 for a remote URL given to a command that needs a local store (``what``)."""
+    from ..storage.location import looks_remote, remote_unsupported
+    from ._common import _fail
+
+    if looks_remote(source):
+        try:
+            remote_unsupported(source, what)
+        except Exception as exc:
+            _fail(exc)
