@@ -354,3 +354,30 @@ def test_tile_set_options_on_another_input_are_a_usage_error(tmp_path):
     tifffile.imwrite(tmp_path / "one.tif", np.zeros((8, 8), "uint16"))
     with pytest.raises(UsageError, match="apply to a tile set"):
         ngff_migrate.plan(tmp_path / "one.tif", overview=True)
+
+
+def test_overview_reads_the_written_tiles_not_the_tiffs_again(tmp_path):
+    """Each TIFF tile is decoded once: with ``--overview`` the overview is composed
+    from the tiles' level 0 as written, so no tile file is opened more often than
+    without it (opens counted by a ``sys.addaudithook`` on ``open``; verification
+    off, since verifying reads the TIFFs again on purpose)."""
+    import sys
+
+    _grid(tmp_path / "tiles", jitter=False)
+    opened: dict[str, int] = {}
+    active = [False]
+
+    def hook(event, args):
+        if active[0] and event == "open" and isinstance(args[0], str) and args[0].endswith(".tif"):
+            opened[args[0]] = opened.get(args[0], 0) + 1
+
+    sys.addaudithook(hook)
+    counts = []
+    for i, overview in enumerate((False, True)):
+        opened.clear()
+        active[0] = True
+        ngff_migrate.convert(tmp_path / "tiles", tmp_path / f"out{i}.zarr", overview=overview, verify="none", jobs=1)
+        active[0] = False
+        counts.append(dict(opened))
+    assert counts[0] and counts[1] == counts[0]
+    assert (tmp_path / "out1.zarr" / "overview" / "0" / "zarr.json").is_file()

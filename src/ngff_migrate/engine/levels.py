@@ -205,7 +205,9 @@ def _extend(plan: MigrationPlan, doc: DocumentPlan, ms: dict[str, Any], options:
     prev_format = next((a.source.zarr_format for a in plan.arrays if a.rel == previous), 3)
     # a level after one whose source is not Zarr (a TIFF) reads that level as written to the output:
     # it is built one depth later, after the output's level exists
-    shift = int(any(a.rel == previous and a.reader is not None for a in plan.arrays))
+    # (one phase later still when that source is itself written after other arrays: a tile set's overview)
+    shift = max((1 + getattr(a.reader, "phase", 0) for a in plan.arrays if a.rel == previous and a.reader is not None),
+                default=0)
     sibling_paths = {((n.get("path") or {}).get("path") or "").removeprefix("./") for n in levels}
     out: list[NewLevel] = []
     name = last_path.rsplit("/", 1)[-1]

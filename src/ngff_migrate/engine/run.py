@@ -333,7 +333,13 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
                                   level.method if level is not None else None, fsync=bool(scheduler)))
 
     for array in rplan.arrays:
-        add(phases[0], array.rel, array.target, _array_source(array, source_root), array.source.zarr_format)
+        source = _array_source(array, source_root)
+        phase = getattr(source, "phase", 0) if not isinstance(source, str) else 0
+        if phase:  # a source composed of arrays this run writes first (a tile set's overview)
+            source = source.bind(target_root)
+            while len(phases) <= phase:
+                phases.append([])
+        add(phases[phase], array.rel, array.target, source, array.source.zarr_format)
     for level in rplan.levels:  # in depth order: depth d reads what depth d - 1 wrote
         while len(phases) <= level.depth:
             phases.append([])

@@ -29,6 +29,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ...errors import MigrateError, exception_line
@@ -61,6 +62,21 @@ class MosaicSource:
     shape: tuple[int, ...]
     dtype: str
     chunks: tuple[int, ...]
+    #: the output path of each tile's level 0 (``<tile>/0``), which :meth:`bind` reads instead of the TIFF
+    rels: tuple[str, ...] = ()
+    #: the engine writes this array in a later phase than the tiles' level 0 (docs/reencode.md)
+    phase: int = 1
+
+    def bind(self, target_root: Any) -> MosaicSource:
+        """The same overview read from the tiles' level 0 *as written* under
+        ``target_root`` (Zarr arrays, in output axis order), so that each TIFF
+        tile is decoded once; the engine calls this when it writes the overview,
+        after the tiles' level 0 (:attr:`phase`)."""
+        from dataclasses import replace
+
+        tiles = tuple((OutputLevel(str(Path(target_root) / rel)), offset, shape)
+                      for (_, offset, shape), rel in zip(self.tiles, self.rels, strict=True))
+        return replace(self, tiles=tiles, rels=())
 
     def open(self) -> MosaicArray:
         """The overview level as an array (regions read on demand)."""
@@ -78,6 +94,32 @@ class MosaicSource:
     def path(self) -> str:
         """The first tile's file (what errors name when no tile is to blame)."""
         return self.tiles[0][0].path
+
+
+@dataclass(frozen=True)
+class OutputLevel:
+    """A tile's level 0 as written to the output (a Zarr v3 array at ``path``)."""
+
+    path: str
+
+    def open(self) -> Any:
+        """The array, opened with zarr-python.
+
+        Raises
+        ------
+        MigrateError
+            Naming the array when it does not open."""
+        import zarr
+
+        try:
+            return zarr.open_array(self.path, mode="r", zarr_format=3)
+        except Exception as exc:
+            raise MigrateError(self.path, f"cannot open the written tile for the overview: "
+                                          f"{exception_line(exc, 200)}") from None
+
+    def describe(self) -> str:
+        """``<path> (written)``."""
+        return f"{self.path} (written)"
 
 
 class MosaicArray:
@@ -105,7 +147,7 @@ class MosaicArray:
         with self._lock:
             self._arrays[i] = found
             while len(self._arrays) > OPEN_TILES:
-                self._arrays.popitem(last=False)[1].close()  # a read in progress finishes first
+                _close(self._arrays.popitem(last=False)[1])  # a read in progress finishes first
         return found
 
     def __getitem__(self, sel: Any) -> Any:
@@ -177,11 +219,17 @@ class MosaicArray:
     def close(self) -> None:
         """Close the tiles this reader has open."""
         while self._arrays:
-            self._arrays.popitem()[1].close()
+            _close(self._arrays.popitem()[1])
 
     def failing(self, sel: tuple[slice, ...]) -> str:
         """What to name for a region that does not read: the overview."""
         return self.source.describe()
+
+
+def _close(array: Any) -> None:
+    close = getattr(array, "close", None)
+    if callable(close) and not hasattr(array, "store"):  # a TIFF level; a zarr array holds no file
+        close()
 
 
 def plan_overview(plan: MigrationPlan, placed: list[dict[str, Any]], ids, names, scene_id: str,
@@ -226,7 +274,9 @@ def plan_overview(plan: MigrationPlan, placed: list[dict[str, Any]], ids, names,
     readers = tuple((arrays[f"{e['name']}/0"].reader, off, tuple(e["shape"]))
                     for e, off in zip(placed, offsets, strict=True))
     chunks = tuple(min(OVERVIEW_CHUNK, n) if j in yx else 1 for j, n in enumerate(shape))
-    _plan_array(plan, f"{name}/0", MosaicSource(readers, factors, shape, first["dtype"], chunks), first["axes"])
+    rels = tuple(f"{e['name']}/0" for e in placed)
+    _plan_array(plan, f"{name}/0", MosaicSource(readers, factors, shape, first["dtype"], chunks, rels),
+                first["axes"])
     node = {"type": "multiscale", "id": node_id, "name": name,
             "attributes": {"coordinateSystems": [{"id": cs_id, "axes": [dict(a) for a in first["cs"]["axes"]]}],
                            f"{options.prefix}:{ROLE_KEY}": OVERVIEW_ROLE,
@@ -251,8 +301,6 @@ def plan_overview(plan: MigrationPlan, placed: list[dict[str, Any]], ids, names,
 
 
 def _plan_array(plan: MigrationPlan, rel: str, source: MosaicSource, names: list[str]) -> None:
-    from pathlib import Path
-
     from ...engine.layout import plan_layout
     from ...engine.options import ReencodeOptions
     from ...zarr.node import ZarrNode
