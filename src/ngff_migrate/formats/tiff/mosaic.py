@@ -18,6 +18,10 @@ mosaic, as one more multiscale placed in the scene (docs/tiff.md, "Overview").
   places it by the position of the mosaic's corner (the smallest tile
   position on each axis).
 
+Each TIFF tile is decoded once: the engine writes the overview after the
+tiles' level 0 (:attr:`MosaicSource.phase`) and reads the tiles as written
+(:meth:`MosaicSource.bind`); verification reads the TIFFs again.
+
 Memory: one chunk of the overview reads, per tile it overlaps, only
 the tile region under it (through tifffile's Zarr view), plus two float64
 buffers of that region.
