@@ -104,6 +104,8 @@ class TiffSource:
     companion: Path | None = None
     files: list[FileStamp] = field(default_factory=list)
     ifd_sizes: bool = False
+    #: the OME-XML as parsed by ome-types (in this process only; ``None`` without OME-XML)
+    ome: Any = field(default=None, repr=False, compare=False)
 
     def level_source(self, series: int, level: int, order: tuple[int, ...]) -> TiffLevelSource:
         """The engine's pixel source of level ``level`` of series ``series``

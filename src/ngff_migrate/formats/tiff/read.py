@@ -124,7 +124,7 @@ def read_tiff(root: Path, version: str, *, strict: bool, warnings: list[str]) ->
         finally:
             tif.close()
     flavour = "ome" if xml else ("imagej" if imagej else "plain")
-    source = TiffSource(path=path, flavour=flavour, series=out, ome_xml=xml, size=stat.st_size,
+    source = TiffSource(path=path, flavour=flavour, series=out, ome_xml=xml, ome=ome, size=stat.st_size,
                         mtime_ns=stat.st_mtime_ns, ifd_sizes=ifd_sizes)
     if fs.is_multifile:
         from .multifile import stamps

@@ -195,10 +195,12 @@ def _ome_position(path: Path, source: TiffSource, positions: Positions, unit: st
     if not source.ome_xml:
         raise MigrateError(path, "has no OME-XML stage position and the folder has no position file: give "
                                  "--positions TileConfiguration.txt (or a CSV file,x,y[,z])")
-    from ome_types import from_xml
-
     try:
-        image = from_xml(source.ome_xml, validate=False).images[0]
+        if source.ome is None:
+            from ome_types import from_xml
+
+            source.ome = from_xml(source.ome_xml, validate=False)
+        image = source.ome.images[0]
         found = ome_position(image)
     except MigrateError as exc:
         raise MigrateError(path, exc.problem) from None
