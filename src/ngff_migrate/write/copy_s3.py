@@ -149,6 +149,8 @@ def migrate_copy_s3(plan: MigrationPlan, dst: Any, *, overwrite: bool, verify: C
             delete(state / entry)
             delete(state / "run.json")
         except BaseException:
+            if lock.lost:  # another run took the destination over: its objects are not ours to remove
+                raise
             try:
                 _clear(dst)
                 delete(state / plan.entry)
