@@ -105,3 +105,28 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("longrun") is not None and item.get_closest_marker("slow") is None:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """A moto S3 server on loopback (started once), the bucket, and an uploader
+    (tests/s3_server.py). Yields ``(endpoint, put)``: ``put(local_dir, key)``
+    uploads a tree once per session (``fresh=True``: again) and returns its
+    ``s3://`` URL; ``put.fs`` is an s3fs file system on the server."""
+    import os
+
+    pytest.importorskip("moto.server")
+    pytest.importorskip("s3fs")
+    from s3_server import start_moto
+
+    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    server, endpoint, _, put = start_moto()
+    try:
+        yield endpoint, put
+    finally:
+        server.stop()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

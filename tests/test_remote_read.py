@@ -12,10 +12,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import logging
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +21,7 @@ from urllib.parse import unquote
 
 import pytest
 from conftest import tree_digest
+from s3_server import ACCESS, BUCKET, SECRET
 from typer.testing import CliRunner
 
 import ngff_migrate
@@ -39,60 +37,7 @@ INPUTS = {
     "ome2024-hcs.zarr": REPO / "tests" / "data" / "hcs" / "ome2024-hcs.zarr",
     "stitched_tiles_2d.zarr": REPO / "tests" / "data" / "v06" / "real" / "ome-zarr-models-py" / "stitched_tiles_2d.zarr",
 }
-BUCKET = "ngff-test"
-#: moto takes any credentials; a distinctive secret, since messages redact it for the rest of the session
-SECRET = "moto-secret-for-tests"
-ACCESS = "moto-key-for-tests"
 runner = CliRunner()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# --------------------------------------------------------------------------- servers
-
-
-@pytest.fixture(scope="session")
-def s3():
-    """A moto S3 server on loopback (started once), the bucket, and an uploader.
-
-    Yields ``(endpoint, put)``: ``put(local_dir, key)`` uploads a tree once
-    per session and returns its ``s3://`` URL.
-    """
-    pytest.importorskip("moto.server")
-    s3fs = pytest.importorskip("s3fs")
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update(AWS_ACCESS_KEY_ID=ACCESS, AWS_SECRET_ACCESS_KEY=SECRET)
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    fs = s3fs.S3FileSystem(key=ACCESS, secret=SECRET, client_kwargs={"endpoint_url": endpoint})
-    fs.mkdir(BUCKET)
-    done: dict[str, str] = {}
-
-    def put(local: Path, key: str) -> str:
-        if key not in done:
-            fs.put(str(local), f"{BUCKET}/{key}", recursive=True)
-            done[key] = f"s3://{BUCKET}/{key}"
-        return done[key]
-
-    put.fs = fs  # type: ignore[attr-defined]
-    try:
-        yield endpoint, put
-    finally:
-        server.stop()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -184,14 +129,13 @@ def test_location_usage_errors(tmp_path):
 
 @pytest.mark.parametrize("args, why", [
     (["convert", "--in-place", "{http}/image_v05.ome.zarr"], "read-only and cannot be listed"),
-    (["convert", "--in-place", "s3://bucket/image.zarr", "--anon"], "read-only in this release"),
     (["rollback", "{http}/image_v05.ome.zarr"], "read-only and cannot be listed"),
-    (["finalize", "s3://bucket/image.zarr"], "read-only in this release"),
+    (["plan", "s3://bucket/archive"], "over an S3 prefix is not supported"),
     (["plan", "{http}/archive"], "read-only and cannot be listed"),
     (["batch", "{http}/archive", "--out", "{tmp}/out"], "read-only and cannot be listed"),
-    (["batch", "{tmp}", "--out", "s3://bucket/out"], "read-only in this release"),
+    (["batch", "{tmp}", "--out", "s3://bucket/out"], "over an S3 prefix is not supported"),
     (["convert", "{http}/image_v05.ome.zarr", "{tmp}/out", "--link"], "--link"),
-    (["convert", "{http}/image_v05.ome.zarr", "s3://bucket/out"], "must be a local directory"),
+    (["convert", "{http}/image_v05.ome.zarr", "{http}/out"], "HTTP is read-only"),
     (["convert", "{http}/image_v05.ome.zarr", "{tmp}/out", "--chunks", "32,32,32,32"], "re-encod"),
 ])
 def test_remote_where_a_local_store_is_needed_is_a_usage_error(args, why, tmp_path):

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from .errors import MigrateError, UsageError
 from .formats.detect import Detection, detect
 from .formats.ngff_image.translate import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION, TranslateOptions
 from .formats.plan import MigrationPlan
+from .inspection import Inspection, inspect  # noqa: F401  (part of the API)
 from .report.model import Report
 from .storage.location import (
     display,
@@ -24,7 +25,6 @@ from .storage.location import (
     looks_remote,
     open_location,
     relative_posix,
-    remote_unsupported,
 )
 from .undo import finalize, rollback  # noqa: F401  (part of the API)
 from .verify.pixels import DEFAULT_SAMPLE_CHUNKS, VerifyMode
@@ -172,7 +172,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             downsample: str | None = None, pixel_size: float | None = None, unit: str | None = None,
             positions: str | Path | None = None, position_unit: str | None = None, overview: bool = False,
             endpoint_url: str | None = None, anon: bool = False,
-            storage_options: dict[str, Any] | None = None) -> Report:
+            storage_options: dict[str, Any] | None = None, source_endpoint_url: str | None = None,
+            dest_endpoint_url: str | None = None) -> Report:
     """Migrate one dataset (an OME-Zarr image, plate, container, RFC-8 tree, or a TIFF file) to RFC-8.
 
     Parameters
@@ -231,9 +232,12 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         ``"pixel"``), and whether to add a fused low-resolution overview
         of the mosaic (docs/tiff.md, "Tile sets").
     endpoint_url, anon, storage_options:
-        For a remote ``source`` (``s3://bucket/prefix``, ``http(s)://host/path``;
-        copy mode only, read-only): an S3-compatible server, unsigned requests,
-        and options for the fsspec file system (docs/storage.md).
+        For a remote ``source`` (``s3://bucket/prefix``, ``http(s)://host/path``) or
+        an ``s3://`` ``destination``: an S3-compatible server, unsigned requests
+        (source only), and options for the fsspec file system (docs/storage.md).
+        In place on S3 is a journaled metadata-only migration, as locally.
+    source_endpoint_url, dest_endpoint_url:
+        Override ``endpoint_url`` for the source or the destination (S3 to S3 across servers).
 
     Returns
     -------
@@ -249,7 +253,6 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         the input is left byte-identical and no output that looks complete
         remains.
     """
-    from .write.copy import check_destination
 
     if in_place == (destination is not None):
         raise UsageError(None, "give either a destination or --in-place (not both, not neither)")
@@ -260,25 +263,53 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
                               portable=portable, levels=levels, downsample=downsample, in_place=in_place,
                               copy_command="convert SRC DST")
-    if destination is not None and looks_remote(destination):
-        raise UsageError(display(destination), "the destination must be a local directory: writing to a remote "
-                                               "store is a later step")
-    src = open_location(source, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
-    if is_remote(src):
-        _remote_convert_options(src, in_place=in_place, link=link, recode=recode, tiff=(
-            pixel_size, unit, positions, position_unit, overview))
-    report = Report(source=display(src), destination=None if in_place else str(destination),
+    from .remote_convert import check_remote_options, counting, open_destination, storage_report
+
+    tiff = (pixel_size, unit, positions, position_unit, overview)
+    check_remote_options(source, destination, in_place=in_place, link=link, recode=recode, tiff=tiff)
+    local_to_remote = not looks_remote(source) and destination is not None and looks_remote(destination)
+    src = open_location(source) if local_to_remote else open_location(
+        source, endpoint_url=source_endpoint_url or endpoint_url, anon=anon, storage_options=storage_options)
+    dst = None if destination is None else open_destination(
+        destination, endpoint_url=dest_endpoint_url or endpoint_url, storage_options=storage_options)
+    report = Report(source=display(src), destination=None if dst is None else display(dst),
                     mode="in-place" if in_place else ("link" if link else "copy"))
+    before = counting(src, dst)
+    try:
+        _convert_one(src, dst, report, progress, in_place=in_place, link=link, overwrite=overwrite,
+                     target_version=target_version, verify=verify, sample_chunks=sample_chunks, lenient=lenient,
+                     prefix=prefix, allow_outside=allow_outside, on_plan=on_plan, recode=recode,
+                     engine={"jobs": jobs, "scheduler": scheduler, "space_check": space_check},
+                     tiff=tiff_options(*tiff))
+    finally:
+        report.storage = storage_report(before)
+    return report
+
+
+def _convert_one(src, dst, report: Report, progress: Progress | None, *, in_place: bool, link: bool,
+                 overwrite: bool, recode, engine: dict[str, Any], tiff: dict[str, Any], **common: Any) -> None:
+    from .write.copy import check_destination
+
     root = dataset_root(src)
     if not in_place:
-        check_destination(root, Path(destination), overwrite=overwrite)  # type: ignore[arg-type]
-        _convert(src, Path(destination), report, progress or Progress(), link=link, overwrite=overwrite,
-                 target_version=target_version, verify=verify, sample_chunks=sample_chunks,
-                 lenient=lenient, prefix=prefix, allow_outside=allow_outside, on_plan=on_plan,
-                 recode=recode if recode.active else None,
-                 engine={"jobs": jobs, "scheduler": scheduler, "space_check": space_check},
-                 tiff=tiff_options(pixel_size, unit, positions, position_unit, overview))
-        return report
+        if is_remote(dst):
+            from .write.copy_s3 import check_s3_destination
+
+            check_s3_destination(root, dst, overwrite=overwrite)
+        else:
+            check_destination(root, Path(dst), overwrite=overwrite)
+            dst = Path(dst)
+        _convert(src, dst, report, progress or Progress(), link=link, overwrite=overwrite,
+                 recode=recode if recode.active else None, engine=engine, tiff=tiff, **common)
+        return
+    if is_remote(src):
+        from .write.inplace_s3 import locked_in_place
+
+        with locked_in_place(root) as note:
+            _convert(src, None, report, progress or Progress(), link=False, overwrite=False, **common)
+        if note:
+            report.warnings.insert(0, f"recovered: {note}")
+        return
     from .storage.lock import Busy
     from .write.inplace import busy_error, dataset_lock, recover_interrupted
 
@@ -292,29 +323,11 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             # an interrupted earlier run is undone before the tree is read: its
             # half-written documents must not be taken for the input
             note = recover_interrupted(root)
-            _convert(src, None, report, progress or Progress(), link=False, overwrite=False,
-                     target_version=target_version, verify=verify, sample_chunks=sample_chunks,
-                     lenient=lenient, prefix=prefix, allow_outside=allow_outside, on_plan=on_plan)
+            _convert(src, None, report, progress or Progress(), link=False, overwrite=False, **common)
             if note:
                 report.warnings.insert(0, f"recovered: {note}")
     except Busy:
         raise busy_error(root) from None
-    return report
-
-
-def _remote_convert_options(src, *, in_place: bool, link: bool, recode, tiff: tuple) -> None:
-    """Refuse what a remote source cannot do in this release (exit code 2, saying why)."""
-    if in_place:
-        remote_unsupported(src, "--in-place")
-    why = None
-    if link:
-        why = "--link hard-links local files; a remote source is copied"
-    elif recode.active:
-        why = "re-encoding (--chunks, --shards, --codec, --levels, ...) reads a local source in this release"
-    elif any(v not in (None, False) for v in tiff):
-        why = "the TIFF options apply to local TIFF files only"
-    if why:
-        raise UsageError(display(src), why)
 
 
 def _convert(src: Path, destination: Path | None, report: Report, progress: Progress, *, link: bool,
@@ -331,6 +344,9 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
         result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient,
                       allow_outside=allow_outside, report=report, **(tiff or {}))
         recode = _source_defaults(result, recode)
+        if recode is not None and is_remote(destination):
+            raise UsageError(display(destination), "this input is re-encoded by the pixel engine (a TIFF), which "
+                                                   "writes a local destination in this release")
         job = None
         if recode is not None:
             job = _reencode_job(result, destination, recode, overwrite=overwrite, progress=progress,
@@ -363,6 +379,13 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
         with report.timer("write"):
             if destination is None:
                 migrate_in_place(result, options=options, verify=_verify, stats=report.write, notes=notes)
+            elif is_remote(destination):
+                from .write.copy_s3 import migrate_copy_s3
+
+                files = files_to_copy(result, allow_outside=allow_outside)
+                progress.start("copy", sum(s for _, s in files))
+                migrate_copy_s3(result, destination, overwrite=overwrite, verify=_verify, stats=report.write,
+                                progress=lambda n: progress.advance("copy", n), files=files, notes=notes)
             else:
                 files = files_to_copy(result, allow_outside=allow_outside)
                 progress.start("copy", sum(s for _, s in files))
@@ -414,68 +437,6 @@ def _reencode_job(result: MigrationPlan, destination: Path, recode, *, overwrite
     state = run_state(result.root, destination, recode.fingerprint(), inputs_digest(result.inputs))
     return ReencodeJob(rplan=rplan, state=state, overwrite=overwrite, jobs=jobs, scheduler=scheduler,
                        space_check=space_check, progress=lambda n: progress.advance("reencode", n))
-
-
-@dataclass
-class Inspection:
-    """What ``inspect`` found: the detection and the RFC-8 documents a
-    migration would write (``documents``: relative path → document)."""
-
-    detection: Detection
-    plan: MigrationPlan | None
-    documents: dict[str, Any] = field(default_factory=dict)
-    #: with re-encode options: the plan per array (``ReencodePlan.to_json()``)
-    reencode: dict[str, Any] | None = None
-
-    def to_html(self) -> str:
-        """The self-contained HTML page of this inspection (``--html FILE``)."""
-        from .report.html import to_html
-
-        return to_html(self)
-
-    def _repr_html_(self) -> str:
-        from .report.html import notebook_html
-
-        return notebook_html(self)
-
-
-def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
-            prefix: str = DEFAULT_PREFIX, lenient: bool = True, allow_outside: bool = False,
-            chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
-            codec: str | None = None, portable: bool = False, levels: int | None = None,
-            downsample: str | None = None, pixel_size: float | None = None, unit: str | None = None,
-            positions: str | Path | None = None, position_unit: str | None = None,
-            overview: bool = False, endpoint_url: str | None = None, anon: bool = False,
-            storage_options: dict[str, Any] | None = None) -> Inspection:
-    """Detect ``path`` and translate it in memory (nothing is written).
-
-    For an RFC-8 tree ``documents`` holds only what normalisation would
-    change (empty for an up-to-date tree). With re-encode options (as for
-    :func:`convert`), ``reencode`` holds the plan per array: chunk and shard
-    shape, number of shards, decoded bytes per shard and why. ``path`` may be
-    a remote URL, with ``endpoint_url``, ``anon`` and ``storage_options`` as
-    for :func:`plan`. Raises like :func:`plan`, and :class:`UsageError` for
-    bad re-encode options.
-    """
-    from .engine.options import reencode_options
-
-    recode = reencode_options(chunks=chunks, shards=shards, shard_size=shard_size, codec=codec,
-                              portable=portable, levels=levels, downsample=downsample)
-    from .storage.sandbox import sandboxed
-
-    path = open_location(path, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
-    with sandboxed(dataset_root(path), allow_outside=allow_outside):
-        detection = detect(path)
-    result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient,
-                  allow_outside=allow_outside, detection=detection, pixel_size=pixel_size, unit=unit,
-                  positions=positions, position_unit=position_unit, overview=overview)
-    reencoded = None
-    recode = _source_defaults(result, recode if recode.active else None)
-    if recode is not None:
-        from .engine.plan import plan_reencode
-
-        reencoded = plan_reencode(result, recode).to_json()
-    return Inspection(detection, result, {d.file: d.json() for d in result.documents if d.ome}, reencoded)
 
 
 def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False,

@@ -5,22 +5,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .errors import MigrateError
+from .storage.location import is_remote
 
 
-def _root(path: str | Path, what: str) -> Path:
+def _root(path: str | Path, what: str, options: dict[str, Any]) -> Any:
     from .api import dataset_root
-    from .storage.location import remote_unsupported
+    from .storage.location import open_location, protocol, remote_unsupported
 
-    remote_unsupported(path, what)  # a remote dataset is never migrated in place (this release)
-    return dataset_root(path)
+    if protocol(str(path)) in ("http", "https"):
+        remote_unsupported(path, what)  # HTTP is read-only
+    return dataset_root(open_location(path, **options))
 
 
-def rollback(path: str | Path, *, force: bool = False) -> list[str]:
+def rollback(path: str | Path, *, force: bool = False, endpoint_url: str | None = None,
+             storage_options: dict[str, Any] | None = None) -> list[str]:
     """Undo an in-place migration of ``path`` (restores the exact original bytes).
 
-    Holds the dataset's lock. A file whose content is neither the original
+    Holds the dataset's lock. ``path`` may be an ``s3://`` dataset migrated in
+    place there, with ``endpoint_url`` and ``storage_options`` (docs/storage.md). A file whose content is neither the original
     nor what the migration wrote (someone changed it since) is left alone
     and reported, unless ``force``; the other files are restored.
 
@@ -44,17 +49,23 @@ def rollback(path: str | Path, *, force: bool = False) -> list[str]:
     from .write.inplace import busy_error, dataset_lock
     from .write.rollback import rollback_journal
 
-    root = _root(path, "rollback")
-    if not root.is_dir():
+    root = _root(path, "rollback", {"endpoint_url": endpoint_url, "storage_options": storage_options})
+    if is_remote(root):  # a dataset in a bucket (write/inplace_s3.py)
+        from .write import inplace_s3
+
+        with inplace_s3.dataset_lock(root):
+            outcome = inplace_s3.rollback_journal(root, force=force)
+    elif not root.is_dir():
         raise MigrateError(root, "no such directory")
-    try:
-        with dataset_lock(root):
-            outcome = rollback_journal(root, force=force)
-    except Busy:
-        raise busy_error(root) from None
-    except OSError as exc:
-        raise MigrateError(exc.filename or root, f"rollback failed: {exc.strerror or exc}; "
-                                                 "the journal is kept: run rollback again") from None
+    else:
+        try:
+            with dataset_lock(root):
+                outcome = rollback_journal(root, force=force)
+        except Busy:
+            raise busy_error(root) from None
+        except OSError as exc:
+            raise MigrateError(exc.filename or root, f"rollback failed: {exc.strerror or exc}; "
+                                                     "the journal is kept: run rollback again") from None
     if outcome.conflicts:
         listed = ", ".join(outcome.conflicts[:5]) + (" ..." if len(outcome.conflicts) > 5 else "")
         raise MigrateError(root, f"{len(outcome.conflicts)} file(s) changed since the migration wrote them "
@@ -63,7 +74,8 @@ def rollback(path: str | Path, *, force: bool = False) -> list[str]:
     return outcome.files
 
 
-def finalize(path: str | Path, *, remove_v2_metadata: bool = False):
+def finalize(path: str | Path, *, remove_v2_metadata: bool = False, endpoint_url: str | None = None,
+             storage_options: dict[str, Any] | None = None):
     """Accept the in-place migration of ``path``: remove its journal and
     backups (after this, rollback is no longer possible), and with
     ``remove_v2_metadata`` the superseded ``.zarray``/``.zattrs``/``.zgroup``/
@@ -81,7 +93,12 @@ def finalize(path: str | Path, *, remove_v2_metadata: bool = False):
     from .write.finalize import finalize_dataset
     from .write.inplace import busy_error, dataset_lock
 
-    root = _root(path, "finalize")
+    root = _root(path, "finalize", {"endpoint_url": endpoint_url, "storage_options": storage_options})
+    if is_remote(root):  # a dataset in a bucket (write/inplace_s3.py)
+        from .write import inplace_s3
+
+        with inplace_s3.dataset_lock(root):
+            return inplace_s3.finalize_s3(root, remove_v2_metadata=remove_v2_metadata)
     if not root.is_dir():
         raise MigrateError(root, "no such directory")
     try:

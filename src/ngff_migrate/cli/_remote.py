@@ -8,6 +8,10 @@ import typer
 
 EndpointUrl = Annotated[str | None, typer.Option(
     "--endpoint-url", help="An S3-compatible server for s3:// sources (e.g. http://127.0.0.1:9000).")]
+SourceEndpointUrl = Annotated[str | None, typer.Option(
+    "--source-endpoint-url", help="The S3-compatible server of an s3:// SRC (overrides --endpoint-url).")]
+DestEndpointUrl = Annotated[str | None, typer.Option(
+    "--dest-endpoint-url", help="The S3-compatible server of an s3:// DST (overrides --endpoint-url).")]
 Anon = Annotated[bool, typer.Option("--anon", help="Unsigned S3 requests (a public bucket); no credentials.")]
 StorageOption = Annotated[list[str] | None, typer.Option(
     "--storage-option", metavar="KEY=VALUE",
@@ -27,12 +31,13 @@ def remote_options(endpoint_url: str | None, anon: bool, storage_option: list[st
     return {"endpoint_url": endpoint_url, "anon": anon, "storage_options": parse_storage_options(storage_option)}
 
 
-def refuse_remote(source: Any, what: str) -> None:
-    """Exit 2 for a remote URL given to a command that needs a local store (``what``)."""
-    from ..storage.location import looks_remote, remote_unsupported
+def refuse_remote(source: Any, what: str, *, s3: bool = False) -> None:
+    """Exit 2 for a remote URL given to a command that needs a local store (``what``);
+    with ``s3``, only for HTTP (the command works on S3)."""
+    from ..storage.location import looks_remote, protocol_of_text, remote_unsupported
     from ._common import _fail
 
-    if looks_remote(source):
+    if looks_remote(source) and not (s3 and protocol_of_text(source) == "s3"):
         try:
             remote_unsupported(source, what)
         except Exception as exc:

@@ -25,14 +25,21 @@ from ._reencode import (
     Shards,
     ShardSize,
 )
-from ._remote import Anon, EndpointUrl, StorageOption, remote_options
+from ._remote import (
+    Anon,
+    DestEndpointUrl,
+    EndpointUrl,
+    SourceEndpointUrl,
+    StorageOption,
+    remote_options,
+)
 from ._tiff import Overview, PixelSize, Positions, PositionUnit, Unit
 
 
 @app.command()
 def convert(
     src: Annotated[str, typer.Argument(help="The dataset to migrate (OME-Zarr, RFC-8, or a TIFF file); or an s3:// or http(s):// URL (copy mode).")],
-    dst: Annotated[Path | None, typer.Argument(help="New Zarr v3 store to write (copy mode).")] = None,
+    dst: Annotated[str | None, typer.Argument(help="New Zarr v3 store to write (copy mode): a directory or an s3:// URL.")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Migrate SRC itself (metadata only, journaled).")] = False,
     link: Annotated[bool, typer.Option("--link", help="Hard-link chunk files instead of copying.")] = False,
     target_version: Annotated[str, typer.Option(help="The 'version' written on root nodes.")] = "0.x",
@@ -63,6 +70,8 @@ def convert(
     endpoint_url: EndpointUrl = None,
     anon: Anon = False,
     storage_option: StorageOption = None,
+    source_endpoint_url: SourceEndpointUrl = None,
+    dest_endpoint_url: DestEndpointUrl = None,
 ) -> None:
     """Migrate one image to RFC-8, verify it, and print the tree and a summary.
 
@@ -78,7 +87,11 @@ def convert(
 
       ngff-migrate convert tiles/ mosaic.zarr --overview      (a tile set placed by its TileConfiguration.txt or OME stage positions)
 
-      ngff-migrate convert s3://bucket/image.ome.zarr image.zarr --endpoint-url http://127.0.0.1:9000      (a remote source, read-only)
+      ngff-migrate convert s3://bucket/image.ome.zarr image.zarr --endpoint-url http://127.0.0.1:9000      (a remote source)
+
+      ngff-migrate convert image.ome.zarr s3://bucket/image.zarr      (to S3: the root zarr.json is written last, after verification)
+
+      ngff-migrate convert --in-place s3://bucket/plate.zarr      (journaled on S3; undo: ngff-migrate rollback s3://bucket/plate.zarr)
     """
     from ..api import convert as do_convert
     from ..report.terminal import node_tree, print_warnings, summary_table
@@ -95,13 +108,15 @@ def convert(
                                 space_check=not no_space_check, levels=levels, downsample=downsample,
                                 pixel_size=pixel_size, unit=unit,
                                 positions=positions, position_unit=position_unit, overview=overview,
+                                source_endpoint_url=source_endpoint_url, dest_endpoint_url=dest_endpoint_url,
                                 **remote_options(endpoint_url, anon, storage_option))
     except Exception as exc:  # every failure becomes one line and an exit code
         if isinstance(exc, OSError):
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))
         if report is not None and isinstance(exc, MigrateError):
             _write_failed_report(report, src, dst, exc)
-        write_failure_page(html, "convert", display(src) if is_url(src) else Path(src), dst, exc)
+        write_failure_page(html, "convert", display(src) if is_url(src) else Path(src),
+                           None if dst is None else (display(dst) if is_url(dst) else Path(dst)), exc)
         _fail(exc)
         return
     if report is not None:
@@ -109,18 +124,36 @@ def convert(
     write_page(html, result)
     if quiet:
         return
-    from ..api import dataset_root
+    out = _output_root(result, src, dst, endpoint_url=dest_endpoint_url if dst else source_endpoint_url,
+                       options=remote_options(endpoint_url, anon, storage_option))
+    from ..zarr.jsonio import read_json
 
-    out = Path(result.destination) if result.destination else dataset_root(src)
-    entry = json.loads((out / result.entry).read_text())
+    entry = read_json(out / result.entry)
     ome = entry["ome"] if result.entry != "zarr.json" else entry["attributes"]["ome"]
-    console.print(node_tree(ome, str(out / result.entry) if result.entry != "zarr.json" else str(out)))
+    console.print(node_tree(ome, display(out / result.entry) if result.entry != "zarr.json" else display(out)))
     console.print(summary_table(result))
     print_warnings(console, result.warnings)
-    console.print(f"[green]done[/green]: {out}")
+    console.print(f"[green]done[/green]: {display(out)}")
 
 
-def _write_failed_report(path: Path, src: str, dst: Path | None, exc: MigrateError) -> None:
+def _output_root(result, src: str, dst: str | None, *, endpoint_url: str | None, options: dict):
+    """Where the output lives, opened again to print its tree (a local path or a remote location)."""
+    from ..api import dataset_root
+    from ..storage.location import looks_remote, open_location
+
+    where = dst if dst is not None else src
+    if not looks_remote(where):
+        return Path(dst) if dst is not None else dataset_root(Path(src))
+    options = dict(options)
+    if endpoint_url:
+        options["endpoint_url"] = endpoint_url
+    if dst is not None:
+        options.pop("anon", None)
+    return dataset_root(open_location(where, **options))
+
+
+def _write_failed_report(path: Path, src: str, dst: str | None, exc: MigrateError) -> None:
     data = {"report_version": 1, "tool": "ngff-migrate", "source": display(src) if is_url(src) else str(Path(src)),
-            "destination": None if dst is None else str(dst), "status": "failed", "error": exc.one_line()}
+            "destination": None if dst is None else (display(dst) if is_url(dst) else str(Path(dst))),
+            "status": "failed", "error": exc.one_line()}
     path.write_text(json.dumps(data, indent=2) + "\n")

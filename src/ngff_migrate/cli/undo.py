@@ -8,14 +8,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from ..storage.location import display, looks_remote
 from ._common import _fail, app, console, err
-from ._remote import refuse_remote
+from ._remote import EndpointUrl, StorageOption, refuse_remote
 
 
 @app.command()
 def rollback(
-    src: Annotated[Path, typer.Argument(help="A dataset migrated with --in-place, or the ROOT of an in-place batch.")],
+    src: Annotated[str, typer.Argument(help="A dataset migrated with --in-place (a directory or an s3:// URL), or the ROOT of an in-place batch.")],
     force: Annotated[bool, typer.Option("--force", help="Also restore files changed by someone else since the migration.")] = False,
+    endpoint_url: EndpointUrl = None,
+    storage_option: StorageOption = None,
 ) -> None:
     """Undo an in-place migration: restore every original file byte-for-byte.
 
@@ -27,16 +30,25 @@ def rollback(
     from ..api import rollback as do_rollback
     from ..batch.rollback import is_batch_root, rollback_batch
 
-    refuse_remote(src, "rollback")
-    if is_batch_root(src):
-        _batch_undo(src, "rolled back", lambda: rollback_batch(src, force=force), "files restored or removed")
+    refuse_remote(src, "rollback", s3=True)
+    if not looks_remote(src) and is_batch_root(Path(src)):
+        _batch_undo(Path(src), "rolled back", lambda: rollback_batch(Path(src), force=force),
+                    "files restored or removed")
         return
     try:
-        undone = do_rollback(src, force=force)
+        undone = do_rollback(src, force=force, **_options(endpoint_url, storage_option))
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
-    console.print(f"[green]rolled back[/green] {src}: {len(undone)} files restored or removed")
+    console.print(f"[green]rolled back[/green] {display(src)}: {len(undone)} files restored or removed")
+
+
+def _options(endpoint_url: str | None, storage_option: list[str] | None) -> dict:
+    from ._remote import remote_options
+
+    options = remote_options(endpoint_url, False, storage_option)
+    options.pop("anon")
+    return options
 
 
 def _batch_undo(root: Path, verb: str, run, what: str) -> None:
@@ -56,8 +68,10 @@ def _batch_undo(root: Path, verb: str, run, what: str) -> None:
 
 @app.command()
 def finalize(
-    src: Annotated[Path, typer.Argument(help="A dataset migrated with --in-place, or the ROOT of an in-place batch.")],
+    src: Annotated[str, typer.Argument(help="A dataset migrated with --in-place (a directory or an s3:// URL), or the ROOT of an in-place batch.")],
     remove_v2_metadata: Annotated[bool, typer.Option("--remove-v2-metadata", help="Also delete the .zarray/.zattrs/.zgroup/.zmetadata files the new zarr.json documents supersede.")] = False,
+    endpoint_url: EndpointUrl = None,
+    storage_option: StorageOption = None,
 ) -> None:
     """Accept an in-place migration: delete its journal and backups.
 
@@ -74,22 +88,22 @@ def finalize(
     from ..api import finalize as do_finalize
     from ..batch.rollback import finalize_batch, is_batch_root
 
-    refuse_remote(src, "finalize")
+    refuse_remote(src, "finalize", s3=True)
     extra = " and the legacy .zarray/.zattrs/.zgroup files" if remove_v2_metadata else ""
-    err.print(f"[yellow]finalize:[/yellow] removing the rollback journal and backups{extra} of {escape(str(src))}; "
-              "after this, rollback is no longer possible")
-    if is_batch_root(src):
-        _batch_undo(src, "finalized", lambda: finalize_batch(src, remove_v2_metadata=remove_v2_metadata),
+    err.print(f"[yellow]finalize:[/yellow] removing the rollback journal and backups{extra} of "
+              f"{escape(display(src))}; after this, rollback is no longer possible")
+    if not looks_remote(src) and is_batch_root(Path(src)):
+        _batch_undo(Path(src), "finalized", lambda: finalize_batch(Path(src), remove_v2_metadata=remove_v2_metadata),
                     "legacy files removed")
         return
     try:
-        outcome = do_finalize(src, remove_v2_metadata=remove_v2_metadata)
+        outcome = do_finalize(src, remove_v2_metadata=remove_v2_metadata, **_options(endpoint_url, storage_option))
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
     if outcome.note:
-        console.print(f"[green]finalized[/green] {src}: {outcome.note}")
+        console.print(f"[green]finalized[/green] {display(src)}: {outcome.note}")
         return
-    console.print(f"[green]finalized[/green] {src}: journal and {outcome.backups_removed} backups removed"
+    console.print(f"[green]finalized[/green] {display(src)}: journal and {outcome.backups_removed} backups removed"
                   + (f", {len(outcome.v2_removed)} legacy metadata files removed" if remove_v2_metadata else "")
                   + "; rollback is no longer possible")

@@ -55,6 +55,8 @@ class Report:
     #: a TIFF tile set: the tiles, where their positions came from, the scene unit and the overlaps
     tiles: dict[str, Any] | None = None
     arrays: int = 0
+    #: a run on S3: requests by kind (GET, PUT, LIST, HEAD, DELETE, COPY) and bytes read and written
+    storage: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
     #: the entry document of the output, relative to its root (``zarr.json``,
     #: or the standalone RFC-8 ``*.json`` document that was the source)

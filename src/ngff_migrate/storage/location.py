@@ -186,6 +186,9 @@ def open_location(source: Any, *, endpoint_url: str | None = None, anon: bool = 
         if anon:
             options["anon"] = True
         _remember_secrets_env()
+        from .s3 import install
+
+        install()  # requests counted by kind for the report (storage/s3.py)
     elif endpoint_url or anon:
         raise UsageError(redact(text), "--endpoint-url and --anon apply to s3:// sources only")
     netloc = parts.netloc
@@ -369,10 +372,12 @@ def remote_unsupported(source: Any, what: str) -> None:
         return
     from ..errors import UsageError
 
-    kind = "an HTTP source is read-only and cannot be listed" if protocol_of_text(source) in (
-        "http", "https") else "remote stores are read-only in this release"
-    raise UsageError(display(source), f"{what} needs a writable, listable store: {kind} (remote {what} is a "
-                                      "later step; copy it with `ngff-migrate convert URL DST`)")
+    if protocol_of_text(source) in ("http", "https"):
+        raise UsageError(display(source), f"{what} needs a writable, listable store: an HTTP source is read-only "
+                                          "and cannot be listed (copy it with `ngff-migrate convert URL DST`)")
+    raise UsageError(display(source), f"{what} over an S3 prefix is not supported in this release (one dataset on "
+                                      "S3 is: `convert --in-place s3://...`, `rollback`, `finalize`, "
+                                      "`convert SRC s3://...`)")
 
 
 def protocol_of_text(source: Any) -> str:

@@ -18,12 +18,33 @@ Errors name the object (redacted) and are :class:`~ngff_migrate.errors.MigrateEr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError
 from ..errors import exception_line as _one_line
 from .location import display, protocol, redact
+
+#: objects read from another key while a copy to S3 is verified (``str(location)`` -> location):
+#: the entry document, written under the partial prefix until the output passed (write/copy_s3.py)
+_REDIRECTS: dict[str, Any] = {}
+
+
+@contextmanager
+def redirected(mapping: dict[Any, Any]) -> Iterator[None]:
+    """Within the block, reads of the objects ``mapping`` names go to the objects it maps them to."""
+    _REDIRECTS.update({str(k): v for k, v in mapping.items()})
+    try:
+        yield
+    finally:
+        for k in mapping:
+            _REDIRECTS.pop(str(k), None)
+
+
+def _redirect(path: Any) -> Any:
+    return _REDIRECTS.get(str(path), path) if _REDIRECTS else path
 
 
 def _key(path: Any) -> str:
@@ -51,6 +72,7 @@ def read_bytes(path: Any, limit: int) -> bytes | None:
     MigrateError
         For any other failure (access denied, a connection error), naming the object.
     """
+    path = _redirect(path)
     fs = path.fs
     try:
         if protocol(path) == "s3":
@@ -73,6 +95,7 @@ def exists(path: Any) -> bool:
     MigrateError
         For a failure other than "not found".
     """
+    path = _redirect(path)
     fs = path.fs
     try:
         if protocol(path) == "s3":
@@ -139,4 +162,4 @@ def get_file(path: Any, target: Path) -> int | None:
     return target.stat().st_size
 
 
-__all__ = ["exists", "get_file", "list_files", "read_bytes", "read_error"]
+__all__ = ["exists", "get_file", "list_files", "read_bytes", "read_error", "redirected"]

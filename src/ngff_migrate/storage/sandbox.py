@@ -195,7 +195,12 @@ def safe_relative(root: Path, rel: object, *, file: str | Path, what: str) -> Pa
             problem = f"{what} {rel!r} names the root itself"
     if problem is None:
         target = root / rel
-        if inside(Path(os.path.realpath(root)), target):
+        if not isinstance(root, PurePath):  # a remote root: no links, lexical checks above suffice
+            if remote_inside(root, target):
+                return target
+            problem = f"{what} {rel!r} leaves {root}"
+        elif inside(Path(os.path.realpath(root)), target):
             return target
-        problem = f"{what} {rel!r} resolves outside {root} through a symbolic link"
+        else:
+            problem = f"{what} {rel!r} resolves outside {root} through a symbolic link"
     raise OutsideRootError(file, f"{problem}; refused (paths from journals and markers must stay inside their root)")

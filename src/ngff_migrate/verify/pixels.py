@@ -143,7 +143,7 @@ def compare_array(source_dir: Path, source_format: int, source_meta: dict[str, A
     meta_file = source_dir / (".zarray" if source_format == 2 else "zarr.json")
     out = f"the output {label or '.'}/zarr.json"
     try:
-        target = zarr.open_array(target_dir, mode="r", zarr_format=3)
+        target = zarr.open_array(zarr_store(target_dir), mode="r", zarr_format=3)
     except Exception as exc:
         raise VerificationError(meta_file, f"zarr-python cannot open {out} written from it: {_one_line(exc)}") from None
     result.arrays_opened += 1

@@ -48,7 +48,7 @@ def check_reverse_map(plan, target_root: str | Path) -> dict[str, Any]:
     """
     from ..formats.registry import layout
 
-    root = Path(target_root)
+    root = as_path(target_root)
     try:
         steps = layout(plan.layout)
     except KeyError:

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import MigrateError
 from ..formats.plan import MigrationPlan
 from ..report.model import WriteStats
+from ..storage.location import is_remote
 from ..storage.lock import Busy, Lock
 from ..storage.sandbox import inside
 from .atomic import dumps_document, flush_tree, write_atomic
@@ -116,6 +117,10 @@ def migrate_in_place(plan: MigrationPlan, *, options: dict, verify: Callable[[Pa
         before the error propagates).
     """
     root = plan.root
+    if is_remote(root):  # a dataset in a bucket: the same design with objects (write/inplace_s3.py)
+        from .inplace_s3 import migrate_in_place_s3
+
+        return migrate_in_place_s3(plan, options=options, verify=verify, stats=stats, notes=notes)
     try:
         with dataset_lock(root):
             return _migrate_locked(plan, root, options, verify, stats, notes)

@@ -114,15 +114,21 @@ class Journal:
         OSError
             If it cannot be written.
         """
-        write_atomic(self.file, dumps_document({
+        write_atomic(self.file, self.to_bytes())
+
+    def to_bytes(self) -> bytes:
+        """The journal document (``journal.json``)."""
+        from ..storage.location import display
+
+        return dumps_document({
             "journal_version": JOURNAL_VERSION,
             "tool": "ngff-migrate",
-            "root": str(self.root),
+            "root": display(self.root),
             "state": self.state,
             "started": self.started,
             "options": self.options,
             "entries": [e.to_json() for e in self.entries],
-        }))
+        })
 
     @classmethod
     def load(cls, root: Path) -> Journal:
@@ -145,7 +151,11 @@ class Journal:
         file = root / JOURNAL_DIR / JOURNAL_FILE
         if not file.is_file():
             raise MigrateError(root, f"no in-place migration journal ({JOURNAL_DIR}/{JOURNAL_FILE}) to roll back")
-        raw = read_json(file)
+        return cls.parse(root, file, read_json(file))
+
+    @classmethod
+    def parse(cls, root: Path, file: Path, raw: dict[str, Any]) -> Journal:
+        """The journal of ``root`` from its JSON ``raw`` read from ``file`` (checked as :meth:`load` says)."""
         version = raw.get("journal_version")
         if version not in (1, JOURNAL_VERSION) or not isinstance(raw.get("entries"), list):
             raise MigrateError(file, f"not an ngff-migrate in-place journal (journal_version {version!r})")

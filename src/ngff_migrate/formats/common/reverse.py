@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import MigrateError, VerificationError
+from ...storage.location import as_path, is_file
 from ...zarr.jsonio import json_location, read_json
 
 #: Mismatches listed in the result; past this ``mismatches_total`` says how many there were.
@@ -66,7 +67,7 @@ class Output:
     """
 
     def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+        self.root = as_path(root)
         self._docs: dict[str, dict[str, Any]] = {}
 
     def doc(self, file: str) -> dict[str, Any]:
@@ -95,7 +96,7 @@ class Output:
 
     def has(self, rel: str) -> bool:
         """Whether the node at ``rel`` has a ``zarr.json`` in the output."""
-        return join(rel, "zarr.json") in self._docs or (self.root / rel / "zarr.json").is_file()
+        return join(rel, "zarr.json") in self._docs or is_file(self.root / rel / "zarr.json")
 
     def attributes(self, rel: str) -> dict[str, Any]:
         """``attributes`` of the node at ``rel`` (``{}`` when the document has none).

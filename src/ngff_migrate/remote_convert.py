@@ -1,0 +1,70 @@
+"""What :func:`ngff_migrate.convert` does differently for remote sources and
+destinations (docs/storage.md): which options a remote run takes, opening an
+S3 destination, and the request counts of the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import UsageError
+from .storage.location import (
+    display,
+    looks_remote,
+    open_location,
+    protocol,
+    protocol_of_text,
+    remote_unsupported,
+)
+
+
+def open_destination(destination: Any, *, endpoint_url: str | None,
+                     storage_options: dict[str, Any] | None) -> Any:
+    """The destination of a copy: a local path as it is, an ``s3://`` URL as a location.
+
+    Raises
+    ------
+    UsageError
+        For an HTTP destination (HTTP is read-only) or another scheme.
+    """
+    if not looks_remote(destination):
+        return destination
+    if protocol_of_text(destination) in ("http", "https"):
+        raise UsageError(display(destination), "HTTP is read-only: a destination must be a local directory "
+                                               "or an s3:// URL")
+    return open_location(str(destination), endpoint_url=endpoint_url, storage_options=storage_options)
+
+
+def check_remote_options(src: Any, dst: Any, *, in_place: bool, link: bool, recode, tiff: tuple) -> None:
+    """Refuse what a remote source or destination cannot do in this release (exit code 2, saying why)."""
+    remote_src = looks_remote(src)
+    remote_dst = dst is not None and looks_remote(dst)
+    if in_place and protocol(src) in ("http", "https"):
+        remote_unsupported(src, "--in-place")
+    why = None
+    if link and (remote_src or remote_dst):
+        why = "--link hard-links local files; a remote source or destination is copied"
+    elif recode.active and (remote_src or remote_dst):
+        why = "re-encoding (--chunks, --shards, --codec, --levels, ...) reads a local source and writes a " \
+              "local destination in this release"
+    elif remote_src and any(v not in (None, False) for v in tiff):
+        why = "the TIFF options apply to local TIFF files only"
+    if why:
+        raise UsageError(display(dst if remote_dst and not remote_src else src), why)
+
+
+def counting(src: Any, dst: Any) -> dict[str, int] | None:
+    """The request counters before a run that touches S3 (``None``: no S3 store involved)."""
+    if protocol(src) not in ("s3",) and not (dst is not None and protocol(dst) == "s3"):
+        return None
+    from .storage.s3 import snapshot
+
+    return snapshot()
+
+
+def storage_report(before: dict[str, int] | None) -> dict[str, Any] | None:
+    """The report's ``storage``: requests by kind and bytes since ``before``."""
+    if before is None:
+        return None
+    from .storage.s3 import since
+
+    return since(before)

@@ -1,0 +1,213 @@
+"""Copy mode into S3: ``convert SRC s3://bucket/prefix/out.zarr`` (docs/storage.md, "Writing to S3").
+
+S3 has no rename, so the local recipe (write a hidden directory, rename it
+into place) becomes: **write the final keys directly, the entry document
+last.** A dataset is found through its root ``zarr.json`` (or the standalone
+RFC-8 document that was the source); until verification passed that one
+object is not at the destination, so no reader sees a complete dataset.
+
+Next to the destination, the hidden prefix ``.<name>.ngff-migrate-partial/``
+holds the run's state:
+
+* ``lock.json`` - the S3 lock of the run writing this destination
+  (:class:`~ngff_migrate.storage.s3lock.S3Lock`);
+* ``run.json`` - written before the first object at the destination: from
+  then on the destination holds an unfinished output;
+* the entry document, written there first, so that verification re-reads it
+  from storage (reads of the destination's entry document are redirected to
+  it, :func:`ngff_migrate.storage.remote.redirected`).
+
+After verification: the entry document is written at the destination (the
+output is complete), then ``run.json`` and the partial entry document are
+removed, then the lock. A run that fails removes what it wrote. A run killed
+part-way leaves ``run.json``: the next run of the same command takes the
+stale lock over, removes every object below the destination and starts again
+(a killed run is cleaned up, not resumed). With ``--overwrite`` an existing
+output is removed first, entry document first (it cannot be swapped in one
+step as a local directory is).
+
+Objects are written whole: a ``PUT`` per document, a streamed upload per
+local file, a server-side ``CopyObject`` for an S3 source on the same server,
+a streamed copy across servers; :data:`COPY_THREADS` at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..errors import MigrateError, UsageError
+from ..formats.plan import MigrationPlan
+from ..report.model import WriteStats
+from ..storage.location import display, is_remote, remote_inside
+from .atomic import dumps_document
+
+PARTIAL_SUFFIX = ".ngff-migrate-partial"
+COPY_THREADS = 8
+
+
+def partial_prefix(dst: Any) -> Any:
+    """The state prefix of a copy to the S3 location ``dst``."""
+    return dst.parent / f".{dst.name}{PARTIAL_SUFFIX}"
+
+
+def _has_objects(root: Any) -> bool:
+    bucket, _, key = root.path.partition("/")
+    try:
+        out = root.fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=key.rstrip("/") + "/", MaxKeys=1)
+    except Exception as exc:
+        from ..storage.remote import read_error
+
+        raise read_error(root, exc) from None
+    return bool(out.get("KeyCount") or out.get("Contents"))
+
+
+def check_s3_destination(src: Any, dst: Any, *, overwrite: bool) -> None:
+    """Refuse destinations that could damage the input or existing data (before anything is written).
+
+    Raises
+    ------
+    UsageError
+        If ``dst`` is, or lies inside, the source; the source lies inside
+        ``dst`` while overwriting; or ``dst`` holds objects (and is not the
+        unfinished output of an interrupted run) without ``overwrite``.
+    """
+    from ..storage.remote import exists
+
+    if is_remote(src) and remote_inside(src, dst):
+        raise UsageError(display(dst), f"destination is inside the source {display(src)}; use --in-place "
+                                       "to migrate in place")
+    if overwrite and is_remote(src) and remote_inside(dst, src):
+        raise UsageError(display(dst), f"destination contains the source {display(src)}; refusing to overwrite it")
+    if not overwrite and _has_objects(dst) and not exists(partial_prefix(dst) / "run.json"):
+        raise UsageError(display(dst), "destination already exists (use --overwrite to replace it)")
+
+
+def _clear(dst: Any) -> int:
+    """Remove every object below ``dst``: its root document first (it stops looking complete)."""
+    from ..storage.s3 import delete, delete_below, list_below
+
+    found = [rel for rel, _ in list_below(dst)]
+    for entry in [r for r in found if "/" not in r and (r == "zarr.json" or r.endswith(".json"))]:
+        delete(dst / entry)
+        found.remove(entry)
+    delete_below(dst, found)
+    return len(found)
+
+
+def migrate_copy_s3(plan: MigrationPlan, dst: Any, *, overwrite: bool, verify: Callable[[Any], object],
+                    stats: WriteStats, progress: Callable[[int], None] | None = None,
+                    files: list[tuple[str, int]] | None = None, notes: list[str] | None = None) -> None:
+    """Write the migrated dataset to the S3 location ``dst`` (module docstring).
+
+    Raises
+    ------
+    UsageError
+        For a bad destination (:func:`check_s3_destination`).
+    MigrateError
+        If reading, writing or verification fails (what was written is
+        removed), or another live run writes the same destination.
+    """
+    from ..storage.lock import Busy
+    from ..storage.s3 import copy_object, delete, put_bytes
+    from ..storage.s3lock import S3Lock, holder
+
+    src = plan.root
+    check_s3_destination(src, dst, overwrite=overwrite)
+    for file in [d.file for d in plan.documents] + list(plan.files):
+        if ".." in file.split("/") or file.startswith("/"):
+            raise MigrateError(display(src) + "/" + file, "would be written outside the destination; refused")
+    state = partial_prefix(dst)
+    try:
+        lock = S3Lock(state / "lock.json").__enter__()
+    except Busy as exc:
+        raise MigrateError(display(dst), f"another ngff-migrate run is writing this destination ({exc}); "
+                                         "try again when it has finished") from None
+    try:
+        from ..storage.remote import exists
+
+        leftover = exists(state / "run.json")
+        put_bytes(state / "run.json", json.dumps({"tool": "ngff-migrate", "state": "writing",
+                                                  "started": time.time()}).encode())
+        if leftover or overwrite:
+            removed = _clear(dst)
+            if leftover and notes is not None:
+                notes.append(f"removed the unfinished output of an interrupted run ({removed} objects below "
+                             f"{display(dst)})")
+        try:
+            entry = _write(plan, dst, state, stats, progress, files)
+            from ..storage.remote import redirected
+
+            with redirected({dst / entry: state / entry}):
+                verify(dst)
+            lock.check()
+            copy_object(state / entry, dst / entry)  # server-side: the output is complete from here on
+            delete(state / entry)
+            delete(state / "run.json")
+        except BaseException:
+            if lock.lost:  # another run took the destination over: its objects are not ours to remove
+                raise
+            try:
+                _clear(dst)
+                delete(state / plan.entry)
+                delete(state / "run.json")
+            except Exception:  # the first error is the one to report; run.json says "unfinished"
+                pass
+            raise
+    finally:
+        lock.__exit__(None, None, None)
+    if lock.took_over and notes is not None:
+        notes.append(f"took over the stale lock of an interrupted run ({holder(lock.took_over)})")
+
+
+def _write(plan: MigrationPlan, dst: Any, state: Any, stats: WriteStats,
+           progress: Callable[[int], None] | None, files: list[tuple[str, int]] | None) -> str:
+    """Copy the objects and write the documents; returns the entry document (written under ``state``)."""
+    from ..storage.s3 import copy_object, put_bytes, upload_file
+    from .copy import files_to_copy
+
+    src = plan.root
+    files = files_to_copy(plan) if files is None else files
+    remote_src = is_remote(src)
+
+    entry = plan.entry
+
+    def one(item: tuple[str, int]) -> int | None:
+        rel, size = item
+        target = (state if rel == entry else dst) / rel  # an entry document carried over verbatim: last too
+        if remote_src:
+            return copy_object(src / rel, target, size=size or None)
+        try:
+            upload_file(Path(src) / rel, target)
+        except OSError as exc:
+            raise MigrateError(Path(src) / rel, f"cannot read source file: {exc.strerror or exc}") from None
+        return size
+
+    pool = ThreadPoolExecutor(max_workers=COPY_THREADS)
+    try:
+        for got in pool.map(one, files):
+            if got is None:
+                stats.objects_absent += 1
+                continue
+            stats.files_copied += 1
+            stats.bytes_copied += got
+            if progress is not None:
+                progress(got)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    for rel, data in plan.files.items():  # e.g. a TIFF's OME-XML
+        put_bytes(dst / rel, data)
+        stats.document_bytes += len(data)
+    for doc in plan.documents:
+        data = dumps_document(doc.document)
+        put_bytes((state if doc.file == entry else dst) / doc.file, data)
+        stats.documents_written += 1
+        stats.document_bytes += len(data)
+    return entry
+
+
+__all__ = ["check_s3_destination", "migrate_copy_s3", "partial_prefix"]
