@@ -192,6 +192,7 @@ def _chunk_request(method: str, path: str, roots: list[str]) -> bool:
     return any(f"/{r}/" in key for r in roots) and name not in METADATA and ".ngff-migrate" not in key
 
 
+@pytest.mark.slow
 def test_in_place_on_s3_and_rollback_are_byte_identical(s3, proxy):
     """Unmarked smoke test: in place on S3 with --verify none touches no chunk; rollback restores everything."""
     endpoint, put = s3

@@ -330,6 +330,7 @@ def test_far_apart_tiles_keep_the_overview_memory_bounded(tmp_path):
     assert row[0] == 10 and row[-1] == 30 and not row[1:-1].any()
 
 
+@pytest.mark.slow
 def test_many_tiles_keep_file_handles_bounded(tmp_path):
     """300 tiles with --overview convert under a limit of 200 open files."""
     import resource
