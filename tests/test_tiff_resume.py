@@ -2,7 +2,7 @@
 movement goes through the pixel engine": resume after a kill applies to TIFF input).
 
 The tiles are written by tifffile (``tifffile.imwrite(tile=(64, 64),
-compression="zlib")``, 12 tiles of 1024 x 1024 uint16 noise on a 3 x 4 grid with a
+compression="zlib")``, 6 tiles of 1024 x 1024 uint16 noise on a 2 x 3 grid with a
 TileConfiguration.txt); the CLI runs as a child process, is killed with SIGKILL
 once its unit journal has lines, and the same command is run again.
 """
@@ -31,8 +31,8 @@ def _tiles(folder):
     folder.mkdir()
     rng = np.random.default_rng(5)
     lines = ["dim = 2"]
-    for r in range(3):
-        for c in range(4):
+    for r in range(2):
+        for c in range(3):
             name = f"t{r}{c}.tif"
             tifffile.imwrite(folder / name, rng.integers(0, 4096, (1024, 1024), dtype="uint16"), tile=(64, 64),
                              compression="zlib")
@@ -73,8 +73,8 @@ def test_kill_9_then_rerun_resumes_a_tile_set(tmp_path):
     assert report["reencode"]["resumed"] is True and report["reencode"]["units_resumed"] >= done - 1
     assert report["reencode"]["units_written"] > 0  # it was caught mid-way
     assert report["verification"]["reverse_map"]["equal"] is True
-    for name in ("t00", "t12", "t23"):
+    for name in ("t00", "t12"):
         want = tifffile.imread(src / f"{name}.tif")
         np.testing.assert_array_equal(zarr.open_array(dst / name / "0", mode="r")[...], want)
-    assert zarr.open_array(dst / "overview" / "0", mode="r").shape == (1432, 1892)
+    assert zarr.open_array(dst / "overview" / "0", mode="r").shape == (972, 1432)
     assert_documents_valid(dst)
