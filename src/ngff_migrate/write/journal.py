@@ -82,6 +82,7 @@ class JournalEntry:
     sha256_after: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The entry as written in ``journal.json`` (unset fields left out)."""
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
@@ -97,13 +98,16 @@ class Journal:
 
     @property
     def directory(self) -> Path:
+        """``<root>/.ngff-migrate``: the journal and its backups."""
         return self.root / JOURNAL_DIR
 
     @property
     def file(self) -> Path:
+        """The journal document itself."""
         return self.directory / JOURNAL_FILE
 
     def backup_path(self, rel: str) -> Path:
+        """Where the original bytes of the root-relative file ``rel`` are kept."""
         return self.directory / "backup" / rel
 
     def save(self) -> None:

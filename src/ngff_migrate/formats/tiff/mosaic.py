@@ -139,6 +139,10 @@ class MosaicArray:
         self.ndim = len(self.shape)
         self._arrays: OrderedDict[int, Any] = OrderedDict()
         self._lock = threading.Lock()
+        # each tile's box in full-resolution mosaic pixels, (tiles, axes): a block asks only the tiles under it
+        self._lo = np.array([offset for _, offset, _ in source.tiles], dtype=np.int64).reshape(len(source.tiles), -1)
+        self._hi = self._lo + np.array([shape for _, _, shape in source.tiles], dtype=np.int64).reshape(self._lo.shape)
+        self._factors = np.array(source.factors, dtype=np.int64)
 
     def _tile(self, i: int) -> Any:
         """Tile ``i`` opened (at most :data:`OPEN_TILES` stay open: their file handles)."""
@@ -183,7 +187,11 @@ class MosaicArray:
         total = np.zeros(out_shape, dtype=np.float64)
         count = np.zeros(out_shape, dtype=np.float64)
         f = self.source.factors
-        for i, (reader, offset, tile_shape) in enumerate(self.source.tiles):
+        a_px = np.array([a for a, _ in bounds], dtype=np.int64) * self._factors
+        b_px = np.array([b for _, b in bounds], dtype=np.int64) * self._factors
+        under = np.nonzero(((self._lo < b_px) & (self._hi > a_px)).all(axis=1))[0]
+        for i in under.tolist():  # in tile order, as before; thousands of tiles are not looped over per block
+            reader, offset, tile_shape = self.source.tiles[i]
             tsel, osel, starts = [], [], []
             for (a, b), fk, off, n in zip(bounds, f, offset, tile_shape, strict=True):
                 lo, hi = max(a * fk, off), min(b * fk, off + n)  # full-resolution mosaic pixels

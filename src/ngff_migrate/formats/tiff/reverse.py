@@ -68,6 +68,16 @@ def _canon(doc: Any) -> Any:
 
 def rebuild_series(out: Output, rel: str, node: dict[str, Any], tiff: dict[str, Any], added: list[str],
                    prefix: str) -> dict[str, Any]:
+    """One series' summary rebuilt from the output: the multiscale ``node`` of the
+    document at ``rel`` and its carried ``<prefix>:tiff`` (``tiff``), leaving out the
+    levels a re-encode ``added``. Returns ``{"name", "axes", "dtype", "shapes",
+    "physical", "channels"}``: shapes in the file's axis order (tifffile letters),
+    pixel sizes as ``[value, NGFF unit]`` from level 0's scale, per letter.
+
+    Raises
+    ------
+    VerificationError
+        If a level's array document is missing or unreadable (from :class:`Output`)."""
     axes = tiff["axes"]
     _, order = axis_order(axes, where=str(out.root / rel))
     attrs = node.get("attributes") or {}
