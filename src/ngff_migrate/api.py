@@ -376,6 +376,11 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
 
         options = {"target_version": target_version, "verify": verify, "prefix": prefix}
         notes: list[str] = []
+        if destination is not None and result.escaping_paths:  # RFC-8 v1 §Security
+            from .formats.rfc8.escaping import rewrite_escaping_paths
+
+            rewrite_escaping_paths(result, destination, allow_outside=allow_outside)
+            report.warnings.extend(w for w in result.warnings if w not in report.warnings)
         with report.timer("write"):
             if destination is None:
                 migrate_in_place(result, options=options, verify=_verify, stats=report.write, notes=notes)

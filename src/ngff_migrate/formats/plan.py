@@ -32,6 +32,23 @@ class KeyRecord:
     target: str | None = None
 
 
+@dataclass(frozen=True)
+class EscapingPath:
+    """A relative RFC-8 node ``path`` that leaves the dataset root (RFC-8 v1
+    §Security): not followed when read; a copy refuses it, or rewrites it
+    (``--allow-outside``) so that it names the same target from the
+    destination (``formats/rfc8/escaping.py``).
+
+    ``file`` is the document (root-relative), ``location`` the JSON location
+    of the node's ``path`` (``ome.nodes[0].path``: a Path object or, in early
+    drafts, a plain string) and ``target`` the path as written.
+    """
+
+    file: str
+    location: str
+    target: str
+
+
 @dataclass
 class DocumentPlan:
     """One ``zarr.json`` to write at ``rel``/zarr.json.
@@ -155,6 +172,11 @@ class MigrationPlan:
     source_files: list[str] = field(default_factory=list)
     #: what a tile set's translation found: positions, units, overlaps (the report's ``tiles``)
     tiles: dict[str, Any] | None = None
+    #: relative RFC-8 paths of the input that leave its root (not followed; a copy must not write
+    #: them unchanged: formats/rfc8/escaping.py)
+    escaping_paths: list[EscapingPath] = field(default_factory=list)
+    #: the escaping paths a copy rewrote: (document, JSON location) -> (the input's path, the new one)
+    path_rewrites: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     #: the paths of ``arrays`` (kept by :meth:`add_array`)
     _array_rels: set[str] = field(default_factory=set, repr=False, compare=False)
 

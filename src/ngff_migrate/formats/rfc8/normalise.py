@@ -323,6 +323,7 @@ def translate_rfc8(tree: Rfc8Tree, options: TranslateOptions | None = None) -> M
     options = options or TranslateOptions()
     plan = MigrationPlan(root=tree.root, layout="rfc8", version=tree.version, zarr_format=3, entry=tree.entry)
     plan.warnings.extend(w for w in tree.warnings if w not in plan.warnings)
+    plan.escaping_paths = list(tree.escaping)
     normalised: dict[str, dict[str, Any]] = {}
     for doc in tree.documents:
         ome, keys, warnings = normalise_ome(doc.ome, options.target_version, file=doc.file)

@@ -31,6 +31,7 @@ from ...storage.location import as_path, display, is_file, normalize, relative_p
 from ...storage.location import is_remote as is_remote_location
 from ...storage.sandbox import MAX_PATH_CHARS, current, inside
 from ...zarr.node import MAX_NAME_BYTES, V3_DOC, ZarrNode, check_array, is_dir, read_json, read_node
+from ..plan import EscapingPath
 
 #: Node types whose ``path`` this reader follows (RFC-8 v1, "Node").
 CORE_NODE_TYPES = ("collection", "multiscale", "singlescale")
@@ -132,6 +133,8 @@ class Rfc8Tree:
     groups: list[tuple[str, ZarrNode]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     strict: bool = True
+    #: relative paths that leave the root (not followed; RFC-8 v1 §Security)
+    escaping: list[EscapingPath] = field(default_factory=list)
 
     def document(self, file: str) -> Rfc8Document | None:
         """The document read from ``file`` (relative to the root), if any."""
@@ -279,6 +282,7 @@ class _Reader:
         resolved = normalize(base / target)
         if relative_posix(resolved, self.root) is None:
             self.warnings.append(f"{self.rel(file)} {loc}: path {shown!r} leaves the root; not followed")
+            self.tree.escaping.append(EscapingPath(self.rel(file), loc, target))
             return None
         box = current()
         if not (box is not None and box.allow_outside) and not inside(self.resolved_root, resolved):

@@ -175,14 +175,22 @@ def reverse_map(plan, target_root: Path) -> dict[str, Any]:
         doc = documents[file]
         has_ome = isinstance(doc, dict) and isinstance(
             (doc.get("attributes") or {}).get("ome") if name == "zarr.json" else doc.get("ome"), dict)
-        files[file] = Rebuilt(out.doc(file), trace, _canon_file(name, doc_dir, documents), ome=has_ome)
+        rewrites = {loc: paths for (f, loc), paths in plan.path_rewrites.items() if f == file}
+        files[file] = Rebuilt(out.doc(file), trace, _canon_file(name, doc_dir, documents, rewrites), ome=has_ome)
     return compare(plan, files, fallback(out, set(plan.inputs), plan.prefix))
 
 
-def _canon_file(name: str, doc_dir: str, documents: dict[str, Any]):
+def _canon_file(name: str, doc_dir: str, documents: dict[str, Any],
+                rewrites: dict[str, tuple[str, str]] | None = None):
     def canon(doc: Any) -> Any:
         if not isinstance(doc, dict):
             return doc
+        if rewrites:  # a copy's rewritten escaping paths (escaping.py) compare as the input's
+            from .escaping import ome_of, set_path
+
+            doc = copy.deepcopy(doc)
+            for location, (old, new) in rewrites.items():
+                set_path(ome_of(name, doc), location, old, only_if=new)
         if name == "zarr.json":
             attrs = doc.get("attributes")
             if isinstance(attrs, dict) and isinstance(attrs.get("ome"), dict):
