@@ -18,7 +18,7 @@ Errors name the object (redacted) and are :class:`~ngff_migrate.errors.MigrateEr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -73,15 +73,18 @@ def read_bytes(path: Any, limit: int) -> bytes | None:
         For any other failure (access denied, a connection error), naming the object.
     """
     path = _redirect(path)
+    cached = _cached(path, limit)
+    if cached is not _MISS:
+        return cached  # type: ignore[return-value]
     fs = path.fs
     try:
         if protocol(path) == "s3":
-            return fs.cat_file(_key(path), start=0, end=limit + 1)
+            return _remember(path, fs.cat_file(_key(path), start=0, end=limit + 1), limit)
         # HTTP: one GET; a server that ignores Range sends the whole body (the caller checks the size)
-        return fs.cat_file(_key(path))
+        return _remember(path, fs.cat_file(_key(path)), None)
     except Exception as exc:
         if _absent(exc):
-            return None
+            return _remember(path, None, None)
         if isinstance(exc, IsADirectoryError):
             return None
         raise read_error(path, exc) from None
@@ -96,6 +99,9 @@ def exists(path: Any) -> bool:
         For a failure other than "not found".
     """
     path = _redirect(path)
+    known = cached_presence(path)
+    if known is not None:
+        return known
     fs = path.fs
     try:
         if protocol(path) == "s3":
@@ -162,4 +168,104 @@ def get_file(path: Any, target: Path) -> int | None:
     return target.stat().st_size
 
 
-__all__ = ["exists", "get_file", "list_files", "read_bytes", "read_error", "redirected"]
+# --------------------------------------------------------------------------- the read cache
+
+#: the documents of one stage, while :func:`read_cache` is active: ``str(location)`` ->
+#: ``(bytes or None for absent, the byte limit they were read with or None for whole)``
+_CACHE: list[dict[str, tuple[bytes | None, int | None]] | None] = [None]
+_MISS = object()
+#: requests :func:`prefetch` keeps in flight at once
+PREFETCH_CONCURRENCY = 32
+
+
+@contextmanager
+def read_cache() -> Iterator[None]:
+    """Within the block, every remote document read is kept in memory and read
+    once, and :func:`prefetch` fetches many documents concurrently (the metadata
+    walk of a plate over S3 is latency-bound: one request at a time is ~10 ms
+    each; docs/storage.md, "Request counts"). A nested block shares the outer
+    cache. Writes through :mod:`.s3` drop what they overwrite (:func:`forget`)."""
+    if _CACHE[0] is not None:
+        yield
+        return
+    _CACHE[0] = {}
+    try:
+        yield
+    finally:
+        _CACHE[0] = None
+
+
+def _cached(path: Any, limit: int | None) -> Any:
+    cache = _CACHE[0]
+    entry = cache.get(str(path)) if cache is not None else None
+    if entry is None:
+        return _MISS
+    data, read_limit = entry
+    if data is None or read_limit is None or len(data) <= read_limit or (limit is not None and limit <= read_limit):
+        return data  # absent, whole, or enough for this read (an over-long one is refused by the caller)
+    return _MISS
+
+
+def _remember(path: Any, data: bytes | None, limit: int | None) -> bytes | None:
+    cache = _CACHE[0]
+    if cache is not None:
+        cache[str(path)] = (data, limit)
+    return data
+
+
+def forget(path: Any) -> None:
+    """Drop ``path`` from the read cache (it is being written or deleted)."""
+    cache = _CACHE[0]
+    if cache is not None:
+        cache.pop(str(path), None)
+
+
+def cached_presence(path: Any) -> bool | None:
+    """Whether the read cache knows ``path`` exists (``True``), is absent (``False``), or nothing (``None``)."""
+    cache = _CACHE[0]
+    entry = cache.get(str(_redirect(path))) if cache is not None else None
+    return None if entry is None else entry[0] is not None
+
+
+def prefetch(paths: Iterable[Any], limit: int) -> None:
+    """Read the documents at ``paths`` (remote locations, already inside the root:
+    the caller checked them) concurrently into the read cache, at most
+    ``limit + 1`` bytes each on S3 (a ranged GET) and whole over HTTP, as
+    :func:`read_bytes` does; :data:`PREFETCH_CONCURRENCY` requests at a time
+    (fsspec's own batching of coroutines on the file system's event loop).
+
+    Outside :func:`read_cache` nothing happens. An absent document is cached as
+    absent; any other failure is not cached, so that the reader's own read
+    raises it, naming the object. Never raises.
+    """
+    cache = _CACHE[0]
+    if cache is None:
+        return
+    todo: dict[str, Any] = {}
+    for path in paths:
+        path = _redirect(path)
+        if str(path) not in cache and _cached(path, limit) is _MISS:
+            todo.setdefault(str(path), path)
+    by_fs: dict[int, list[Any]] = {}
+    for path in todo.values():
+        by_fs.setdefault(id(path.fs), []).append(path)
+    from fsspec.asyn import _run_coros_in_chunks, sync
+
+    for group in by_fs.values():
+        fs = group[0].fs
+        s3 = protocol(group[0]) == "s3"
+        coros = [fs._cat_file(_key(p), start=0, end=limit + 1) if s3 else fs._cat_file(_key(p)) for p in group]
+        try:
+            results = sync(fs.loop, _run_coros_in_chunks, coros, batch_size=PREFETCH_CONCURRENCY,
+                           return_exceptions=True)
+        except Exception:  # a prefetch only saves time; the readers raise what matters
+            continue
+        for path, result in zip(group, results, strict=True):
+            if isinstance(result, bytes):
+                cache[str(path)] = (result, limit if s3 else None)
+            elif isinstance(result, BaseException) and _absent(result):
+                cache[str(path)] = (None, None)
+
+
+__all__ = ["cached_presence", "exists", "forget", "get_file", "list_files", "prefetch", "read_bytes",
+           "read_cache", "read_error", "redirected"]

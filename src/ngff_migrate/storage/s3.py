@@ -144,6 +144,9 @@ def put_bytes(path: Any, data: bytes, **conditions: str) -> str:
         If the write fails; for a condition that did not hold, the error's
         ``precondition`` attribute is ``True``.
     """
+    from .remote import forget
+
+    forget(path)
     bucket, key = _bucket_key(path)
     try:
         out = path.fs.call_s3("put_object", Bucket=bucket, Key=key, Body=data, **conditions)
@@ -190,6 +193,9 @@ def delete(path: Any) -> None:
     MigrateError
         If the request fails.
     """
+    from .remote import forget
+
+    forget(path)
     bucket, key = _bucket_key(path)
     try:
         path.fs.call_s3("delete_object", Bucket=bucket, Key=key)
@@ -207,6 +213,10 @@ def delete_below(root: Any, rels: list[str]) -> None:
     MigrateError
         If a request fails or an object could not be removed.
     """
+    from .remote import forget
+
+    for rel in rels:
+        forget(root / rel)
     bucket, key = _bucket_key(root)
     base = key.rstrip("/")
     for i in range(0, len(rels), DELETE_BATCH):

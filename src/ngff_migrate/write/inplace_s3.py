@@ -216,8 +216,16 @@ def migrate_in_place_s3(plan: MigrationPlan, *, options: dict, verify: Callable[
 
 def _prepare(journal: Journal, pending: list[tuple[str, bytes]]) -> None:
     """Back up every object of ``pending`` that exists and write the journal (before any document)."""
+    from ..storage.remote import prefetch, read_cache
     from ..storage.s3 import put_bytes
 
+    with read_cache():
+        prefetch([journal.root / rel for rel, _ in pending], 1 << 40)  # the current objects, concurrently
+        _prepare_entries(journal, pending, put_bytes)
+    _save(journal)
+
+
+def _prepare_entries(journal: Journal, pending: list[tuple[str, bytes]], put_bytes: Any) -> None:
     for rel, data in pending:
         current = _read(journal.root / rel)
         after = sha256_bytes(data)
@@ -227,7 +235,6 @@ def _prepare(journal: Journal, pending: list[tuple[str, bytes]]) -> None:
         put_bytes(journal.backup_path(rel), current)
         journal.entries.append(JournalEntry(rel, "replaced", sha256_before=sha256_bytes(current),
                                             sha256_after=after))
-    _save(journal)
 
 
 def _undo(root: Any) -> str | None:

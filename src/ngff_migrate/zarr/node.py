@@ -121,11 +121,38 @@ def read_node(directory: Path) -> ZarrNode | None:
     """
     v3 = directory / V3_DOC
     if not isinstance(directory, PurePath):  # remote: read, absent is None (no existence check first)
+        prefetch_nodes([directory])  # the candidate documents at once, when a read cache is active
         doc = read_json(v3, missing_ok=True)
         return _v3_node(directory, v3, doc) if doc is not None else read_v2_node(directory)
     if _is_file(v3):
         return _v3_node(directory, v3, read_json(v3))
     return read_v2_node(directory)
+
+
+def prefetch_nodes(directories: list[Any]) -> None:
+    """Fetch the metadata documents (``zarr.json``, ``.zarray``, ``.zgroup``,
+    ``.zattrs``) of many remote nodes concurrently into the read cache
+    (:func:`ngff_migrate.storage.remote.prefetch`; docs/storage.md), so that
+    :func:`read_node` then finds them in memory. The readers call it where they
+    learn many child paths at once (a plate's wells, a well's fields, a
+    multiscale's datasets). Local directories and ``None`` entries are skipped;
+    the directories must already have passed :func:`member_path`. Never raises.
+    """
+    remote = [d for d in directories if d is not None and not isinstance(d, PurePath)]
+    if not remote:
+        return
+    from ..storage.remote import prefetch
+
+    prefetch([d / name for d in remote for name in (V3_DOC, V2_ARRAY, V2_GROUP, V2_ATTRS)], MAX_DOCUMENT_BYTES)
+
+
+def member_or_none(base: Any, rel: Any) -> Any:
+    """:func:`member_path` of ``rel`` below ``base``, or ``None`` where it is not a usable path
+    (for a prefetch: the reader itself raises the error later, naming the document)."""
+    try:
+        return member_path(base, rel, file=base, where="", what="path")
+    except MigrateError:
+        return None
 
 
 def _v3_node(directory: Path, v3: Path, doc: dict[str, Any]) -> ZarrNode:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import MigrateError
-from ...zarr.node import ZarrNode, is_dir, member_path, read_node
+from ...storage.location import is_remote
+from ...zarr.node import ZarrNode, is_dir, member_or_none, member_path, prefetch_nodes, read_node
 from ..common.legacy_check import check_legacy
 from ..ngff_image.read import read_image
 from .model import LegacyField, LegacyPlate, LegacyWell
@@ -82,6 +83,8 @@ def read_plate(root: Path, version: str, *, strict: bool = True,
                          name=None if name in (None, "") else str(name), plate_extra=plate,
                          ome_extra=ome, other_attributes=other)
     declared = {a["id"] for a in acquisitions}
+    if is_remote(root):
+        _prefetch_plate(root, wells)
     for i, entry in enumerate(wells):
         result.wells.append(_read_well(root, version, i, entry, rows, columns, declared, file,
                                        strict, warnings, image_reader, legacy_check))
@@ -90,6 +93,44 @@ def read_plate(root: Path, version: str, *, strict: bool = True,
         if row_node is not None:
             result.row_groups[row] = row_node
     return result
+
+
+def _ome_of(node: ZarrNode | None) -> dict[str, Any]:
+    attrs = node.attributes if node is not None else {}
+    ome = attrs.get("ome") if isinstance(attrs.get("ome"), dict) else attrs
+    return ome if isinstance(ome, dict) else {}
+
+
+def _paths(items: Any) -> list[Any]:
+    return [i.get("path") for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _prefetch_plate(root: Any, wells: list[Any]) -> None:
+    """A remote plate's metadata, breadth first and concurrently: the wells, then every
+    well's fields, then every field's levels and ``labels`` group (one batch of requests
+    per depth instead of one request at a time; docs/storage.md). Only valid paths
+    inside the root are fetched; the reads that follow raise the errors."""
+    def nodes(directory: Any) -> ZarrNode | None:
+        try:
+            return read_node(directory)
+        except MigrateError:
+            return None
+
+    well_dirs = [member_or_none(root, p) for p in _paths(wells)]
+    prefetch_nodes(well_dirs)
+    field_dirs = [member_or_none(d, p) for d in well_dirs if d is not None
+                  for p in _paths((_ome_of(nodes(d)).get("well") or {}).get("images"))]
+    prefetch_nodes(field_dirs)
+    below: list[Any] = []
+    for d in field_dirs:
+        if d is None:
+            continue
+        multiscales = _ome_of(nodes(d)).get("multiscales")
+        for entry in multiscales if isinstance(multiscales, list) else []:
+            below.extend(member_or_none(d, p) for p in _paths(entry.get("datasets") if isinstance(entry, dict)
+                                                               else None))
+        below.append(d / "labels")
+    prefetch_nodes(below)
 
 
 def _named_list(value: Any, file: Path, where: str) -> list[dict[str, Any]]:

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import MigrateError, UnsupportedError
-from ...zarr.node import ZarrNode, check_array, member_path, read_node
+from ...storage.location import is_remote
+from ...zarr.node import (
+    ZarrNode,
+    check_array,
+    member_or_none,
+    member_path,
+    prefetch_nodes,
+    read_node,
+)
 from ..common.labels import read_label_metadata, read_labels_group
 from ..common.legacy_check import check_legacy
 from .model import LegacyImage, LegacyLevel, LegacyMultiscale
@@ -182,6 +190,8 @@ def _read_multiscale(node: ZarrNode, index: int, entry: Any, file: Path) -> Lega
     if not isinstance(datasets, list) or not datasets:
         raise MigrateError(file, f"{where}.datasets is missing or empty")
     levels = []
+    if is_remote(node.directory):  # remote: every level's documents at once
+        prefetch_nodes([member_or_none(node.directory, d.get("path")) for d in datasets if isinstance(d, dict)])
     for j, ds in enumerate(datasets):
         loc = f"{where}.datasets[{j}]"
         if not isinstance(ds, dict) or not isinstance(ds.get("path"), str) or not ds["path"]:
