@@ -136,7 +136,8 @@ def test_location_usage_errors(tmp_path):
     (["batch", "{tmp}", "--out", "s3://bucket/out"], "over an S3 prefix is not supported"),
     (["convert", "{http}/image_v05.ome.zarr", "{tmp}/out", "--link"], "--link"),
     (["convert", "{http}/image_v05.ome.zarr", "{http}/out"], "HTTP is read-only"),
-    (["convert", "{http}/image_v05.ome.zarr", "{tmp}/out", "--chunks", "32,32,32,32"], "re-encod"),
+    (["convert", "{http}/image_v05.ome.zarr", "{tmp}/out", "--chunks", "32,32,32,32", "--scheduler",
+      "tcp://127.0.0.1:9"], "dask.distributed"),
 ])
 def test_remote_where_a_local_store_is_needed_is_a_usage_error(args, why, tmp_path):
     """No server needed: these are refused before any request (exit 2, saying why)."""

@@ -79,7 +79,8 @@ def proxy(s3):
     (["rollback", "https://127.0.0.1:9/img.zarr"], "read-only and cannot be listed"),
     (["finalize", "http://127.0.0.1:9/img.zarr"], "read-only and cannot be listed"),
     (["convert", str(V05), "s3://bucket/out.zarr", "--link"], "--link"),
-    (["convert", str(V05), "s3://bucket/out.zarr", "--chunks", "1,1,32,32"], "re-encod"),
+    (["convert", str(V05), "s3://bucket/out.zarr", "--chunks", "1,1,32,32", "--scheduler", "tcp://127.0.0.1:9"],
+     "dask.distributed"),
     (["batch", "s3://bucket/archive", "--in-place"], "over an S3 prefix is not supported"),
 ])
 def test_writes_refused_before_any_request(args, why):

@@ -225,7 +225,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         Called with the migration plan before anything is written (batch
         workers take the survey figures from it instead of planning twice).
     chunks, shards, shard_size, codec, portable:
-        Re-encode the arrays (copy mode only; docs/reencode.md): the chunk
+        Re-encode the arrays (copy mode only, to a local or ``s3://`` destination, from a local, S3
+        or HTTP source; docs/reencode.md, docs/storage.md): the chunk
         shape (``"z=32,y=256,x=256"`` or ``"32,256,256"``, in elements),
         ``"keep"``/``"auto"``/``"none"`` or a shard shape, the target
         decoded bytes per shard of ``auto`` (``"64MiB"``), the codec
@@ -287,7 +288,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     from .remote_convert import check_remote_options, counting, open_destination, storage_report
 
     tiff = (pixel_size, unit, positions, position_unit, overview)
-    check_remote_options(source, destination, in_place=in_place, link=link, recode=recode, tiff=tiff)
+    check_remote_options(source, destination, in_place=in_place, link=link, recode=recode, tiff=tiff,
+                         scheduler=scheduler)
     local_to_remote = not looks_remote(source) and destination is not None and looks_remote(destination)
     src = open_location(source) if local_to_remote else open_location(
         source, endpoint_url=source_endpoint_url or endpoint_url, anon=anon, storage_options=storage_options)
@@ -365,7 +367,7 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
         result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient,
                       allow_outside=allow_outside, report=report, **(tiff or {}))
         recode = _source_defaults(result, recode)
-        if recode is not None and is_remote(destination):
+        if recode is not None and is_remote(destination) and any(a.reader is not None for a in result.arrays):
             raise UsageError(display(destination), "this input is re-encoded by the pixel engine (a TIFF), which "
                                                    "writes a local destination in this release")
         job = None
@@ -412,7 +414,8 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
                 files = files_to_copy(result, allow_outside=allow_outside)
                 progress.start("copy", sum(s for _, s in files))
                 migrate_copy_s3(result, destination, overwrite=overwrite, verify=_verify, stats=report.write,
-                                progress=lambda n: progress.advance("copy", n), files=files, notes=notes)
+                                progress=lambda n: progress.advance("copy", n), files=files, notes=notes,
+                                reencode=job)
             else:
                 files = files_to_copy(result, allow_outside=allow_outside)
                 progress.start("copy", sum(s for _, s in files))
@@ -463,7 +466,8 @@ def _reencode_job(result: MigrationPlan, destination: Path, recode, *, overwrite
     progress.start("reencode", rplan.nbytes)
     state = run_state(result.root, destination, recode.fingerprint(), inputs_digest(result.inputs))
     return ReencodeJob(rplan=rplan, state=state, overwrite=overwrite, jobs=jobs, scheduler=scheduler,
-                       space_check=space_check, progress=lambda n: progress.advance("reencode", n))
+                       space_check=space_check, progress=lambda n: progress.advance("reencode", n),
+                       source=result.root)
 
 
 def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False,

@@ -34,8 +34,12 @@ def open_destination(destination: Any, *, endpoint_url: str | None,
     return open_location(str(destination), endpoint_url=endpoint_url, storage_options=storage_options)
 
 
-def check_remote_options(src: Any, dst: Any, *, in_place: bool, link: bool, recode, tiff: tuple) -> None:
-    """Refuse what a remote source or destination cannot do in this release (exit code 2, saying why)."""
+def check_remote_options(src: Any, dst: Any, *, in_place: bool, link: bool, recode, tiff: tuple,
+                         scheduler: str | None = None) -> None:
+    """Refuse what a remote source or destination cannot do in this release (exit code 2, saying why).
+
+    A re-encode (``recode``) from or to a remote store runs on the local threaded scheduler; with a
+    ``dask.distributed`` ``scheduler`` it is refused (docs/storage.md, "Re-encoding to or from S3")."""
     remote_src = looks_remote(src)
     remote_dst = dst is not None and looks_remote(dst)
     if in_place and protocol(src) in ("http", "https"):
@@ -43,9 +47,9 @@ def check_remote_options(src: Any, dst: Any, *, in_place: bool, link: bool, reco
     why = None
     if link and (remote_src or remote_dst):
         why = "--link hard-links local files; a remote source or destination is copied"
-    elif recode.active and (remote_src or remote_dst):
-        why = "re-encoding (--chunks, --shards, --codec, --levels, ...) reads a local source and writes a " \
-              "local destination in this release"
+    elif recode.active and scheduler and (remote_src or remote_dst):
+        why = "a re-encode from or to a remote store runs on local threads (--jobs) in this release, not on " \
+              "a dask.distributed cluster (--scheduler)"
     elif remote_src and any(v not in (None, False) for v in tiff):
         why = "the TIFF options apply to local TIFF files only"
     if why:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError
+from ..storage.location import display, is_remote
 from .journal import JOURNAL_DIR, UnitJournal, resumable
 from .plan import ReencodePlan
 from .run import ReencodeStats, open_sources, run_reencode
@@ -47,6 +48,8 @@ class ReencodeJob:
     resumed: bool = False
     #: whether a failure now leaves the unfinished output for a rerun to resume
     keep_partial: bool = False
+    #: the source dataset root (a Path or a remote location); default: the state's ``source``
+    source: Any = None
 
     def __post_init__(self) -> None:
         # the journal's unit indices only mean the same units under the same layouts: a resume
@@ -83,7 +86,29 @@ class ReencodeJob:
         self.resumed = True
         return True
 
-    def run(self, target_root: Path) -> ReencodeStats:
+    def resume_remote(self, dst: Any, state_prefix: Any) -> bool:
+        """:meth:`resume` for an S3 destination ``dst`` whose run state is under
+        ``state_prefix`` (write/copy_s3.py): when the killed run was started
+        the same way, delete every object below ``dst`` but the re-encoded
+        arrays' chunks (one listing, batched deletes) and return ``True``.
+
+        Raises
+        ------
+        UsageError
+            If the killed run was started differently.
+        """
+        from ..storage.s3 import delete_below, list_below
+        from ..zarr.keys import is_chunk_of
+        from .stores import remote_resumable
+
+        if not remote_resumable(state_prefix, self.state, overwrite=self.overwrite):
+            return False
+        keep = {rel: (layout.document, 3) for rel, layout in self.rplan.layouts().items()}
+        delete_below(dst, [rel for rel, _ in list_below(dst) if not is_chunk_of(rel, keep)])
+        self.resumed = True
+        return True
+
+    def run(self, target_root: Path, journal_root: Any = None) -> ReencodeStats:
         """Write the re-encoded arrays under ``target_root`` (the unfinished output).
 
         Raises
@@ -95,12 +120,26 @@ class ReencodeJob:
         from ..write.atomic import dumps_document, write_atomic
 
         open_sources(self.rplan, self.rplan_source)  # a codec zarr-python lacks fails before any pixel
+        remote = is_remote(target_root)
+        if remote and "" in self.rplan.layouts():
+            raise MigrateError(display(target_root), "an array at the dataset root cannot be re-encoded to S3: "
+                                                     "its zarr.json is the entry document, written last")
         self.keep_partial = True
-        journal = UnitJournal.open(target_root, self.state, resume=self.resumed)
+        if remote:  # S3: the journal lives under the run's state prefix (engine/stores.py)
+            from .stores import RemoteUnitJournal
+
+            journal = RemoteUnitJournal.open(journal_root, self.state, resume=self.resumed)
+        else:
+            journal = UnitJournal.open(target_root, self.state, resume=self.resumed)
         try:
-            if self.space_check:
+            if self.space_check and not remote:
                 self._check_space(target_root, journal)
             for rel, layout in self.rplan.layouts().items():
+                if remote:
+                    from .stores import put_document
+
+                    put_document(target_root, f"{rel}/zarr.json", dumps_document(layout.document))
+                    continue
                 directory = target_root / rel
                 directory.mkdir(parents=True, exist_ok=True)
                 write_atomic(directory / "zarr.json", dumps_document(layout.document), fsync=False)
@@ -114,7 +153,7 @@ class ReencodeJob:
     @property
     def rplan_source(self) -> Path:
         """The source dataset root."""
-        return Path(self.state["source"])
+        return self.source if self.source is not None else Path(self.state["source"])
 
     def _check_space(self, target_root: Path, journal: UnitJournal) -> None:
         total = max(1, self.rplan.units)
@@ -132,18 +171,31 @@ class ReencodeJob:
         chunk files (compression ratios seldom differ by much more); plus
         the decoded size of the new levels."""
         total = 0
+        sizes = None
+        if is_remote(self.rplan_source):  # one listing (S3); HTTP cannot list: the decoded size
+            from .stores import stored_sizes
+
+            sizes = stored_sizes(self.rplan_source, [a.rel for a in self.rplan.arrays if a.reader is None]) or {}
         for array in self.rplan.arrays:
             codecs = array.target.document.get("codecs") or []
             inner = (codecs[0].get("configuration") or {}).get("codecs", []) if codecs and \
                 codecs[0].get("name") == "sharding_indexed" else codecs
             if len(inner) <= 1 or array.reader is not None:  # no Zarr chunk files to measure: decoded size
                 total += array.target.nbytes
+            elif sizes is not None:
+                size = sizes.get(array.rel)
+                total += array.target.nbytes if size is None else min(array.target.nbytes, size)
             else:
                 total += min(array.target.nbytes, _stored(self.rplan_source / array.rel))
         return total + sum(level.target.nbytes for level in self.rplan.levels)  # decoded: an upper bound
 
-    def finish(self, destination: Path) -> None:
-        """Remove the journal from the published output."""
+    def finish(self, destination: Path, journal_root: Any = None) -> None:
+        """Remove the journal from the output about to be published (for S3: below ``journal_root``)."""
+        if journal_root is not None:
+            from .stores import clear_journal
+
+            clear_journal(journal_root)
+            return
         shutil.rmtree(destination / JOURNAL_DIR, ignore_errors=True)
 
     def report(self) -> dict[str, Any]:

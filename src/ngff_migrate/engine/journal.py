@@ -42,8 +42,15 @@ def inputs_digest(inputs: dict[str, bytes]) -> str:
 
 def run_state(source: Path, destination: Path, options: dict[str, Any], digest: str) -> dict[str, Any]:
     """The ``state.json`` content of a run."""
-    return {"format": STATE_FORMAT, "source": str(Path(source).resolve()),
-            "destination": str(Path(destination).resolve()), "options": options, "source_metadata": digest}
+    return {"format": STATE_FORMAT, "source": _where(source), "destination": _where(destination),
+            "options": options, "source_metadata": digest}
+
+
+def _where(location: Any) -> str:
+    """A local path resolved, a remote location as its URL (credentials removed)."""
+    from ..storage.location import display, is_remote
+
+    return display(location) if is_remote(location) else str(Path(location).resolve())
 
 
 def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -145,12 +152,24 @@ def resumable(partial: Path, state: dict[str, Any], *, overwrite: bool) -> bool:
         old = json.loads(file.read_text())
     except (OSError, ValueError):
         return False  # torn before the rename could not happen; an unreadable state resumes nothing
-    diff = differences(old if isinstance(old, dict) else {}, state)
+    compare_state(partial, old if isinstance(old, dict) else {}, state)
+    return True
+
+
+def compare_state(partial: Any, old: dict[str, Any], state: dict[str, Any]) -> None:
+    """Refuse to resume the unfinished output ``partial`` whose recorded state
+    ``old`` differs from this run's ``state``.
+
+    Raises
+    ------
+    UsageError
+        Listing the differences (:func:`differences`).
+    """
+    diff = differences(old, state)
     if diff:
         raise UsageError(partial, "an interrupted re-encode of this destination was started differently: "
                                   + "; ".join(diff) + ". Rerun it exactly as before to resume, or add "
                                   "--overwrite to start over")
-    return True
 
 
 def _read_units(file: Path) -> set[tuple[str, tuple[int, ...]]]:
@@ -178,4 +197,4 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["JOURNAL_DIR", "UnitJournal", "differences", "inputs_digest", "resumable", "run_state"]
+__all__ = ["JOURNAL_DIR", "UnitJournal", "compare_state", "differences", "inputs_digest", "resumable", "run_state"]

@@ -285,17 +285,19 @@ def verify_levels(levels: list[NewLevel], source_root, target_root, *, mode: str
     import zarr
 
     from ..errors import VerificationError
+    from ..storage.location import zarr_store
 
     checked = units = 0
     last = {n.group: n.rel for n in levels}
     for level in levels:
         file = f"{level.rel}/zarr.json"
         try:
-            out = zarr.open_array(target_root / level.rel, mode="r", zarr_format=3)
+            out = zarr.open_array(zarr_store(target_root / level.rel), mode="r", zarr_format=3)
             if level.depth == 1:
-                prev = zarr.open_array(source_root / level.previous, mode="r", zarr_format=level.previous_format)
+                prev = zarr.open_array(zarr_store(source_root / level.previous), mode="r",
+                                       zarr_format=level.previous_format)
             else:
-                prev = zarr.open_array(target_root / level.previous, mode="r", zarr_format=3)
+                prev = zarr.open_array(zarr_store(target_root / level.previous), mode="r", zarr_format=3)
         except Exception as exc:
             raise VerificationError(target_root / file, f"the new level does not open: {exc}") from None
         every = list(level.target.units())

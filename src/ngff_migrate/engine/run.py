@@ -31,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError, exception_line
+from ..storage.location import is_remote
 from .journal import UnitJournal
 from .plan import ReencodePlan
+from .stores import array_location, join, stored_bytes
 
 #: seconds between journal flushes (a lost line only means a unit is rewritten)
 FLUSH_EVERY = 1.0
@@ -62,14 +64,16 @@ class ReencodeStats:
         return {**self.__dict__, "compression_ratio": ratio}
 
 
-def _open(run: str, path: str, zarr_format: int, mode: str) -> Any:
-    """The zarr-python array at ``path``, opened once per run and process."""
+def _open(run: str, path: Any, zarr_format: int, mode: str) -> Any:
+    """The zarr-python array at ``path`` (a local path, or a remote
+    :class:`~.stores.StoreArray`), opened once per run and process."""
     key = (run, path, zarr_format, mode)
     found = _OPEN.get(key)
     if found is None:
         import zarr
 
-        found = zarr.open_array(path, mode=mode, zarr_format=zarr_format)
+        # a remote array (engine/stores.py StoreArray) opens itself through zarr-python's FsspecStore
+        found = path.open() if not isinstance(path, str) else zarr.open_array(path, mode=mode, zarr_format=zarr_format)
         _OPEN[key] = found
         while len(_OPEN) > _OPEN_MAX:
             _OPEN.popitem(last=False)
@@ -129,10 +133,10 @@ def open_sources(rplan: ReencodePlan, source_root: Path) -> None:
 
 def _array_source(array: Any, source_root: Path) -> Any:
     """Where the engine reads ``array`` (an ``ArrayPlan``): its ``reader``
-    descriptor, else the path of the Zarr array at its ``rel``."""
+    descriptor, else the Zarr array at its ``rel`` (a path, or a remote :class:`~.stores.StoreArray`)."""
     if getattr(array, "reader", None) is not None:
         return array.reader
-    return str(source_root / array.rel) if array.rel else str(source_root)
+    return array_location(source_root, array.rel, array.source.zarr_format)
 
 
 def _bad_source_chunk(source: Any, source_dir: str, sel: tuple[slice, ...]) -> str:
@@ -148,8 +152,8 @@ def _bad_source_chunk(source: Any, source_dir: str, sel: tuple[slice, ...]) -> s
         try:
             source[region]
         except Exception:
-            return str(Path(source_dir) / source.metadata.encode_chunk_key(idx))
-    return source_dir
+            return str(join(source_dir, source.metadata.encode_chunk_key(idx)))
+    return str(source_dir)
 
 
 @dataclass(frozen=True)
@@ -196,8 +200,9 @@ def write_unit(task: UnitTask) -> tuple[str, tuple[int, ...], int, int]:
         target = _open(task.run, task.target, 3, "r+")
     except Exception as exc:
         text = exception_line(exc, 200)
-        raise MigrateError(Path(task.target) / "zarr.json", f"cannot open the re-encoded array: {text}") from None
-    if task.resume:  # a killed run may have left some of these files half written
+        raise MigrateError(join(task.target, "zarr.json"), f"cannot open the re-encoded array: {text}") from None
+    remote = not isinstance(task.target, str)  # S3: every object is written whole by one PUT
+    if task.resume and not remote:  # a killed run may have left some of these files half written
         for key in task.keys:
             try:
                 os.unlink(os.path.join(task.target, key))
@@ -219,7 +224,9 @@ def write_unit(task: UnitTask) -> tuple[str, tuple[int, ...], int, int]:
         raise MigrateError(exc.filename or task.target, f"write failed: {exc.strerror or exc}") from None
     except Exception as exc:  # an encoder refusing the data: every exception leaving is ours
         text = exception_line(exc, 200)
-        raise MigrateError(task.target, f"cannot encode write unit {list(task.index)}: {text}") from None
+        raise MigrateError(str(task.target), f"cannot encode write unit {list(task.index)}: {text}") from None
+    if remote:  # a returned PUT is durable; its size was noted by the store
+        return task.rel, tuple(task.index), int(data.nbytes), stored_bytes(target, task.keys)
     stored = 0
     dirs = set()
     for key in task.keys:
@@ -317,7 +324,7 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
     def add(phase: list[UnitTask], rel: str, layout, source: str, source_format: int, level=None) -> None:
         from .levels import level_regions
 
-        target = str(target_root / rel) if rel else str(target_root)
+        target = array_location(target_root, rel, writable=True)
         for index in layout.units():
             if (rel, index) in journal.done:
                 stats.units_resumed += 1
@@ -344,10 +351,13 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
         while len(phases) <= level.depth:
             phases.append([])
         if level.depth == 1:
-            add(phases[1], level.rel, level.target, str(source_root / level.previous), level.previous_format,
+            add(phases[1], level.rel, level.target, array_location(source_root, level.previous,
+                                                                   level.previous_format), level.previous_format,
                 level)
         else:
-            add(phases[level.depth], level.rel, level.target, str(target_root / level.previous), 3, level)
+            add(phases[level.depth], level.rel, level.target, array_location(target_root, level.previous), 3,
+                level)
+    remote_target = is_remote(target_root)
     last_flush = [time.monotonic()]
     pending: list[tuple[str, tuple[int, ...]]] = []
     pending_bytes = [0]
@@ -358,7 +368,8 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
         if pending:
             from ..write.atomic import flush_tree
 
-            flush_tree(target_root)
+            if not remote_target:
+                flush_tree(target_root)
             for rel, index in pending:
                 journal.record(rel, index)
             pending.clear()
@@ -369,7 +380,7 @@ def run_reencode(rplan: ReencodePlan, source_root: Path, target_root: Path, jour
 
     def finished(result: tuple) -> None:
         rel, index, decoded, stored = result
-        if scheduler:  # the worker flushed the unit's files itself
+        if scheduler or remote_target:  # the worker flushed the unit's files itself; an S3 PUT is durable
             journal.record(rel, index)
         else:
             pending.append((rel, index))

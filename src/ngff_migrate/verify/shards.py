@@ -24,7 +24,7 @@ import math
 import os
 import struct
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from ..errors import VerificationError
@@ -83,17 +83,20 @@ def check_shard_file(path: Path, chunks_per_shard: int) -> tuple[int, int]:
         chunks overlapping.
     """
     index_bytes = chunks_per_shard * _ENTRY
+    remote = not isinstance(path, PurePath)  # a shard object on S3: its size, then one ranged read of the index
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        with (path.open("rb") if remote else open(path, "rb")) as fh:
+            size = fh.seek(0, os.SEEK_END) if remote else os.fstat(fh.fileno()).st_size
             if size < index_bytes + _CHECKSUM:
                 raise VerificationError(path, f"shard file is {size} bytes, too short for its index of "
                                               f"{chunks_per_shard} chunks ({index_bytes + _CHECKSUM} bytes); "
                                               "truncated?")
             fh.seek(size - index_bytes - _CHECKSUM)
             tail = fh.read(index_bytes + _CHECKSUM)
-    except OSError as exc:
-        raise VerificationError(path, f"cannot read the shard: {exc.strerror or exc}") from None
+    except VerificationError:
+        raise
+    except Exception as exc:  # OSError locally; the store's own errors remotely
+        raise VerificationError(path, f"cannot read the shard: {getattr(exc, 'strerror', None) or exc}") from None
     index, stored = tail[:index_bytes], struct.unpack("<I", tail[index_bytes:])[0]
     actual = _crc32c(index)
     if actual != stored:

@@ -51,17 +51,24 @@ def remote_files_to_copy(plan: MigrationPlan) -> list[tuple[str, int]]:
     MigrateError
         If the listing fails (naming the source, credentials redacted).
     """
+    from ..zarr.keys import is_chunk_of
+
     skip = _skipped(plan)
+    # a re-encoded array's chunks are written anew by the engine, not copied (other objects beside them are)
+    reencoded = {a.rel: (a.source.metadata, a.source.zarr_format) for a in plan.arrays if a.target is not None}
     if can_list(plan.root):
         from ..storage.remote import list_files
 
         return [(rel, size) for rel, size in list_files(plan.root)
-                if rel not in skip and rel.split("/", 1)[0] not in _STATE_DIRS]
+                if rel not in skip and rel.split("/", 1)[0] not in _STATE_DIRS
+                and not (reencoded and is_chunk_of(rel, reencoded))]
     out: dict[str, int] = {}
     for rel in [*plan.inputs, *plan.source_files]:  # the documents read, the files the metadata names
         if not is_url(rel) and not rel.startswith("/") and rel not in skip:  # (outside the root: a URL)
             out[rel] = 0
     for array in plan.arrays:
+        if array.rel in reencoded:
+            continue
         base = f"{array.rel}/" if array.rel else ""
         for key in chunk_keys(array.source.metadata, array.source.zarr_format):
             out.setdefault(base + key, 0)

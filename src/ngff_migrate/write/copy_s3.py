@@ -15,14 +15,18 @@ holds the run's state:
   then on the destination holds an unfinished output;
 * the entry document, written there first, so that verification re-reads it
   from storage (reads of the destination's entry document are redirected to
-  it, :func:`ngff_migrate.storage.remote.redirected`).
+  it, :func:`ngff_migrate.storage.remote.redirected`);
+* for a re-encode, ``.ngff-migrate-reencode/``: the unit journal
+  (:mod:`ngff_migrate.engine.stores`).
 
 After verification: the entry document is written at the destination (the
 output is complete), then ``run.json`` and the partial entry document are
 removed, then the lock. A run that fails removes what it wrote. A run killed
 part-way leaves ``run.json``: the next run of the same command takes the
 stale lock over, removes every object below the destination and starts again
-(a killed run is cleaned up, not resumed). With ``--overwrite`` an existing
+(a killed copy is cleaned up, not resumed); a killed re-encode started the
+same way is resumed instead: the journaled units' shards are kept, every
+other object is removed and written again. With ``--overwrite`` an existing
 output is removed first, entry document first (it cannot be swapped in one
 step as a local directory is).
 
@@ -48,6 +52,8 @@ from .atomic import dumps_document
 
 PARTIAL_SUFFIX = ".ngff-migrate-partial"
 COPY_THREADS = 8
+#: a re-encode's unit journal below the state prefix (ngff_migrate.engine.journal.JOURNAL_DIR)
+REENCODE_DIR = ".ngff-migrate-reencode"
 
 
 def partial_prefix(dst: Any) -> Any:
@@ -99,10 +105,25 @@ def _clear(dst: Any) -> int:
     return len(found)
 
 
+def _clear_journal(state: Any) -> None:
+    """Remove a re-encode's unit journal below the state prefix (engine/stores.py), if any."""
+    from ..storage.s3 import delete_below, list_below
+
+    journal = state / REENCODE_DIR
+    delete_below(journal, [rel for rel, _ in list_below(journal)])
+
+
 def migrate_copy_s3(plan: MigrationPlan, dst: Any, *, overwrite: bool, verify: Callable[[Any], object],
                     stats: WriteStats, progress: Callable[[int], None] | None = None,
-                    files: list[tuple[str, int]] | None = None, notes: list[str] | None = None) -> None:
+                    files: list[tuple[str, int]] | None = None, notes: list[str] | None = None,
+                    reencode=None) -> None:
     """Write the migrated dataset to the S3 location ``dst`` (module docstring).
+
+    ``reencode`` (an :class:`ngff_migrate.engine.job.ReencodeJob`) writes the
+    arrays that have a ``target`` layout through the pixel engine, after the
+    files are copied and before the documents; its unit journal is kept under
+    the state prefix. A failure while it writes pixels keeps what was written
+    (and ``run.json``): the same command run again resumes (docs/storage.md).
 
     Raises
     ------
@@ -131,28 +152,44 @@ def migrate_copy_s3(plan: MigrationPlan, dst: Any, *, overwrite: bool, verify: C
         from ..storage.remote import exists
 
         leftover = exists(state / "run.json")
+        resumed = leftover and reencode is not None and reencode.resume_remote(dst, state)
         put_bytes(state / "run.json", json.dumps({"tool": "ngff-migrate", "state": "writing",
                                                   "started": time.time()}).encode())
-        if leftover or overwrite:
+        if resumed and notes is not None:
+            notes.append(f"resumed the re-encode of an interrupted run ({state.name})")
+        elif leftover or overwrite:
             removed = _clear(dst)
+            _clear_journal(state)  # a killed re-encode's unit journal, not resumed
             if leftover and notes is not None:
                 notes.append(f"removed the unfinished output of an interrupted run ({removed} objects below "
                              f"{display(dst)})")
         try:
-            entry = _write(plan, dst, state, stats, progress, files)
+            entry = _write(plan, dst, state, stats, progress, files, reencode)
             from ..storage.remote import redirected
 
+            if reencode is not None:
+                reencode.keep_partial = False  # the pixels are written: a verification failure discards them
             with redirected({dst / entry: state / entry}):
                 verify(dst)
             lock.check()
+            if reencode is not None:  # before the entry: a kill from here on means the rerun starts over
+                reencode.finish(dst, journal_root=state)
             copy_object(state / entry, dst / entry)  # server-side: the output is complete from here on
             delete(state / entry)
             delete(state / "run.json")
-        except BaseException:
+        except BaseException as exc:
             if lock.lost:  # another run took the destination over: its objects are not ours to remove
+                raise
+            if reencode is not None and reencode.keep_partial:  # kept (with run.json) for the rerun to resume
+                if isinstance(exc, MigrateError):
+                    exc.problem += f" (the unfinished output below {display(dst)} is kept: rerun the same " \
+                                   "command to resume)"
+                    exc.args = (exc.one_line(),)
                 raise
             try:
                 _clear(dst)
+                if reencode is not None:
+                    _clear_journal(state)
                 delete(state / plan.entry)
                 delete(state / "run.json")
             except Exception:  # the first error is the one to report; run.json says "unfinished"
@@ -165,7 +202,7 @@ def migrate_copy_s3(plan: MigrationPlan, dst: Any, *, overwrite: bool, verify: C
 
 
 def _write(plan: MigrationPlan, dst: Any, state: Any, stats: WriteStats,
-           progress: Callable[[int], None] | None, files: list[tuple[str, int]] | None) -> str:
+           progress: Callable[[int], None] | None, files: list[tuple[str, int]] | None, reencode=None) -> str:
     """Copy the objects and write the documents; returns the entry document (written under ``state``)."""
     from ..storage.s3 import copy_object, put_bytes, upload_file
     from .copy import files_to_copy
@@ -199,6 +236,8 @@ def _write(plan: MigrationPlan, dst: Any, state: Any, stats: WriteStats,
                 progress(got)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    if reencode is not None:
+        reencode.run(dst, journal_root=state)
     for rel, data in plan.files.items():  # e.g. a TIFF's OME-XML
         put_bytes(dst / rel, data)
         stats.document_bytes += len(data)
