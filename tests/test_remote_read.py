@@ -130,10 +130,9 @@ def test_location_usage_errors(tmp_path):
 @pytest.mark.parametrize("args, why", [
     (["convert", "--in-place", "{http}/image_v05.ome.zarr"], "read-only and cannot be listed"),
     (["rollback", "{http}/image_v05.ome.zarr"], "read-only and cannot be listed"),
-    (["plan", "s3://bucket/archive"], "over an S3 prefix is not supported"),
     (["plan", "{http}/archive"], "read-only and cannot be listed"),
     (["batch", "{http}/archive", "--out", "{tmp}/out"], "read-only and cannot be listed"),
-    (["batch", "{tmp}", "--out", "s3://bucket/out"], "over an S3 prefix is not supported"),
+    (["batch", "{tmp}", "--out", "s3://bucket/out"], "from an s3:// ROOT only"),
     (["convert", "{http}/image_v05.ome.zarr", "{tmp}/out", "--link"], "--link"),
     (["convert", "{http}/image_v05.ome.zarr", "{http}/out"], "HTTP is read-only"),
     (["convert", "{http}/image_v05.ome.zarr", "{tmp}/out", "--chunks", "32,32,32,32", "--scheduler",

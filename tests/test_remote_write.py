@@ -81,7 +81,7 @@ def proxy(s3):
     (["convert", str(V05), "s3://bucket/out.zarr", "--link"], "--link"),
     (["convert", str(V05), "s3://bucket/out.zarr", "--chunks", "1,1,32,32", "--scheduler", "tcp://127.0.0.1:9"],
      "dask.distributed"),
-    (["batch", "s3://bucket/archive", "--in-place"], "over an S3 prefix is not supported"),
+    (["batch", "http://127.0.0.1:9/archive", "--in-place"], "read-only and cannot be listed"),
 ])
 def test_writes_refused_before_any_request(args, why):
     result = runner.invoke(app, args)

@@ -82,6 +82,8 @@ class BatchReport:
     coordinator_peak_rss_bytes: int | None = None
     workers_peak_rss_bytes: int | None = None
     datasets: list[DatasetResult] = field(default_factory=list)
+    #: a batch over S3: the requests of the coordinator and every task, as ``Report.storage``
+    storage: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

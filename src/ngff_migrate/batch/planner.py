@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MigrateError
+from ..errors import MigrateError, UsageError
 from ..storage.sandbox import OutsideRootError, sandboxed
 from ..zarr.v2_to_v3 import core_v3_expressible
 from .tiffs import REENCODED, destination_clashes, is_tiff_layout, output_rel
@@ -146,8 +146,9 @@ def survey_dataset(path: str | Path, rel: str = ".", *, lenient: bool = False,
     found (a TIFF dataset's layout and files, see :class:`~.walk.Found`).
     """
     from ..api import plan
+    from ..storage.location import as_path
 
-    path = Path(path)
+    path = as_path(path)
     out = DatasetSurvey(rel=rel, path=str(path), layout=layout)
     if is_tiff_layout(layout):
         _file_sizes(out, path, members)
@@ -204,13 +205,19 @@ def _survey(path: Path, out: DatasetSurvey, result: Any) -> DatasetSurvey:
         ok, why = core_v3_expressible(meta)
         if not ok:
             reasons.append((array.rel, why or "not expressible in core Zarr v3"))
-    if (path / ".zmetadata").is_file():
+    from ..storage.location import is_file, is_remote
+
+    if is_file(path / ".zmetadata"):  # remote: one HEAD
         reasons.append(("", "consolidated metadata (.zmetadata) keeps describing the legacy documents"))
     root_doc = result.root.joinpath("zarr.json")
-    if result.zarr_format == 3 and root_doc.is_file() and b'"consolidated_metadata"' in root_doc.read_bytes():
+    if is_remote(root_doc):  # the document as the plan read it: no request
+        root_bytes = result.inputs.get("zarr.json") if result.zarr_format == 3 else None
+    else:
+        root_bytes = root_doc.read_bytes() if result.zarr_format == 3 and root_doc.is_file() else None
+    if root_bytes and b'"consolidated_metadata"' in root_bytes:
         import json
 
-        if json.loads(root_doc.read_bytes()).get("consolidated_metadata"):
+        if json.loads(root_bytes).get("consolidated_metadata"):
             reasons.append(("", "consolidated metadata (zarr.json consolidated_metadata) must be rebuilt"))
     if is_tiff_layout(result.layout) or is_tiff_layout(out.layout):
         out.reasons, out.metadata_only, out.est_seconds_in_place = [REENCODED], False, 0.0
@@ -319,8 +326,14 @@ class TreePlan:
 
 def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
               progress: Any = None, allow_outside: bool = False,
-              reencode: dict[str, Any] | None = None) -> TreePlan:
+              reencode: dict[str, Any] | None = None, endpoint_url: str | None = None, anon: bool = False,
+              storage_options: dict[str, Any] | None = None) -> TreePlan:
     """Walk ``root`` and survey every dataset found (nothing is written).
+
+    ``root`` may be an ``s3://`` prefix, with ``endpoint_url``, ``anon`` and
+    ``storage_options`` as for :func:`ngff_migrate.convert`: it is listed once
+    and the datasets are found in the listing (:mod:`.remote`; re-encode
+    plans are not made there).
 
     Parameters
     ----------
@@ -345,12 +358,29 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
     Raises
     ------
     MigrateError
-        If ``root`` is not a directory, or the scheduler cannot be reached.
+        If ``root`` is not a directory (or an S3 prefix that cannot be listed),
+        or the scheduler cannot be reached.
+    UsageError
+        For an HTTP ``root`` (it cannot be listed), or re-encode options with an S3 ``root``.
     """
-    from ..storage.location import remote_unsupported
+    from ..storage.location import looks_remote
     from .pool import open_pool
 
-    remote_unsupported(root, "plan")  # an archive survey lists its tree: local only in this release
+    if looks_remote(root):  # an S3 prefix, listed once (HTTP cannot be listed: UsageError)
+        from .remote import plan_prefix, store_options
+
+        if reencode:
+            from ..engine.options import reencode_options
+
+            if reencode_options(**reencode).active:
+                raise UsageError(str(root), "re-encode plans read local stores in this release; plan the "
+                                            "S3 prefix without --chunks/--shards/--codec/--levels")
+        return plan_prefix(root, jobs=jobs, scheduler=scheduler, progress=progress, allow_outside=allow_outside,
+                           store=store_options(endpoint_url, anon, storage_options))
+    if endpoint_url or anon or storage_options:  # store options with a local ROOT: UsageError
+        from ..storage.location import open_location
+
+        open_location(str(root), endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
     start = time.perf_counter()
     if reencode:
         from ..engine.options import reencode_options

@@ -262,8 +262,14 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
               allow_outside: bool = False, progress: Progress | None = None,
               chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
               codec: str | None = None, portable: bool = False, space_check: bool = True,
-              levels: int | None = None, downsample: str | None = None) -> BatchReport:
+              levels: int | None = None, downsample: str | None = None, endpoint_url: str | None = None,
+              anon: bool = False, storage_options: dict[str, Any] | None = None) -> BatchReport:
     """Migrate every dataset under ``root``: into ``destination/<rel>``, or in place.
+
+    ``root`` may be an ``s3://`` prefix (``endpoint_url``, ``anon``,
+    ``storage_options`` as for :func:`ngff_migrate.convert`): listed once, each
+    dataset migrated in place under its S3 lock or copied to a local or
+    ``s3://`` destination (:mod:`.remote`, docs/batch.md "Over S3").
 
     Parameters
     ----------
@@ -306,10 +312,25 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     KeyboardInterrupt
         After the journal recorded the interruption.
     """
-    from ..storage.location import remote_unsupported
+    from ..storage.location import display, looks_remote, protocol_of_text, remote_unsupported
 
-    remote_unsupported(root, "batch")  # lists its tree and writes journals: local only in this release
-    if destination is not None:
+    if looks_remote(root):  # an S3 prefix, listed once; per-dataset state only (batch/remote.py)
+        from .remote import run_batch_s3, store_options
+
+        recoding = any((chunks, shards != "keep", shard_size, codec, portable, levels, downsample))
+        return run_batch_s3(root, destination=destination, in_place=in_place, jobs=jobs, scheduler=scheduler,
+                            target_version=target_version, prefix=prefix, lenient=lenient, verify=verify,
+                            sample_chunks=sample_chunks, allow_outside=allow_outside, progress=progress,
+                            store=store_options(endpoint_url, anon, storage_options), link=link,
+                            retry_failed=retry_failed, reencode=recoding)
+    if endpoint_url or anon or storage_options:  # store options with a local ROOT: UsageError
+        from ..storage.location import open_location
+
+        open_location(str(root), endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
+    if destination is not None:  # a copy to S3 needs an s3:// ROOT in this release
+        if looks_remote(destination) and protocol_of_text(destination) == "s3":
+            raise UsageError(display(destination), "a batch copies to S3 from an s3:// ROOT only in this release "
+                                                   "(one local dataset: `ngff-migrate convert SRC s3://...`)")
         remote_unsupported(destination, "batch --out")
     start = time.time()
     root = Path(root)

@@ -28,13 +28,20 @@ only (not inside Zarr groups): a plain directory holding a position file is
 a tile set (``tiff-tiles``, never entered); files named like a TIFF (or a
 ``.companion.ome``) are grouped into multi-file OME-TIFF sets, each counted
 once (``tiff``). Hidden files and symbolic links to files are not datasets.
+
+The same rules run over a key listing (:func:`find_datasets_listed`, an S3
+prefix listed once): the directories are the key prefixes, and a directory
+holding none of the root metadata files is a plain directory without a
+request. TIFF files and tile sets are not recognised there (docs/storage.md).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Any
 
 from ..errors import MigrateError, NotRecognisedError
 from ..formats.detect import detect
@@ -110,7 +117,7 @@ def _classify(directory: Path, rel: str) -> tuple[Found | None, bool]:
     except MigrateError as exc:
         return Found(directory, rel, error=exc.problem, error_file=exc.path), False
     if node is None:
-        if position_file(directory) is not None:  # a tile-set folder: one dataset, never entered
+        if isinstance(directory, PurePath) and position_file(directory) is not None:  # a tile-set folder: one dataset, never entered
             return Found(directory, rel, "tiff-tiles", None, 3, members=tile_set_members(directory)), False
         return None, True
     if node.node_type == "array":
@@ -122,6 +129,49 @@ def _classify(directory: Path, rel: str) -> tuple[Found | None, bool]:
     except MigrateError as exc:  # unsupported version, malformed OME metadata
         return Found(directory, rel, error=exc.problem, error_file=exc.path), False
     return Found(directory, rel, d.layout, d.version, d.zarr_format), False
+
+
+#: ``entries(directory) -> (subdirectories, files)``, each ``[(name, location)]`` in sorted name
+#: order: subdirectories not symbolic links, files regular files; raises ``OSError``
+Entries = Callable[[Any], tuple[list[tuple[str, Any]], list[tuple[str, Any]]]]
+#: ``classify(directory, rel) -> (found, descend)`` (:func:`classify`)
+Classify = Callable[[Any, str], tuple["Found | None", bool]]
+
+
+def _walk(root: Any, classify_dir: Classify, entries: Entries) -> tuple[list[Found], list[Any]]:
+    """The top-down walk shared by a local tree and a key listing: the datasets
+    found (unsorted) and the TIFF candidates of plain directories."""
+    out: list[Found] = []
+    tiffs: list[Any] = []
+    stack: list[tuple[Any, str]] = [(root, ".")]
+    while stack:
+        directory, rel = stack.pop()
+        found, descend = classify_dir(directory, rel)
+        if found is not None:
+            out.append(found)
+        if not descend:
+            continue
+        try:
+            dirs, files = entries(directory)
+        except OSError as exc:
+            out.append(Found(directory, rel, error=f"cannot list directory: {exc.strerror or exc}",
+                             error_file=str(directory)))
+            continue
+        plain = not any(name in ZARR_FILES for name, _ in dirs + files)
+        for name, path in reversed(dirs):  # popped in sorted order
+            if not name.startswith("."):
+                stack.append((path, name if rel == "." else f"{rel}/{name}"))
+        if plain:
+            tiffs.extend(path for name, path in files if not name.startswith(".") and is_candidate(name))
+    return out, tiffs
+
+
+def _local_entries(directory: Path) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    dirs = [(e.name, Path(e.path)) for e in entries if e.is_dir(follow_symlinks=False)]
+    files = [(e.name, Path(e.path)) for e in entries if not e.is_dir(follow_symlinks=False)
+             and (not is_candidate(e.name) or e.is_file(follow_symlinks=False))]
+    return dirs, files
 
 
 def find_datasets(root: str | Path, *, allow_outside: bool = False) -> list[Found]:
@@ -144,33 +194,54 @@ def find_datasets(root: str | Path, *, allow_outside: bool = False) -> list[Foun
     root = Path(root)
     if not root.is_dir():
         raise MigrateError(root, "not a directory")
-    out: list[Found] = []
-    tiffs: list[Path] = []
-    stack: list[tuple[Path, str]] = [(root, ".")]
-    while stack:
-        directory, rel = stack.pop()
-        found, descend = classify(directory, rel, allow_outside=allow_outside)
-        if found is not None:
-            out.append(found)
-        if not descend:
-            continue
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name, reverse=True)
-        except OSError as exc:
-            out.append(Found(directory, rel, error=f"cannot list directory: {exc.strerror or exc}",
-                             error_file=str(directory)))
-            continue
-        plain = not any(e.name in ZARR_FILES for e in entries)
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                child_rel = entry.name if rel == "." else f"{rel}/{entry.name}"
-                stack.append((Path(entry.path), child_rel))
-            elif plain and is_candidate(entry.name) and entry.is_file(follow_symlinks=False):
-                tiffs.append(Path(entry.path))
+    out, tiffs = _walk(root, lambda d, rel: classify(d, rel, allow_outside=allow_outside), _local_entries)
     for rel, path, members, error, error_file in group_files(root, tiffs):
         out.append(Found(path, rel, "tiff" if error is None else None, None, 3 if error is None else None,
                          error=error, error_file=error_file, members=members))
+    out.sort(key=lambda f: f.rel)
+    return out
+
+
+def listing_index(keys: list[tuple[str, int]]) -> dict[str, tuple[set[str], set[str]]]:
+    """``{directory: (subdirectory names, file names)}`` of a key listing ``[(rel key, size)]``
+    (directories as root-relative POSIX paths, ``""`` for the root). Keys below a hidden
+    component (state, journals, copy leftovers) are left out."""
+    index: dict[str, tuple[set[str], set[str]]] = {"": (set(), set())}
+    for key, _ in keys:
+        parts = key.split("/")
+        if any(p.startswith(".") for p in parts[:-1]) or "" in parts:
+            continue
+        directory = ""
+        for part in parts[:-1]:
+            index.setdefault(directory, (set(), set()))[0].add(part)
+            directory = f"{directory}/{part}" if directory else part
+        index.setdefault(directory, (set(), set()))[1].add(parts[-1])
+    return index
+
+
+def find_datasets_listed(root: Any, keys: list[tuple[str, int]], *, allow_outside: bool = False) -> list[Found]:
+    """Every dataset below the remote ``root`` from one listing of its keys
+    (:func:`ngff_migrate.storage.remote.list_files`), with the rules of :func:`find_datasets`.
+
+    Only the root documents of directories holding a Zarr metadata key are
+    read (one GET each, no listing, no ``HEAD``); a directory without one is
+    a plain directory. TIFF files are not datasets here. Never raises for one
+    dataset: its problem makes a failed :class:`Found`.
+    """
+    index = listing_index(keys)
+
+    def rel_of(directory: Any) -> str:
+        return str(directory)[len(str(root)):].strip("/")
+
+    def entries(directory: Any) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+        dirs, files = index.get(rel_of(directory), (set(), set()))
+        return ([(n, directory / n) for n in sorted(dirs)], [(n, directory / n) for n in sorted(files)])
+
+    def classify_listed(directory: Any, rel: str) -> tuple[Found | None, bool]:
+        if not index.get("" if rel == "." else rel, (set(), set()))[1] & ZARR_FILES:
+            return None, True  # no metadata key: a plain directory, as read_node would say
+        return classify(directory, rel, allow_outside=allow_outside)
+
+    out, _ = _walk(root, classify_listed, entries)
     out.sort(key=lambda f: f.rel)
     return out

@@ -115,6 +115,8 @@ class Outcome:
     peak_rss_bytes: int | None = None
     arrays: int | None = None
     nominal_bytes: int | None = None
+    #: a task on S3 (:mod:`.remote_worker`): its requests, as ``Report.storage``
+    storage: dict[str, Any] | None = None
 
 
 def peak_rss_bytes() -> int | None:

@@ -15,7 +15,7 @@ from ..report.terminal import progress_bars
 from ._common import VerifyChoice, _check_output_file, _fail, app, console, err
 from ._html import HtmlOption, write_failure_page, write_page
 from ._reencode import Chunks, Codec, Downsample, Levels, NoSpaceCheck, Portable, Shards, ShardSize
-from ._remote import refuse_remote
+from ._remote import Anon, EndpointUrl, StorageOption, refuse_remote, remote_options
 
 
 def _human_bytes(n: int) -> str:
@@ -28,7 +28,7 @@ def _human_bytes(n: int) -> str:
 
 @app.command()
 def plan(
-    root: Annotated[Path, typer.Argument(help="A directory tree holding OME-Zarr datasets and TIFF files.")],
+    root: Annotated[str, typer.Argument(help="A directory tree holding OME-Zarr datasets and TIFF files, or an s3:// prefix.")],
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the manifest as JSON here.")] = None,
     csv_file: Annotated[Path | None, typer.Option("--csv", help="Write the manifest as CSV here.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes for the survey.")] = 1,
@@ -43,8 +43,13 @@ def plan(
     portable: Portable = False,
     levels: Levels = None,
     downsample: Downsample = None,
+    endpoint_url: EndpointUrl = None,
+    anon: Anon = False,
+    storage_option: StorageOption = None,
 ) -> None:
     """Dry run: find every dataset under ROOT and say what a batch would do (writes nothing).
+
+    ROOT may be an s3://bucket/prefix (listed once; HTTP cannot be listed).
 
     Per dataset: layout, version, arrays, nominal bytes (shape x item size),
     whether a metadata-only migration gives plain core Zarr v3 (and why
@@ -59,7 +64,7 @@ def plan(
 
     from ..batch.planner import TreePlan, plan_tree
 
-    refuse_remote(root, "plan")
+    refuse_remote(root, "plan", s3=True)
     _check_output_file(json_file, "--json")
     _check_output_file(csv_file, "--csv")
     _check_output_file(html, "--html")
@@ -67,7 +72,11 @@ def plan(
               "portable": portable, "levels": levels, "downsample": downsample}
     try:
         from ..engine.options import reencode_options
+        from ..storage.location import looks_remote
 
+        store = remote_options(endpoint_url, anon, storage_option)
+        if not looks_remote(root):
+            root = Path(root)  # type: ignore[assignment]
         if not reencode_options(**recode).active:
             recode = None
         with progress_bars("datasets", quiet) as bar:
@@ -81,7 +90,7 @@ def plan(
                 seen["n"] = n
 
             result = plan_tree(root, jobs=jobs, scheduler=scheduler, progress=_survey, allow_outside=allow_outside,
-                               reencode=recode)
+                               reencode=recode, **store)
         if json_file is not None:
             json_file.write_text(json.dumps(result.to_json(), indent=2) + "\n")
         if csv_file is not None:
@@ -96,7 +105,7 @@ def plan(
         return
     write_page(html, result)
     if not quiet:
-        table = Table(title=f"{root}: {len(result.datasets)} datasets", title_justify="left")
+        table = Table(title=f"{escape(result.root)}: {len(result.datasets)} datasets", title_justify="left")
         for col, kw in (("dataset", {}), ("layout", {}), ("version", {}), ("arrays", {"justify": "right"}),
                         ("bytes*", {"justify": "right"}), ("metadata-only", {}), ("why not / error", {}),
                         ("est. s in place", {"justify": "right"}), ("est. s copy", {"justify": "right"})):
@@ -140,8 +149,8 @@ def plan(
 
 @app.command()
 def batch(
-    root: Annotated[Path, typer.Argument(help="A directory tree holding OME-Zarr datasets and TIFF files.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Copy every dataset to OUT/<its path under ROOT> (a TIFF a/x.ome.tif to OUT/a/x.ome.zarr).")] = None,
+    root: Annotated[str, typer.Argument(help="A directory tree holding OME-Zarr datasets and TIFF files, or an s3:// prefix.")],
+    out: Annotated[str | None, typer.Option("--out", help="Copy every dataset to OUT/<its path under ROOT> (a TIFF a/x.ome.tif to OUT/a/x.ome.zarr); an s3:// OUT for an s3:// ROOT.")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Migrate the datasets in place (metadata only, journaled).")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Local worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(help="Run on a dask.distributed scheduler (tcp://HOST:PORT).")] = None,
@@ -165,12 +174,17 @@ def batch(
     levels: Levels = None,
     downsample: Downsample = None,
     no_space_check: NoSpaceCheck = False,
+    endpoint_url: EndpointUrl = None,
+    anon: Anon = False,
+    storage_option: StorageOption = None,
 ) -> None:
     """Migrate every dataset under ROOT, in parallel, journaled and resumable.
 
     The journal is STATE/.ngff-migrate-batch/journal.json (STATE = ROOT with
     --in-place, OUT otherwise). Run the same command again after a crash to
     finish the work; `ngff-migrate rollback ROOT` undoes an in-place batch.
+    ROOT may be an s3:// prefix: listed once, each dataset in place under its
+    S3 lock (its journal is the state), or copied to OUT (local or s3://).
 
     Examples:
 
@@ -182,21 +196,26 @@ def batch(
     """
     from ..batch.batch_report import failure_lines, skipped_lines, summary
     from ..batch.runner import run_batch
+    from ..storage.location import looks_remote
 
-    refuse_remote(root, "batch")
+    refuse_remote(root, "batch", s3=True)
     if out is not None:
-        refuse_remote(out, "batch --out")
+        refuse_remote(out, "batch --out", s3=True)  # HTTP; S3 from a local ROOT: run_batch says why
     _check_output_file(report, "--report")
     _check_output_file(html, "--html")
     try:
+        store = remote_options(endpoint_url, anon, storage_option)
         with progress_bars("datasets", quiet) as bar:
-            result = run_batch(root, destination=out, in_place=in_place, jobs=jobs, scheduler=scheduler,
+            result = run_batch(root if looks_remote(root) else Path(root),
+                               destination=out if out is None or looks_remote(out) else Path(out),
+                               in_place=in_place, jobs=jobs, scheduler=scheduler,
                                retry_failed=retry_failed, link=link, target_version=target_version,
                                prefix=prefix, lenient=lenient, verify=verify.value,
                                sample_chunks=sample_chunks, lock_timeout=lock_timeout,
                                allow_outside=allow_outside, progress=bar, chunks=chunks, shards=shards,
                                shard_size=shard_size, codec=codec, portable=portable,
-                               space_check=not no_space_check, levels=levels, downsample=downsample)
+                               space_check=not no_space_check, levels=levels, downsample=downsample,
+                               **store)
     except KeyboardInterrupt:
         err.print("[red]interrupted[/red]: run the same command again to finish the work")
         raise typer.Exit(130) from None

@@ -15,7 +15,7 @@ from ._remote import EndpointUrl, StorageOption, refuse_remote
 
 @app.command()
 def rollback(
-    src: Annotated[str, typer.Argument(help="A dataset migrated with --in-place (a directory or an s3:// URL), or the ROOT of an in-place batch.")],
+    src: Annotated[str, typer.Argument(help="A dataset migrated with --in-place (a directory or an s3:// URL), or the ROOT of an in-place batch (a directory or an s3:// prefix).")],
     force: Annotated[bool, typer.Option("--force", help="Also restore files changed by someone else since the migration.")] = False,
     endpoint_url: EndpointUrl = None,
     storage_option: StorageOption = None,
@@ -23,7 +23,9 @@ def rollback(
     """Undo an in-place migration: restore every original file byte-for-byte.
 
     When SRC holds a batch journal (SRC/.ngff-migrate-batch/), every dataset
-    of that in-place batch is rolled back, then the journal is removed. A
+    of that in-place batch is rolled back, then the journal is removed. An
+    s3:// prefix that is no dataset: every dataset below it with an in-place
+    journal (<dataset>/.ngff-migrate/) is rolled back. A
     file changed since the migration wrote it is left alone and reported
     (exit 1, journal kept) unless --force.
     """
@@ -34,6 +36,10 @@ def rollback(
     if not looks_remote(src) and is_batch_root(Path(src)):
         _batch_undo(Path(src), "rolled back", lambda: rollback_batch(Path(src), force=force),
                     "files restored or removed")
+        return
+    if _s3_prefix(src, endpoint_url, storage_option):
+        _batch_undo(src, "rolled back", lambda: _undo_prefix(src, endpoint_url, storage_option, force=force),
+                    "objects restored or removed")
         return
     try:
         undone = do_rollback(src, force=force, **_options(endpoint_url, storage_option))
@@ -51,7 +57,28 @@ def _options(endpoint_url: str | None, storage_option: list[str] | None) -> dict
     return options
 
 
-def _batch_undo(root: Path, verb: str, run, what: str) -> None:
+def _s3_prefix(src: str, endpoint_url: str | None, storage_option: list[str] | None) -> bool:
+    """Whether ``src`` is an ``s3://`` prefix holding datasets rather than a dataset (its root
+    document is absent; a few GETs, no listing)."""
+    from ..storage.location import protocol_of_text
+
+    if protocol_of_text(src) != "s3":
+        return False
+    try:
+        from ..batch.remote import is_dataset, open_prefix
+
+        return not is_dataset(open_prefix(src, "rollback", _options(endpoint_url, storage_option) | {"anon": False}))
+    except Exception:  # unreadable: the single-dataset command reports it
+        return False
+
+
+def _undo_prefix(src: str, endpoint_url: str | None, storage_option: list[str] | None, **kw):
+    from ..batch.remote import undo_prefix
+
+    return undo_prefix(src, store=_options(endpoint_url, storage_option) | {"anon": False}, **kw)
+
+
+def _batch_undo(root: Path | str, verb: str, run, what: str) -> None:
     try:
         result = run()
     except Exception as exc:  # every failure becomes one line and an exit code
@@ -59,7 +86,7 @@ def _batch_undo(root: Path, verb: str, run, what: str) -> None:
         return
     for _rel, problem in result.failed:
         err.print(f"[red]error:[/red] {escape(problem)}")
-    console.print(f"[green]{verb}[/green] batch {root}: {len(result.rolled_back)} datasets, "
+    console.print(f"[green]{verb}[/green] batch {escape(display(root))}: {len(result.rolled_back)} datasets, "
                   f"{result.files_restored} {what}"
                   + (f"; [red]{len(result.failed)} failed[/red] (journal kept)" if result.failed else ""))
     if not result.ok:
@@ -75,7 +102,8 @@ def finalize(
 ) -> None:
     """Accept an in-place migration: delete its journal and backups.
 
-    After this, `ngff-migrate rollback` is no longer possible. With
+    SRC may be an s3:// prefix holding datasets migrated in place (every one
+    below it with a journal). After this, `ngff-migrate rollback` is no longer possible. With
     --remove-v2-metadata, legacy Zarr v2 readers can no longer read the
     tree either. Chunk files are never touched.
 
@@ -95,6 +123,11 @@ def finalize(
     if not looks_remote(src) and is_batch_root(Path(src)):
         _batch_undo(Path(src), "finalized", lambda: finalize_batch(Path(src), remove_v2_metadata=remove_v2_metadata),
                     "legacy files removed")
+        return
+    if _s3_prefix(src, endpoint_url, storage_option):
+        _batch_undo(src, "finalized", lambda: _undo_prefix(src, endpoint_url, storage_option, finalize=True,
+                                                           remove_v2_metadata=remove_v2_metadata),
+                    "legacy objects removed")
         return
     try:
         outcome = do_finalize(src, remove_v2_metadata=remove_v2_metadata, **_options(endpoint_url, storage_option))
