@@ -471,11 +471,14 @@ def _reencode_job(result: MigrationPlan, destination: Path, recode, *, overwrite
 
 
 def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False,
-             endpoint_url: str | None = None, anon: bool = False, storage_options: dict[str, Any] | None = None):
+             endpoint_url: str | None = None, anon: bool = False, storage_options: dict[str, Any] | None = None,
+             allow_remote: bool = False):
     """Validate an RFC-8 tree; returns a :class:`~ngff_migrate.verify.tree.TreeValidation`.
 
     ``path`` may be a remote URL, with ``endpoint_url``, ``anon`` and
-    ``storage_options`` as for :func:`plan`.
+    ``storage_options`` as for :func:`plan`. URLs inside the documents are
+    fetched only with ``allow_remote`` (RFC-8 v1 §Security; otherwise each
+    is a ``path-remote`` finding).
 
     Raises
     ------
@@ -485,4 +488,4 @@ def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool
     from .verify.tree import validate_tree
 
     path = open_location(path, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
-    return validate_tree(path, check_arrays=check_arrays, allow_outside=allow_outside)
+    return validate_tree(path, check_arrays=check_arrays, allow_outside=allow_outside, allow_remote=allow_remote)

@@ -127,6 +127,7 @@ def validate(
     path: Annotated[str, typer.Argument(help="An RFC-8 tree (directory with zarr.json) or standalone .json; or an s3:// or http(s):// URL.")],
     no_arrays: Annotated[bool, typer.Option("--no-arrays", help="Do not open the arrays.")] = False,
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help="Follow relative paths that leave PATH.")] = False,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Fetch and check the s3:// and http(s):// documents the tree's paths name (never without it).")] = False,
     html: HtmlOption = None,
     endpoint_url: EndpointUrl = None,
     anon: Anon = False,
@@ -138,7 +139,7 @@ def validate(
 
     _check_output_file(html, "--html")
     try:
-        result = do_validate(path, check_arrays=not no_arrays, allow_outside=allow_outside,
+        result = do_validate(path, check_arrays=not no_arrays, allow_outside=allow_outside, allow_remote=allow_remote,
                              **remote_options(endpoint_url, anon, storage_option))
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)

@@ -50,6 +50,18 @@ TREE_RULES = {
                         "inside the root, unless allow_outside.",
 }
 
+#: Rule ids of findings: paths that are legal RFC-8 but not followed for safety (RFC-8 v1
+#: §Security). They are reported (``TreeValidation.findings``), not violations.
+FINDING_RULES = {
+    "path-remote": "A URL or absolute path is not fetched unless allow_remote (then its document is "
+                   "checked like any other, and its own relative paths are not followed).",
+    "path-leaves-root": "A relative path that leaves the root is not followed unless allow_outside; a path "
+                        "that climbs above the top of a remote store is never followed.",
+    "path-type-opaque": "A path of an extension type is opaque: not followed.",
+}
+#: the URL schemes ``allow_remote`` fetches
+FETCHED_SCHEMES = ("s3", "http", "https")
+
 
 def _list(value: Any) -> list[Any]:
     """``value`` if it is a list, else ``[]`` (the rule checker reports the wrong type)."""
@@ -85,6 +97,11 @@ class TreeValidation:
     arrays: list[str] = field(default_factory=list)
     violations: list[TreeViolation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: paths not followed for safety, with their rule ids (:data:`FINDING_RULES`); each one is
+    #: also a line of ``warnings``
+    findings: list[TreeViolation] = field(default_factory=list)
+    #: remote documents fetched because ``allow_remote`` was given (their URLs)
+    fetched: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -149,7 +166,7 @@ def declared_ids(ome: dict[str, Any]) -> set[str]:
 
 class _Walker:
     def __init__(self, root: Path, check_arrays: bool, allow_outside: bool,
-                 schema_documents: int | None = None) -> None:
+                 schema_documents: int | None = None, allow_remote: bool = False) -> None:
         # paths are lexical (``..`` folded, links kept: a file keeps its name in the tree);
         # links are resolved only to check that what is read stays inside the root
         self.root = normalize(root)
@@ -162,6 +179,8 @@ class _Walker:
         self.schema_documents = schema_documents
         self.queue: deque[Path] = deque()
         self.seen: set[Path] = set()
+        self.allow_remote = allow_remote
+        self.remote_docs: set[str] = set()
 
     def rel(self, path: Path) -> str:
         rel = relative_posix(path, self.root)
@@ -170,7 +189,7 @@ class _Walker:
     def readable(self, file: Path, referrer: Path, location: str) -> bool:
         """Whether ``file`` may be read: it resolves inside the root, or
         ``allow_outside``; otherwise a ``path-inside-root`` violation."""
-        if self.allow_outside or inside(self.real_root, file):
+        if self.allow_outside or str(file) in self.remote_docs or inside(self.real_root, file):
             return True
         self.violation("path-inside-root", referrer, location,
                        f"{self.rel(file)} resolves outside the root through a symbolic link; not read "
@@ -179,6 +198,28 @@ class _Walker:
 
     def violation(self, rule: str, file: Path, location: str, message: str) -> None:
         self.result.violations.append(TreeViolation(rule, self.rel(file), location, message))
+
+    def finding(self, rule: str, file: Path, location: str, message: str) -> None:
+        found = TreeViolation(rule, self.rel(file), location, message)
+        self.result.findings.append(found)
+        self.result.warnings.append(found.one_line())
+
+    def remote_document(self, kind: str, target: str, file: Path, loc: str, shown: str) -> Path | None:
+        """The document a URL path names, fetched because ``allow_remote`` was given."""
+        from ..storage.location import open_location
+
+        try:
+            remote = open_location(target)
+        except MigrateError as exc:
+            self.finding("path-remote", file, loc, f"URL {shown!r} not fetched: {exc.problem}")
+            return None
+        doc = remote / "zarr.json" if kind == "zarr" else remote
+        self.remote_docs.add(str(doc))
+        if not is_file(doc):
+            self.violation("path-resolves", file, loc, f"{kind} path {shown!r}: {display(doc)} does not exist")
+            return None
+        self.result.fetched.append(display(doc))
+        return doc
 
     def load(self, file: Path) -> dict[str, Any] | None:
         """The ``ome`` object of a document file (zarr.json or standalone json)."""
@@ -210,7 +251,7 @@ class _Walker:
             return None
         kind, target = path_obj.get("type"), path_obj["path"]
         if kind not in ("zarr", "json"):
-            self.result.warnings.append(f"{self.rel(file)} {loc}: path type {kind!r} not followed")
+            self.finding("path-type-opaque", file, loc, f"path type {kind!r} not followed")
             return None
         shown = target if len(target) <= 80 else target[:77] + "..."
         if "\x00" in target or len(target) > MAX_PATH_CHARS or any(
@@ -220,19 +261,25 @@ class _Walker:
                                                        f"than {MAX_NAME_BYTES} bytes")
             return None
         if _is_remote(target):
-            self.result.warnings.append(f"{self.rel(file)} {loc}: remote/absolute path {shown!r} not fetched")
+            if self.allow_remote and target.split("://", 1)[0].lower() in FETCHED_SCHEMES:
+                return self.remote_document(kind, target, file, loc, shown)
+            self.finding("path-remote", file, loc, f"remote/absolute path {shown!r} not fetched "
+                                                   "(--allow-remote fetches s3:// and http(s):// URLs)")
             return None
         if is_remote(base_dir):  # folded; never in another store, whatever allow_outside says
             resolved = resolve_member(base_dir, target)
             if resolved is None:
-                self.result.warnings.append(f"{self.rel(file)} {loc}: path {shown!r} climbs above the top of "
-                                            "the store; never fetched")
+                self.finding("path-leaves-root", file, loc, f"path {shown!r} climbs above the top of the store; "
+                                                            "never fetched")
                 return None
         else:
             resolved = Path(os.path.abspath(base_dir / target))
+        if str(file) in self.remote_docs and relative_posix(resolved, self.root) is None:
+            self.finding("path-remote", file, loc, f"path {shown!r} of a fetched remote document; not followed")
+            return None
         if not self.allow_outside and relative_posix(resolved, self.root) is None:
-            self.result.warnings.append(
-                f"{self.rel(file)} {loc}: path {shown!r} leaves the root; not followed (allow_outside=False)")
+            self.finding("path-leaves-root", file, loc, f"path {shown!r} leaves the root; not followed "
+                                                        "(allow_outside=False)")
             return None
         doc = resolved / "zarr.json" if kind == "zarr" else resolved
         if not is_file(doc):
@@ -334,8 +381,8 @@ class _Walker:
                 self.violation("array-opens", file, loc, f"zarr-python cannot open {rel}: {text}")
 
 
-def validate_tree(path: str | Path, *, check_arrays: bool = True,
-                  allow_outside: bool = False, schema_documents: int | None = None) -> TreeValidation:
+def validate_tree(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False,
+                  schema_documents: int | None = None, allow_remote: bool = False) -> TreeValidation:
     """Validate the RFC-8 tree rooted at ``path``.
 
     Parameters
@@ -347,6 +394,12 @@ def validate_tree(path: str | Path, *, check_arrays: bool = True,
         Open every singlescale array with zarr-python (metadata only).
     allow_outside:
         Follow relative paths that leave ``path``'s directory.
+    allow_remote:
+        Fetch the documents that ``s3://`` and ``http(s)://`` node and
+        reference paths name, and check them like the others (RFC-8 v1
+        §Security: never without the user's consent); their own relative
+        paths are not followed. Without it, each URL path is a
+        ``path-remote`` finding.
     schema_documents:
         Check only the first N documents (in walk order, root first) against
         the JSON schemas; ``None`` checks all. The RFC-8 rules are always
@@ -371,7 +424,8 @@ def validate_tree(path: str | Path, *, check_arrays: bool = True,
     start = root if document else root / "zarr.json"
     if not is_file(start):
         raise MigrateError(root, "no zarr.json here: not a Zarr v3 / RFC-8 tree")
-    walker = _Walker(root.parent if document else root, check_arrays, allow_outside, schema_documents)
+    walker = _Walker(root.parent if document else root, check_arrays, allow_outside, schema_documents,
+                     allow_remote)
     ome = walker.load(start)
     if ome is None:
         if walker.result.violations:
