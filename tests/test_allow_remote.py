@@ -10,7 +10,6 @@ import functools
 import http.server
 import json
 import threading
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner

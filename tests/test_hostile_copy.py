@@ -99,3 +99,73 @@ def test_copy_to_another_store_is_refused_even_with_allow_outside(hostile, s3):
     with pytest.raises(OutsideRootError, match="another store"):
         ngff_migrate.convert(root, f"s3://{BUCKET}/hostile/coll.zarr", allow_outside=True, endpoint_url=endpoint)
     assert not put.fs.exists(f"{BUCKET}/hostile/coll.zarr/zarr.json")
+
+
+def _collection(path: Path, child: str) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "zarr.json").write_text(json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {"ome": {
+        "version": "0.x", "type": "collection", "name": path.name, "nodes": [
+            {"type": "collection", "name": "child", "path": {"type": "zarr", "path": child}}]}}}))
+
+
+@pytest.mark.parametrize("shape", ["self", "pair", "json"])
+def test_a_reference_cycle_ends_with_a_clear_error(tmp_path, shape):
+    root = tmp_path / "cyc.zarr"
+    if shape == "self":
+        _collection(root, ".")
+    elif shape == "pair":
+        _collection(root, "./a")
+        _collection(root / "a", "..")
+    else:
+        _collection(root, "./a")
+        (root / "a").rmdir() if (root / "a").exists() else None
+        (root / "b.json").write_text(json.dumps({"ome": {"version": "0.x", "type": "collection", "name": "b",
+                                                        "nodes": [{"type": "collection", "name": "back",
+                                                                   "path": {"type": "zarr", "path": "."}}]}}))
+        _collection(root / "a", "../b.json")
+        doc = json.loads((root / "a" / "zarr.json").read_text())
+        doc["attributes"]["ome"]["nodes"][0]["path"] = {"type": "json", "path": "../b.json"}
+        (root / "a" / "zarr.json").write_text(json.dumps(doc))
+    from ngff_migrate.errors import MigrateError
+
+    with pytest.raises(MigrateError, match="reference cycle"):
+        ngff_migrate.plan(root)
+    for args in (("inspect", root), ("convert", root, tmp_path / "out.zarr")):
+        result = cli(*args)
+        assert result.exit_code == 1 and "reference cycle" in result.output, result.output
+        assert "Traceback" not in result.output
+    found = ngff_migrate.validate(root)
+    assert [v.rule for v in found.violations] == ["path-acyclic"], [v.one_line() for v in found.violations]
+
+
+def test_a_cycle_through_a_second_referrer_is_found(tmp_path):
+    # root -> a, root -> b, a -> b, b -> a: every document is first reached from the root
+    root = tmp_path / "cyc.zarr"
+    root.mkdir()
+    (root / "zarr.json").write_text(json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {"ome": {
+        "version": "0.x", "type": "collection", "name": "r", "nodes": [
+            {"type": "collection", "name": "a", "path": {"type": "zarr", "path": "./a"}},
+            {"type": "collection", "name": "b", "path": {"type": "zarr", "path": "./b"}}]}}}))
+    _collection(root / "a", "../b")
+    _collection(root / "b", "../a")
+    from ngff_migrate.errors import MigrateError
+
+    with pytest.raises(MigrateError, match=r"reference cycle across documents: (a/zarr.json -> b/zarr.json -> "
+                                           r"a/zarr.json|b/zarr.json -> a/zarr.json -> b/zarr.json)"):
+        ngff_migrate.plan(root)
+    assert [v.rule for v in ngff_migrate.validate(root).violations] == ["path-acyclic"]
+
+
+def test_a_document_named_twice_is_no_cycle(tmp_path):
+    root = tmp_path / "dag.zarr"
+    root.mkdir()
+    (root / "zarr.json").write_text(json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {"ome": {
+        "version": "0.x", "type": "collection", "name": "r", "nodes": [
+            {"type": "collection", "name": "a", "path": {"type": "zarr", "path": "./a"}},
+            {"type": "collection", "name": "b", "path": {"type": "zarr", "path": "./b"}}]}}}))
+    _collection(root / "a", "../b")
+    (root / "b").mkdir()
+    (root / "b" / "zarr.json").write_text(json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {
+        "ome": {"version": "0.x", "type": "collection", "name": "b", "nodes": []}}}))
+    ngff_migrate.plan(root)
+    assert not any(v.rule == "path-acyclic" for v in ngff_migrate.validate(root).violations)

@@ -299,3 +299,30 @@ def _nested_transformations(location: str, value: Any) -> Iterator[Site]:
         for field in ("forward", "inverse"):
             if field in value:
                 yield from _nested_transformations(f"{location}.{field}", value[field])
+
+
+def find_cycle(edges: Mapping[Any, list[Any]]) -> list[Any] | None:
+    """A cycle of the document graph ``edges`` (document -> the documents its
+    paths name), as ``[a, b, ..., a]``, or ``None`` for a graph without one
+    (RFC-8 trees are acyclic; a document may still be named twice). Iterative
+    depth-first search, linear in nodes and edges. Never raises."""
+    state: dict[Any, int] = {}  # 1: on the current path, 2: done
+    for start in edges:
+        if state.get(start):
+            continue
+        path, stack = [start], [iter(edges.get(start, ()))]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt]
+            if not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(edges.get(nxt, ())))
+    return None
+

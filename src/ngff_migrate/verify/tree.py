@@ -48,6 +48,7 @@ TREE_RULES = {
     "reference-resolves": "A reference with a path names an id declared in the target document.",
     "path-inside-root": "Every document and array metadata file read resolves (symbolic links followed) "
                         "inside the root, unless allow_outside.",
+    "path-acyclic": "No document is reachable from itself through node paths (a reference cycle).",
 }
 
 #: Rule ids of findings: paths that are legal RFC-8 but not followed for safety (RFC-8 v1
@@ -179,6 +180,9 @@ class _Walker:
         self.schema_documents = schema_documents
         self.queue: deque[Path] = deque()
         self.seen: set[Path] = set()
+        #: document -> the documents its node paths name, and where (the cycle check)
+        self.edges: dict[Path, list[Path]] = {}
+        self.sites: dict[tuple[Path, Path], str] = {}
         self.allow_remote = allow_remote
         self.remote_docs: set[str] = set()
 
@@ -295,6 +299,12 @@ class _Walker:
                 continue
             self.seen.add(file)
             self.check_document(file)
+        from ..rfc8.walk import find_cycle
+
+        cycle = find_cycle(self.edges)
+        if cycle is not None:
+            self.violation("path-acyclic", cycle[-2], self.sites.get((cycle[-2], cycle[-1]), ""),
+                           f"reference cycle across documents: {' -> '.join(self.rel(f) for f in cycle)}")
         return self.result
 
     def check_document(self, file: Path) -> None:
@@ -337,6 +347,8 @@ class _Walker:
                 self.violation("stub-type-matches", file, f"{loc}.type",
                                f"node type {node.get('type')!r} but {self.rel(target)} holds a "
                                f"{target_ome.get('type')!r}")
+            self.edges.setdefault(file, []).append(target)
+            self.sites.setdefault((file, target), f"{loc}.path")
             self.queue.append(target)
         for ref, loc in _iter_references(ome, "ome"):
             target = self.resolve(base, ref["path"], file, f"{loc}.path")

@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from ...errors import MigrateError
-from ...rfc8.walk import iter_nodes
+from ...rfc8.walk import find_cycle, iter_nodes
 from ...storage.location import as_path, display, is_file, normalize, relative_posix
 from ...storage.location import is_remote as is_remote_location
 from ...storage.sandbox import MAX_PATH_CHARS, current, inside
@@ -151,6 +151,9 @@ class _Reader:
         self.strict = strict
         self.warnings = warnings
         self.queued: set[str] = set()
+        #: document -> the documents its paths name, and where (the cycle check)
+        self.edges: dict[str, list[str]] = {}
+        self.sites: dict[tuple[str, str], str] = {}
         self.array_rels: set[str] = set()
         self.checked_dirs: set[str] = set()
 
@@ -199,6 +202,7 @@ class _Reader:
                 continue
             self.tree.documents.append(doc)
             queue.extend(self.follow(doc))
+        self.check_acyclic()
         self.tree.warnings = self.warnings
         return self.tree
 
@@ -256,10 +260,21 @@ class _Reader:
 
     def enqueue(self, file: Path, referrer: str) -> list[tuple[Path, str]]:
         rel = self.rel(file)
+        source, _, location = referrer.partition(" ")  # "<document> <location>"
+        self.edges.setdefault(source, []).append(rel)
+        self.sites.setdefault((source, rel), location)
         if rel in self.queued:
             return []
         self.queued.add(rel)
         return [(file, referrer)]
+
+    def check_acyclic(self) -> None:
+        """RFC-8 trees have no reference cycle: one is an error naming the documents."""
+        cycle = find_cycle(self.edges)
+        if cycle is not None:
+            where = self.sites.get((cycle[-2], cycle[-1]), "")
+            raise MigrateError(self.root / cycle[-2], f"reference cycle across documents: {' -> '.join(cycle)} "
+                                                      f"(at {where}.path); an RFC-8 tree has none")
 
     def resolve(self, base: Path, value: Any, file: Path, loc: str) -> tuple[str, Path] | None:
         """A node path → ``(kind, resolved path)``; ``None`` when not followed."""
