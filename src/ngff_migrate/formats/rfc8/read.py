@@ -292,16 +292,16 @@ class _Reader:
             raise MigrateError(file, f"path {shown!r} holds a NUL byte, is longer than {MAX_PATH_CHARS} "
                                      f"characters or has a component longer than {MAX_NAME_BYTES} bytes at {loc}")
         if is_remote(target):
-            self.warnings.append(f"{self.rel(file)} {loc}: remote or absolute path {shown!r} not followed")
+            self.warnings.append(f"[path-remote] {self.rel(file)} {loc}: remote or absolute path {shown!r} not followed")
             return None
         resolved = normalize(base / target)
         if relative_posix(resolved, self.root) is None:
-            self.warnings.append(f"{self.rel(file)} {loc}: path {shown!r} leaves the root; not followed")
+            self.warnings.append(f"[path-leaves-root] {self.rel(file)} {loc}: path {shown!r} leaves the root; not followed")
             self.tree.escaping.append(EscapingPath(self.rel(file), loc, target))
             return None
         box = current()
         if not (box is not None and box.allow_outside) and not inside(self.resolved_root, resolved):
-            self.warnings.append(f"{self.rel(file)} {loc}: path {shown!r} resolves outside the root through a "
+            self.warnings.append(f"[path-inside-root] {self.rel(file)} {loc}: path {shown!r} resolves outside the root through a "
                                  "symbolic link; not followed (--allow-outside follows it)")
             return None
         return kind, resolved
