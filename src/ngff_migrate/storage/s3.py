@@ -157,6 +157,38 @@ def put_bytes(path: Any, data: bytes, **conditions: str) -> str:
     return str(out.get("ETag", ""))
 
 
+#: PUTs :func:`put_many` keeps in flight at once
+PUT_CONCURRENCY = 16
+
+
+def put_many(items: list[tuple[Any, bytes]]) -> None:
+    """Write each ``(path, data)`` as a whole object, :data:`PUT_CONCURRENCY` requests
+    at a time (fsspec's coroutine batching on the file system's event loop): the
+    documents of one in-place step, whose order within the step does not matter.
+
+    Raises
+    ------
+    MigrateError
+        For the first write that failed (naming its object), after every request of
+        the batch has ended; the others may have been written (the journal, written
+        before, lets a rollback undo them).
+    """
+    if not items:
+        return
+    from fsspec.asyn import _run_coros_in_chunks, sync
+
+    from .remote import forget
+
+    fs = items[0][0].fs
+    for path, _ in items:
+        forget(path)
+    coros = [fs._call_s3("put_object", Bucket=_bucket_key(p)[0], Key=_bucket_key(p)[1], Body=d) for p, d in items]
+    results = sync(fs.loop, _run_coros_in_chunks, coros, batch_size=PUT_CONCURRENCY, return_exceptions=True)
+    for (path, _), result in zip(items, results, strict=True):
+        if isinstance(result, BaseException):
+            raise write_error(path, result) from None
+
+
 def get_with_etag(path: Any) -> tuple[bytes, str] | None:
     """The bytes and ETag of the object at ``path`` (one ``GET``), or ``None`` if absent.
 

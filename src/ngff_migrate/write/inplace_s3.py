@@ -193,12 +193,13 @@ def migrate_in_place_s3(plan: MigrationPlan, *, options: dict, verify: Callable[
         try:
             _prepare(journal, pending)
             stats.backups = sum(1 for e in journal.entries if e.action == "replaced")
-            from ..storage.s3 import put_bytes
+            from ..storage.s3 import put_many
 
-            for rel, data in pending:
-                put_bytes(root / rel, data)
-                stats.documents_written += 1
-                stats.document_bytes += len(data)
+            kinds = {doc.file: doc.node_type for doc in plan.documents}
+            for step in _steps(pending, kinds):  # arrays, then groups deepest first: each step concurrently
+                put_many([(root / rel, data) for rel, data in step])
+                stats.documents_written += len(step)
+                stats.document_bytes += sum(len(data) for _, data in step)
             journal.state = "written"
             _save(journal)
             verify(root)
@@ -212,6 +213,22 @@ def migrate_in_place_s3(plan: MigrationPlan, *, options: dict, verify: Callable[
                 exc.args = (exc.one_line(),)
             raise
         return journal
+
+
+def _steps(pending: list[tuple[str, bytes]], kinds: dict[str, str]) -> list[list[tuple[str, bytes]]]:
+    """``pending`` (in the plan's order: array documents, then group documents deepest
+    first) cut where the depth of the next group changes: the documents of one step never
+    point at each other, so a step is written concurrently, and a document is written only
+    after every document it points to (a kill leaves no link to an unwritten document)."""
+    steps: list[list[tuple[str, bytes]]] = []
+    key = None
+    for rel, data in pending:
+        this = ("array", 0) if kinds.get(rel) == "array" else ("group", rel.count("/"))
+        if not steps or this != key:
+            steps.append([])
+            key = this
+        steps[-1].append((rel, data))
+    return steps
 
 
 def _prepare(journal: Journal, pending: list[tuple[str, bytes]]) -> None:
