@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ngff_migrate.rfc8.rules import RULES
-from ngff_migrate.verify.tree import TREE_RULES
+from ngff_migrate.verify.tree import FINDING_RULES, TREE_RULES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 
@@ -34,6 +34,12 @@ def render() -> str:
     lines += ["", "## Tree rules (documents, links and arrays on storage)", "",
               "| rule id | what it checks |", "| --- | --- |"]
     for rule, text in TREE_RULES.items():
+        lines.append(f"| `{rule}` | {text} |")
+    lines += ["", "## Findings (paths not followed for safety; RFC-8 v1 §Security)", "",
+              "Reported as warnings with these ids (`TreeValidation.findings`), not violations:",
+              "the paths are legal RFC-8, and `--allow-outside` / `--allow-remote` follow them.", "",
+              "| rule id | what it reports |", "| --- | --- |"]
+    for rule, text in FINDING_RULES.items():
         lines.append(f"| `{rule}` | {text} |")
     return "\n".join(lines) + "\n"
 
