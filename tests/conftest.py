@@ -98,12 +98,19 @@ def tree(pristine, tmp_path):
     return make
 
 
+#: tests measured slow in the quick subset (scripts/measure_slow_tests.py): marked ``slow``
+SLOW_TESTS = frozenset(line.strip() for line in (Path(__file__).parent / "slow_tests.txt").read_text().splitlines()
+                       if line.strip() and not line.startswith("#"))
+
+
 def pytest_collection_modifyitems(config, items):
     """A ``longrun`` test is also ``slow``: ``pytest -m "not slow"`` (which
     replaces the default ``-m 'not longrun'`` of pyproject.toml) then still
-    leaves the long runs out."""
+    leaves the long runs out. So is every test listed in ``tests/slow_tests.txt``."""
     for item in items:
-        if item.get_closest_marker("longrun") is not None and item.get_closest_marker("slow") is None:
+        if item.get_closest_marker("slow") is not None:
+            continue
+        if item.get_closest_marker("longrun") is not None or item.nodeid in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
 
 
