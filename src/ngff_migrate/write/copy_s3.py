@@ -28,7 +28,8 @@ step as a local directory is).
 
 Objects are written whole: a ``PUT`` per document, a streamed upload per
 local file, a server-side ``CopyObject`` for an S3 source on the same server,
-a streamed copy across servers; :data:`COPY_THREADS` at a time.
+a streamed copy across servers; ``--max-requests`` at a time (the smaller
+``max_requests`` of the two stores).
 """
 
 from __future__ import annotations
@@ -43,11 +44,10 @@ from typing import Any
 from ..errors import MigrateError, UsageError
 from ..formats.plan import MigrationPlan
 from ..report.model import WriteStats
-from ..storage.location import display, is_remote, remote_inside
+from ..storage.location import display, is_remote, max_requests, remote_inside
 from .atomic import dumps_document
 
 PARTIAL_SUFFIX = ".ngff-migrate-partial"
-COPY_THREADS = 8
 
 
 def partial_prefix(dst: Any) -> Any:
@@ -187,7 +187,8 @@ def _write(plan: MigrationPlan, dst: Any, state: Any, stats: WriteStats,
             raise MigrateError(Path(src) / rel, f"cannot read source file: {exc.strerror or exc}") from None
         return size
 
-    pool = ThreadPoolExecutor(max_workers=COPY_THREADS)
+    fan_out = min(max_requests(dst), max_requests(src)) if remote_src else max_requests(dst)
+    pool = ThreadPoolExecutor(max_workers=fan_out)
     try:
         for got in pool.map(one, files):
             if got is None:
