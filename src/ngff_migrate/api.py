@@ -48,12 +48,15 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
          report: Report | None = None, detection: Detection | None = None,
          pixel_size: float | None = None, unit: str | None = None, positions: str | Path | None = None,
          position_unit: str | None = None, overview: bool = False, endpoint_url: str | None = None,
-         anon: bool = False, storage_options: dict[str, Any] | None = None) -> MigrationPlan:
+         anon: bool = False, storage_options: dict[str, Any] | None = None, max_requests: int | None = None,
+         retries: int | None = None, missing_chunk_status: int | None = None) -> MigrationPlan:
     """Detect, read and translate ``source`` without writing anything.
 
     ``source`` is a local path, or a remote URL (``s3://bucket/prefix``,
     ``http(s)://host/path``; read-only) with its store options
-    ``endpoint_url``, ``anon`` and ``storage_options`` (docs/storage.md).
+    ``endpoint_url``, ``anon`` and ``storage_options``, and ``max_requests``,
+    ``retries`` and ``missing_chunk_status`` (docs/storage.md, "Robust remote I/O";
+    :func:`~ngff_migrate.storage.location.open_location`).
 
     ``detection`` skips the detection step when the caller already has it.
     ``pixel_size`` (y/x, in ``unit``, default micrometer) and ``unit`` (an
@@ -77,7 +80,8 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     """
     from .storage.sandbox import sandboxed
 
-    source = open_location(source, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
+    source = open_location(source, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options,
+                           max_requests=max_requests, retries=retries, missing_chunk_status=missing_chunk_status)
     report = report or Report(source=display(source), destination=None, mode="plan")
     with sandboxed(dataset_root(source), allow_outside=allow_outside), _read_cache(source):
         return _plan(source, target_version, prefix, lenient, report, detection,
@@ -194,7 +198,8 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
             positions: str | Path | None = None, position_unit: str | None = None, overview: bool = False,
             endpoint_url: str | None = None, anon: bool = False,
             storage_options: dict[str, Any] | None = None, source_endpoint_url: str | None = None,
-            dest_endpoint_url: str | None = None) -> Report:
+            dest_endpoint_url: str | None = None, max_requests: int | None = None, retries: int | None = None,
+            missing_chunk_status: int | None = None) -> Report:
     """Migrate one dataset (an OME-Zarr image, plate, container, RFC-8 tree, or a TIFF file) to RFC-8.
 
     Parameters
@@ -260,6 +265,12 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
         In place on S3 is a journaled metadata-only migration, as locally.
     source_endpoint_url, dest_endpoint_url:
         Override ``endpoint_url`` for the source or the destination (S3 to S3 across servers).
+    max_requests, retries, missing_chunk_status:
+        For remote stores (docs/storage.md, "Robust remote I/O"): requests in flight and
+        objects copied at once (default 16), further attempts of a request that failed
+        transiently (5xx, throttling, a timeout, a dropped connection; default 5, with
+        exponential backoff and jitter), and ``403`` to take a 403 answer for "no such
+        object" (stores such as EBI's S3 answer 403 for absent keys).
 
     Returns
     -------
@@ -291,10 +302,12 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     check_remote_options(source, destination, in_place=in_place, link=link, recode=recode, tiff=tiff,
                          scheduler=scheduler)
     local_to_remote = not looks_remote(source) and destination is not None and looks_remote(destination)
+    robust = {"max_requests": max_requests, "retries": retries, "missing_chunk_status": missing_chunk_status}
     src = open_location(source) if local_to_remote else open_location(
-        source, endpoint_url=source_endpoint_url or endpoint_url, anon=anon, storage_options=storage_options)
+        source, endpoint_url=source_endpoint_url or endpoint_url, anon=anon, storage_options=storage_options,
+        **robust)
     dst = None if destination is None else open_destination(
-        destination, endpoint_url=dest_endpoint_url or endpoint_url, storage_options=storage_options)
+        destination, endpoint_url=dest_endpoint_url or endpoint_url, storage_options=storage_options, **robust)
     report = Report(source=display(src), destination=None if dst is None else display(dst),
                     mode="in-place" if in_place else ("link" if link else "copy"))
     before = counting(src, dst)
@@ -472,13 +485,14 @@ def _reencode_job(result: MigrationPlan, destination: Path, recode, *, overwrite
 
 def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool = False,
              endpoint_url: str | None = None, anon: bool = False, storage_options: dict[str, Any] | None = None,
+             max_requests: int | None = None, retries: int | None = None, missing_chunk_status: int | None = None,
              allow_remote: bool = False):
     """Validate an RFC-8 tree; returns a :class:`~ngff_migrate.verify.tree.TreeValidation`.
 
-    ``path`` may be a remote URL, with ``endpoint_url``, ``anon`` and
-    ``storage_options`` as for :func:`plan`. URLs inside the documents are
-    fetched only with ``allow_remote`` (RFC-8 v1 §Security; otherwise each
-    is a ``path-remote`` finding).
+    ``path`` may be a remote URL, with ``endpoint_url``, ``anon``,
+    ``storage_options``, ``max_requests``, ``retries`` and ``missing_chunk_status`` as for :func:`plan`.
+    URLs inside the documents are fetched only with ``allow_remote`` (RFC-8 v1
+    §Security; otherwise each is a ``path-remote`` finding).
 
     Raises
     ------
@@ -487,5 +501,6 @@ def validate(path: str | Path, *, check_arrays: bool = True, allow_outside: bool
     """
     from .verify.tree import validate_tree
 
-    path = open_location(path, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
+    path = open_location(path, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options,
+                         max_requests=max_requests, retries=retries, missing_chunk_status=missing_chunk_status)
     return validate_tree(path, check_arrays=check_arrays, allow_outside=allow_outside, allow_remote=allow_remote)

@@ -43,15 +43,16 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
             downsample: str | None = None, pixel_size: float | None = None, unit: str | None = None,
             positions: str | Path | None = None, position_unit: str | None = None,
             overview: bool = False, endpoint_url: str | None = None, anon: bool = False,
-            storage_options: dict[str, Any] | None = None) -> Inspection:
+            storage_options: dict[str, Any] | None = None, max_requests: int | None = None,
+            retries: int | None = None, missing_chunk_status: int | None = None) -> Inspection:
     """Detect ``path`` and translate it in memory (nothing is written).
 
     For an RFC-8 tree ``documents`` holds only what normalisation would
     change (empty for an up-to-date tree). With re-encode options (as for
     :func:`convert`), ``reencode`` holds the plan per array: chunk and shard
     shape, number of shards, decoded bytes per shard and why. ``path`` may be
-    a remote URL, with ``endpoint_url``, ``anon`` and ``storage_options`` as
-    for :func:`plan`. Raises like :func:`plan`, and :class:`UsageError` for
+    a remote URL, with ``endpoint_url``, ``anon``, ``storage_options``,
+    ``max_requests``, ``retries`` and ``missing_chunk_status`` as for :func:`plan`. Raises like :func:`plan`, and :class:`UsageError` for
     bad re-encode options.
     """
     from .engine.options import reencode_options
@@ -61,7 +62,8 @@ def inspect(path: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     from .api import _source_defaults, dataset_root, plan
     from .storage.sandbox import sandboxed
 
-    path = open_location(path, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options)
+    path = open_location(path, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options,
+                         max_requests=max_requests, retries=retries, missing_chunk_status=missing_chunk_status)
     with sandboxed(dataset_root(path), allow_outside=allow_outside):
         detection = detect(path)
     result = plan(path, target_version=target_version, prefix=prefix, lenient=lenient,

@@ -18,8 +18,9 @@ from .storage.location import (
 
 
 def open_destination(destination: Any, *, endpoint_url: str | None,
-                     storage_options: dict[str, Any] | None) -> Any:
-    """The destination of a copy: a local path as it is, an ``s3://`` URL as a location.
+                     storage_options: dict[str, Any] | None, **robust: Any) -> Any:
+    """The destination of a copy: a local path as it is, an ``s3://`` URL as a location
+    (``robust``: ``max_requests``, ``retries``, ``missing_chunk_status`` of :func:`open_location`).
 
     Raises
     ------
@@ -31,7 +32,7 @@ def open_destination(destination: Any, *, endpoint_url: str | None,
     if protocol_of_text(destination) in ("http", "https"):
         raise UsageError(display(destination), "HTTP is read-only: a destination must be a local directory "
                                                "or an s3:// URL")
-    return open_location(str(destination), endpoint_url=endpoint_url, storage_options=storage_options)
+    return open_location(str(destination), endpoint_url=endpoint_url, storage_options=storage_options, **robust)
 
 
 def check_remote_options(src: Any, dst: Any, *, in_place: bool, link: bool, recode, tiff: tuple,
@@ -57,10 +58,10 @@ def check_remote_options(src: Any, dst: Any, *, in_place: bool, link: bool, reco
 
 
 def counting(src: Any, dst: Any) -> dict[str, int] | None:
-    """The request counters before a run that touches S3 (``None``: no S3 store involved)."""
-    if protocol(src) not in ("s3",) and not (dst is not None and protocol(dst) == "s3"):
+    """The request counters before a run that touches a remote store (``None``: none involved)."""
+    if not protocol(src) and not (dst is not None and protocol(dst)):
         return None
-    from .storage.s3 import snapshot
+    from .storage.counts import snapshot
 
     return snapshot()
 
@@ -69,6 +70,6 @@ def storage_report(before: dict[str, int] | None) -> dict[str, Any] | None:
     """The report's ``storage``: requests by kind and bytes since ``before``."""
     if before is None:
         return None
-    from .storage.s3 import since
+    from .storage.counts import since
 
     return since(before)

@@ -21,11 +21,13 @@ def _root(path: str | Path, what: str, options: dict[str, Any]) -> Any:
 
 
 def rollback(path: str | Path, *, force: bool = False, endpoint_url: str | None = None,
-             storage_options: dict[str, Any] | None = None) -> list[str]:
+             storage_options: dict[str, Any] | None = None, max_requests: int | None = None,
+             retries: int | None = None, missing_chunk_status: int | None = None) -> list[str]:
     """Undo an in-place migration of ``path`` (restores the exact original bytes).
 
     Holds the dataset's lock. ``path`` may be an ``s3://`` dataset migrated in
-    place there, with ``endpoint_url`` and ``storage_options`` (docs/storage.md). A file whose content is neither the original
+    place there, with ``endpoint_url``, ``storage_options``, ``max_requests``, ``retries`` and
+    ``missing_chunk_status`` (docs/storage.md). A file whose content is neither the original
     nor what the migration wrote (someone changed it since) is left alone
     and reported, unless ``force``; the other files are restored.
 
@@ -49,7 +51,9 @@ def rollback(path: str | Path, *, force: bool = False, endpoint_url: str | None 
     from .write.inplace import busy_error, dataset_lock
     from .write.rollback import rollback_journal
 
-    root = _root(path, "rollback", {"endpoint_url": endpoint_url, "storage_options": storage_options})
+    root = _root(path, "rollback", {"endpoint_url": endpoint_url, "storage_options": storage_options,
+                                    "max_requests": max_requests, "retries": retries,
+                                    "missing_chunk_status": missing_chunk_status})
     if is_remote(root):  # a dataset in a bucket (write/inplace_s3.py)
         from .write import inplace_s3
 
@@ -75,11 +79,12 @@ def rollback(path: str | Path, *, force: bool = False, endpoint_url: str | None 
 
 
 def finalize(path: str | Path, *, remove_v2_metadata: bool = False, endpoint_url: str | None = None,
-             storage_options: dict[str, Any] | None = None):
+             storage_options: dict[str, Any] | None = None, max_requests: int | None = None,
+             retries: int | None = None, missing_chunk_status: int | None = None):
     """Accept the in-place migration of ``path``: remove its journal and
     backups (after this, rollback is no longer possible), and with
     ``remove_v2_metadata`` the superseded ``.zarray``/``.zattrs``/``.zgroup``/
-    ``.zmetadata`` files.
+    ``.zmetadata`` files. The store options are those of :func:`rollback`.
 
     Returns a :class:`~ngff_migrate.write.finalize.FinalizeOutcome`.
 
@@ -93,7 +98,9 @@ def finalize(path: str | Path, *, remove_v2_metadata: bool = False, endpoint_url
     from .write.finalize import finalize_dataset
     from .write.inplace import busy_error, dataset_lock
 
-    root = _root(path, "finalize", {"endpoint_url": endpoint_url, "storage_options": storage_options})
+    root = _root(path, "finalize", {"endpoint_url": endpoint_url, "storage_options": storage_options,
+                                    "max_requests": max_requests, "retries": retries,
+                                    "missing_chunk_status": missing_chunk_status})
     if is_remote(root):  # a dataset in a bucket (write/inplace_s3.py)
         from .write import inplace_s3
 

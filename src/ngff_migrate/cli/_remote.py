@@ -1,4 +1,6 @@
-"""The options of remote sources (docs/storage.md): ``--endpoint-url``, ``--anon``, ``--storage-option``."""
+"""The options of remote stores (docs/storage.md): ``--endpoint-url``, ``--anon``, ``--storage-option``,
+and those of robust remote I/O, ``--max-requests``, ``--retries``, ``--missing-chunk-status``
+(typer aliases, for every command that opens a remote store)."""
 
 from __future__ import annotations
 
@@ -16,19 +18,34 @@ Anon = Annotated[bool, typer.Option("--anon", help="Unsigned S3 requests (a publ
 StorageOption = Annotated[list[str] | None, typer.Option(
     "--storage-option", metavar="KEY=VALUE",
     help="Passed to the fsspec file system of a remote source (repeatable; a JSON VALUE is parsed).")]
+MaxRequests = Annotated[int | None, typer.Option(
+    "--max-requests", min=1, metavar="N",
+    help="Remote stores: at most N requests in flight, N objects copied at once (default 16).")]
+Retries = Annotated[int | None, typer.Option(
+    "--retries", min=0, metavar="N",
+    help="Remote stores: retry a request that failed with a 5xx, throttling (503 SlowDown, 429), a timeout "
+         "or a dropped connection up to N times, with exponential backoff and jitter (default 5).")]
+MissingChunkStatus = Annotated[int | None, typer.Option(
+    "--missing-chunk-status", metavar="403",
+    help="Remote stores: also take this HTTP status for 'no such object' (403, for stores such as EBI's S3 "
+         "that answer 403 for absent keys; 404 always is).")]
 
 
-def remote_options(endpoint_url: str | None, anon: bool, storage_option: list[str] | None) -> dict[str, Any]:
+def remote_options(endpoint_url: str | None, anon: bool, storage_option: list[str] | None,
+                   max_requests: int | None = None, retries: int | None = None,
+                   missing_chunk_status: int | None = None) -> dict[str, Any]:
     """The API keyword arguments of the remote options (:func:`ngff_migrate.storage.location.open_location`).
 
     Raises
     ------
     UsageError
-        For a ``--storage-option`` without ``=``.
+        For a ``--storage-option`` without ``=``, or a ``--missing-chunk-status`` other than 403 or 404.
     """
-    from ..storage.location import parse_storage_options
+    from ..storage.location import parse_storage_options, robustness_options
 
-    return {"endpoint_url": endpoint_url, "anon": anon, "storage_options": parse_storage_options(storage_option)}
+    robustness_options(max_requests, retries, missing_chunk_status)  # usage errors before any work
+    return {"endpoint_url": endpoint_url, "anon": anon, "storage_options": parse_storage_options(storage_option),
+            "max_requests": max_requests, "retries": retries, "missing_chunk_status": missing_chunk_status}
 
 
 def refuse_remote(source: Any, what: str, *, s3: bool = False) -> None:

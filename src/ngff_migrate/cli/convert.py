@@ -29,6 +29,9 @@ from ._remote import (
     Anon,
     DestEndpointUrl,
     EndpointUrl,
+    MaxRequests,
+    MissingChunkStatus,
+    Retries,
     SourceEndpointUrl,
     StorageOption,
     remote_options,
@@ -72,6 +75,9 @@ def convert(
     storage_option: StorageOption = None,
     source_endpoint_url: SourceEndpointUrl = None,
     dest_endpoint_url: DestEndpointUrl = None,
+    max_requests: MaxRequests = None,
+    retries: Retries = None,
+    missing_chunk_status: MissingChunkStatus = None,
 ) -> None:
     """Migrate one image to RFC-8, verify it, and print the tree and a summary.
 
@@ -109,7 +115,8 @@ def convert(
                                 pixel_size=pixel_size, unit=unit,
                                 positions=positions, position_unit=position_unit, overview=overview,
                                 source_endpoint_url=source_endpoint_url, dest_endpoint_url=dest_endpoint_url,
-                                **remote_options(endpoint_url, anon, storage_option))
+                                **remote_options(endpoint_url, anon, storage_option, max_requests, retries,
+                                                 missing_chunk_status))
     except Exception as exc:  # every failure becomes one line and an exit code
         if isinstance(exc, OSError):
             exc = MigrateError(getattr(exc, "filename", None), exc.strerror or str(exc))
@@ -125,7 +132,8 @@ def convert(
     if quiet:
         return
     out = _output_root(result, src, dst, endpoint_url=dest_endpoint_url if dst else source_endpoint_url,
-                       options=remote_options(endpoint_url, anon, storage_option))
+                       options=remote_options(endpoint_url, anon, storage_option, max_requests, retries,
+                                              missing_chunk_status))
     from ..zarr.jsonio import read_json
 
     entry = read_json(out / result.entry)

@@ -14,7 +14,15 @@ from ..storage.location import display, is_url
 from ._common import _check_output_file, _fail, app, console
 from ._html import HtmlOption, write_page
 from ._reencode import Chunks, Codec, Downsample, Levels, Portable, Shards, ShardSize
-from ._remote import Anon, EndpointUrl, StorageOption, remote_options
+from ._remote import (
+    Anon,
+    EndpointUrl,
+    MaxRequests,
+    MissingChunkStatus,
+    Retries,
+    StorageOption,
+    remote_options,
+)
 from ._tiff import Overview, PixelSize, Positions, PositionUnit, Unit
 
 
@@ -40,6 +48,9 @@ def inspect(
     endpoint_url: EndpointUrl = None,
     anon: Anon = False,
     storage_option: StorageOption = None,
+    max_requests: MaxRequests = None,
+    retries: Retries = None,
+    missing_chunk_status: MissingChunkStatus = None,
 ) -> None:
     """Show what was detected and the RFC-8 documents a migration would write.
 
@@ -55,7 +66,8 @@ def inspect(
                            shards=shards, shard_size=shard_size, codec=codec, portable=portable,
                            levels=levels, downsample=downsample, pixel_size=pixel_size, unit=unit,
                            positions=positions, position_unit=position_unit, overview=overview,
-                           **remote_options(endpoint_url, anon, storage_option))
+                           **remote_options(endpoint_url, anon, storage_option, max_requests, retries,
+                                            missing_chunk_status))
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
@@ -132,6 +144,9 @@ def validate(
     endpoint_url: EndpointUrl = None,
     anon: Anon = False,
     storage_option: StorageOption = None,
+    max_requests: MaxRequests = None,
+    retries: Retries = None,
+    missing_chunk_status: MissingChunkStatus = None,
 ) -> None:
     """Check every document, link and array of an RFC-8 tree (exit 1 on a violation)."""
     from ..api import validate as do_validate
@@ -140,7 +155,8 @@ def validate(
     _check_output_file(html, "--html")
     try:
         result = do_validate(path, check_arrays=not no_arrays, allow_outside=allow_outside, allow_remote=allow_remote,
-                             **remote_options(endpoint_url, anon, storage_option))
+                             **remote_options(endpoint_url, anon, storage_option, max_requests, retries,
+                                              missing_chunk_status))
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return

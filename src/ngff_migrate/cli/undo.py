@@ -10,7 +10,14 @@ from rich.markup import escape
 
 from ..storage.location import display, looks_remote
 from ._common import _fail, app, console, err
-from ._remote import EndpointUrl, StorageOption, refuse_remote
+from ._remote import (
+    EndpointUrl,
+    MaxRequests,
+    MissingChunkStatus,
+    Retries,
+    StorageOption,
+    refuse_remote,
+)
 
 
 @app.command()
@@ -19,6 +26,9 @@ def rollback(
     force: Annotated[bool, typer.Option("--force", help="Also restore files changed by someone else since the migration.")] = False,
     endpoint_url: EndpointUrl = None,
     storage_option: StorageOption = None,
+    max_requests: MaxRequests = None,
+    retries: Retries = None,
+    missing_chunk_status: MissingChunkStatus = None,
 ) -> None:
     """Undo an in-place migration: restore every original file byte-for-byte.
 
@@ -42,17 +52,18 @@ def rollback(
                     "objects restored or removed")
         return
     try:
-        undone = do_rollback(src, force=force, **_options(endpoint_url, storage_option))
+        undone = do_rollback(src, force=force, **_options(endpoint_url, storage_option, max_requests, retries,
+                                                          missing_chunk_status))
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return
     console.print(f"[green]rolled back[/green] {display(src)}: {len(undone)} files restored or removed")
 
 
-def _options(endpoint_url: str | None, storage_option: list[str] | None) -> dict:
+def _options(endpoint_url: str | None, storage_option: list[str] | None, *robust: int | None) -> dict:
     from ._remote import remote_options
 
-    options = remote_options(endpoint_url, False, storage_option)
+    options = remote_options(endpoint_url, False, storage_option, *robust)
     options.pop("anon")
     return options
 
@@ -99,6 +110,9 @@ def finalize(
     remove_v2_metadata: Annotated[bool, typer.Option("--remove-v2-metadata", help="Also delete the .zarray/.zattrs/.zgroup/.zmetadata files the new zarr.json documents supersede.")] = False,
     endpoint_url: EndpointUrl = None,
     storage_option: StorageOption = None,
+    max_requests: MaxRequests = None,
+    retries: Retries = None,
+    missing_chunk_status: MissingChunkStatus = None,
 ) -> None:
     """Accept an in-place migration: delete its journal and backups.
 
@@ -130,7 +144,8 @@ def finalize(
                     "legacy objects removed")
         return
     try:
-        outcome = do_finalize(src, remove_v2_metadata=remove_v2_metadata, **_options(endpoint_url, storage_option))
+        outcome = do_finalize(src, remove_v2_metadata=remove_v2_metadata,
+                              **_options(endpoint_url, storage_option, max_requests, retries, missing_chunk_status))
     except Exception as exc:  # every failure becomes one line and an exit code
         _fail(exc)
         return

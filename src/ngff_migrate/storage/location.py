@@ -55,6 +55,13 @@ _SECRET_TEXT = re.compile(r"(?i)((?:aws_)?(?:secret_access_key|access_key_id|ses
 
 Location = Any  # Path | upath.UPath (not imported here)
 
+#: requests in flight at most per store, and objects copied at once (``--max-requests``)
+DEFAULT_MAX_REQUESTS = 16
+#: further attempts of a request that failed for a transient reason (``--retries``)
+DEFAULT_RETRIES = 5
+#: the answers that mean "no such object" besides 404 that ``--missing-chunk-status`` may name
+MISSING_STATUSES = (403, 404)
+
 
 def as_path(value: Any) -> Any:
     """``value`` as a location: a Path or remote location as it is, a string as a :class:`~pathlib.Path`
@@ -134,8 +141,41 @@ def _remember_secrets(options: dict[str, Any], prefix: str = "") -> None:
             _SECRETS.add(value)
 
 
+def robustness_options(max_requests: int | None = None, retries: int | None = None,
+                       missing_chunk_status: int | None = None) -> dict[str, Any]:
+    """The store options of ``--max-requests``, ``--retries`` and ``--missing-chunk-status``
+    (``None``: the default), as the file systems of :mod:`.s3` and :mod:`.http` take them.
+
+    Raises
+    ------
+    UsageError
+        For ``max_requests < 1``, ``retries < 0`` or a status other than 403 and 404.
+    """
+    from ..errors import UsageError
+
+    max_requests = DEFAULT_MAX_REQUESTS if max_requests is None else max_requests
+    retries = DEFAULT_RETRIES if retries is None else retries
+    if not isinstance(max_requests, int) or max_requests < 1:
+        raise UsageError(None, f"--max-requests must be a whole number of at least 1, not {max_requests!r}")
+    if not isinstance(retries, int) or retries < 0:
+        raise UsageError(None, f"--retries must be a whole number of at least 0, not {retries!r}")
+    if missing_chunk_status not in (None, *MISSING_STATUSES):
+        raise UsageError(None, f"--missing-chunk-status takes 403 (or 404, the default), not {missing_chunk_status!r}")
+    missing = [403] if missing_chunk_status == 403 else []
+    return {"max_requests": max_requests, "retries": retries, "missing_status": missing}
+
+
+def max_requests(path: Any) -> int:
+    """How many objects to move at once for the store of ``path`` (its ``--max-requests``;
+    the default for a local path)."""
+    if not is_remote(path):
+        return DEFAULT_MAX_REQUESTS
+    return int(getattr(path, "storage_options", {}).get("max_requests") or DEFAULT_MAX_REQUESTS)
+
+
 def open_location(source: Any, *, endpoint_url: str | None = None, anon: bool = False,
-                  storage_options: dict[str, Any] | None = None) -> Location:
+                  storage_options: dict[str, Any] | None = None, max_requests: int | None = None,
+                  retries: int | None = None, missing_chunk_status: int | None = None) -> Location:
     """The root object of ``source``: a :class:`~pathlib.Path` for a local path
     (or a ``file://`` URL), a :class:`upath.UPath` for ``s3://`` and ``http(s)://``.
 
@@ -146,17 +186,29 @@ def open_location(source: Any, *, endpoint_url: str | None = None, anon: bool = 
     environment and configuration files (s3fs/botocore); an HTTP URL's
     ``user:password@`` becomes basic authentication, kept out of the URL.
 
+    ``max_requests`` (requests in flight per store, objects copied at once;
+    default :data:`DEFAULT_MAX_REQUESTS`), ``retries`` (further attempts of a
+    request that failed with a 5xx, throttling, a timeout or a dropped
+    connection, with exponential backoff and jitter; default
+    :data:`DEFAULT_RETRIES`) and ``missing_chunk_status=403`` (a 403 answer
+    means "no such object", as 404 does: stores such as EBI's S3 answer 403
+    for absent keys, zarr-python#3617) apply to every remote store
+    (docs/storage.md, "Robust remote I/O"); they are ignored for a local path.
+
     Raises
     ------
     UsageError
         For an unsupported scheme, a query string in the URL (pass tokens as
-        store options), or store options given with a local path.
+        store options), store options given with a local path, or a bad
+        ``max_requests``/``retries``/``missing_chunk_status``.
     """
     from ..errors import UsageError
 
+    robust = robustness_options(max_requests, retries, missing_chunk_status)
+    tuned = any(v is not None for v in (max_requests, retries, missing_chunk_status))
     options = dict(storage_options or {})
     if not isinstance(source, (str, PurePath)) and is_remote(source):
-        if endpoint_url or anon or options:
+        if endpoint_url or anon or options or tuned:
             source = str(source)  # re-open with the options given now
         else:
             return source
@@ -188,9 +240,15 @@ def open_location(source: Any, *, endpoint_url: str | None = None, anon: bool = 
         _remember_secrets_env()
         from .s3 import install
 
-        install()  # requests counted by kind for the report (storage/s3.py)
+        install()  # requests counted by kind for the report, retries, a connection limit (storage/s3.py)
     elif endpoint_url or anon:
         raise UsageError(redact(text), "--endpoint-url and --anon apply to s3:// sources only")
+    else:
+        from .http import install as install_http
+
+        install_http()  # retries, a connection limit, counted requests (storage/http.py)
+    for key, value in robust.items():
+        options.setdefault(key, value)
     netloc = parts.netloc
     if "@" in netloc:  # http://user:password@host/...: basic auth, kept out of the URL (and every message)
         if scheme == "s3":
@@ -396,9 +454,29 @@ def zarr_store(path: Any) -> Any:
         return path
     from zarr.storage import FsspecStore
 
-    return FsspecStore.from_url(str(path), storage_options=dict(path.storage_options), read_only=True)
+    fs = zarr_fs(path)
+    return FsspecStore(fs=fs, path=fs._strip_protocol(str(path)), read_only=True)
 
 
-__all__ = ["as_path", "can_list", "display", "fold", "is_file", "is_remote", "is_url", "looks_remote", "normalize",
-           "open_location", "parse_storage_options", "redact", "relative_posix", "remote_inside",
-           "remote_unsupported", "resolve_member", "subdirectories", "zarr_store"]
+#: one asynchronous file system per store and options for zarr-python's event loop (fsspec's own
+#: instance cache keys on the thread: one per verification thread, each with its own connections)
+_ZARR_FS: dict[str, Any] = {}
+
+
+def zarr_fs(path: Any) -> Any:
+    """The asynchronous fsspec file system zarr-python reads ``path``'s store through, shared by
+    every thread, so that ``--max-requests`` bounds the connections of a verification too."""
+    import fsspec
+
+    options = dict(path.storage_options)
+    key = json.dumps([protocol(path), options], sort_keys=True, default=repr)
+    fs = _ZARR_FS.get(key)
+    if fs is None:
+        fs = _ZARR_FS[key] = fsspec.filesystem(protocol(path), asynchronous=True, skip_instance_cache=True,
+                                                **options)
+    return fs
+
+
+__all__ = ["DEFAULT_MAX_REQUESTS", "DEFAULT_RETRIES", "as_path", "can_list", "display", "fold", "is_file",
+           "is_remote", "is_url", "looks_remote", "max_requests", "normalize", "open_location", "robustness_options", "parse_storage_options", "redact", "relative_posix", "remote_inside",
+           "remote_unsupported", "resolve_member", "subdirectories", "zarr_fs", "zarr_store"]

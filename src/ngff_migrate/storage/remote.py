@@ -7,7 +7,7 @@ and does one thing with as few requests as the store allows:
 * :func:`read_bytes` - one GET (ranged: at most ``limit + 1`` bytes where the
   server honours ``Range``), ``None`` for an absent object (S3 ``NoSuchKey``,
   HTTP 404). Never a listing or a ``HEAD`` first.
-* :func:`exists` - one ``HEAD`` (HTTP, S3).
+* :func:`exists` - one ``HEAD`` (HTTP, S3); :func:`exists_all` for many at once.
 * :func:`list_files` - every object below a prefix with its size, one LIST per
   1,000 keys (S3 only; HTTP cannot list).
 * :func:`get_file` - an object streamed into a local file (bounded memory:
@@ -57,10 +57,16 @@ def _absent(exc: BaseException) -> bool:
 
 
 def read_error(path: Any, exc: BaseException) -> MigrateError:
-    """A read failure of the object at ``path`` as a project error (credentials redacted)."""
+    """A read failure of the object at ``path`` as a project error (credentials redacted); after
+    retries it says how many attempts failed (``gave up after N attempts``)."""
     text = redact(_one_line(exc))
+    if protocol(path) == "s3":
+        from .s3 import attempts_note
+
+        text += attempts_note(path)
     if isinstance(exc, PermissionError) or "403" in text or "AccessDenied" in text or "Forbidden" in text:
-        text = f"access denied ({text}); check the credentials, or --anon for a public bucket"
+        text = (f"access denied ({text}); check the credentials, or --anon for a public bucket, or "
+                "--missing-chunk-status 403 for a store that answers 403 for absent keys")
     return MigrateError(display(path), f"cannot read: {text}")
 
 
@@ -114,6 +120,44 @@ def exists(path: Any) -> bool:
         if _absent(exc):
             return False
         raise read_error(path, exc) from None
+
+
+def exists_all(root: Any, keys: list[str]) -> list[bool]:
+    """Whether each object ``root / key`` exists (one ``HEAD`` each), asked together through the
+    connections zarr-python reads ``root``'s store with (:func:`.location.zarr_fs`), so that
+    ``--max-requests`` bounds a verification's reads and checks together.
+
+    Raises
+    ------
+    MigrateError
+        For a failure other than "not found", naming the object.
+    """
+    import asyncio
+
+    from zarr.core.sync import sync
+
+    from .location import zarr_fs
+
+    fs = zarr_fs(root)
+
+    async def one(key: str) -> bool:
+        path = root / key
+        try:
+            if protocol(path) == "s3":
+                bucket, _, name = _key(path).partition("/")
+                await fs._call_s3("head_object", Bucket=bucket, Key=name)
+            else:
+                await fs._info(_key(path))
+            return True
+        except Exception as exc:
+            if _absent(exc):
+                return False
+            raise read_error(path, exc) from None
+
+    async def every() -> list[bool]:
+        return list(await asyncio.gather(*(one(k) for k in keys)))
+
+    return sync(every())
 
 
 def list_files(root: Any) -> list[tuple[str, int]]:
@@ -267,5 +311,5 @@ def prefetch(paths: Iterable[Any], limit: int) -> None:
                 cache[str(path)] = (None, None)
 
 
-__all__ = ["cached_presence", "exists", "forget", "get_file", "list_files", "prefetch", "read_bytes",
+__all__ = ["cached_presence", "exists", "exists_all", "forget", "get_file", "list_files", "prefetch", "read_bytes",
            "read_cache", "read_error", "redirected"]

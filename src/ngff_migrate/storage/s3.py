@@ -15,7 +15,20 @@ event of every client it creates (the readers' file system, zarr-python's
 counted by kind (``GET``, ``PUT``, ``LIST``, ``HEAD``, ``DELETE``, ``COPY``,
 ``POST``), with the bytes sent (``PUT`` bodies) and received (``GET``
 bodies). :func:`snapshot` and :func:`since` give one run's share
-(``Report.storage``).
+(``Report.storage``; the tally is :mod:`.counts`, shared with HTTP).
+
+**Retries and concurrency** (docs/storage.md, "Robust remote I/O"). The same
+subclass takes ``retries``, ``max_requests`` and ``missing_status`` (what
+:func:`~.location.open_location` passes): botocore's ``standard`` retry mode
+with ``retries + 1`` attempts in all (5xx, throttling such as ``503 SlowDown``
+and ``429``, timeouts, dropped connections; exponential backoff with jitter, at
+most 20 s) and ``max_requests`` pooled connections. s3fs's own retries are
+turned off (``retries = 1``): they wrap botocore's, twice over for a read, and
+would multiply its attempts (a body that breaks off mid-read is therefore not
+retried on S3: the run fails cleanly; docs/storage.md). Failed attempts are recorded per object, so that a final error says how
+many there were (:func:`failed_attempts`). With ``missing_status=(403,)``, a
+``403`` for a ``GET`` or ``HEAD`` of an object means "absent" (stores that
+answer 403 for a key that does not exist; zarr-python#3617).
 """
 
 from __future__ import annotations
@@ -23,14 +36,18 @@ from __future__ import annotations
 import os
 import threading
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ..errors import MigrateError
 from ..errors import exception_line as _one_line
+from . import counts
+from .counts import since, snapshot
 from .location import display, redact
 
-_lock = threading.Lock()
-_counts: dict[str, int] = {}
 _installed = [False]
+#: failed attempts per object (the URL path: ``/bucket/key`` or ``/key``), until an error reports them
+_failed: dict[str, int] = {}
+_failed_lock = threading.Lock()
 #: objects below this size are copied server-side with one CopyObject (S3's limit is 5 GiB);
 #: larger ones by s3fs's multipart copy
 SINGLE_COPY_BYTES = 4 * 1024**3
@@ -58,15 +75,46 @@ def _on_send(request: Any, **_: Any) -> None:
             sent = int(request.headers.get("Content-Length") or 0)
         except (TypeError, ValueError):
             sent = 0
-    with _lock:
-        _counts[kind] = _counts.get(kind, 0) + 1
-        _counts["bytes_written"] = _counts.get("bytes_written", 0) + sent
+    counts.add(kind, written=sent)
 
 
 def _on_get(http_response: Any = None, parsed: Any = None, **_: Any) -> None:
-    size = (parsed or {}).get("ContentLength") or 0
-    with _lock:
-        _counts["bytes_read"] = _counts.get("bytes_read", 0) + int(size)
+    counts.add("", read=(parsed or {}).get("ContentLength") or 0)
+
+
+def _on_retry_check(request_dict: Any = None, response: Any = None, caught_exception: Any = None,
+                    **_: Any) -> None:
+    """botocore's ``needs-retry`` event, after every attempt: record a failed one (never decides)."""
+    status = getattr(response[0], "status_code", 0) if response else 0
+    if caught_exception is None and not (status >= 500 or status == 429):
+        return
+    key = unquote(urlsplit((request_dict or {}).get("url", "")).path)
+    with _failed_lock:
+        _failed[key] = _failed.get(key, 0) + 1
+
+
+def failed_attempts(path: Any) -> int:
+    """How many attempts at the object ``path`` failed (and forget them): for a final error message."""
+    try:
+        bucket, key = _bucket_key(path)
+    except AttributeError:
+        return 0
+    with _failed_lock:  # the object's own requests, else those below it (an array's chunks), else a
+        found = max(_failed.pop(f"/{bucket}/{key}", 0), _failed.pop(f"/{key}", 0))  # listing of its bucket
+        if not found:
+            below = [k for k in _failed if k.startswith((f"/{bucket}/{key}/", f"/{key}/"))]
+            found = max([_failed.pop(k) for k in below], default=0)
+        return found or max(_failed.pop(f"/{bucket}", 0), _failed.pop("/", 0))
+
+
+def attempts_note(path: Any) -> str:
+    """``"; gave up after N attempts"`` when attempts at ``path`` failed, else ``""``."""
+    n = failed_attempts(path)
+    return f"; gave up after {n} attempts" if n > 1 else ""
+
+
+#: the calls whose 403 means "absent" with ``missing_status=(403,)``
+_READS = frozenset({"get_object", "head_object"})
 
 
 def install() -> None:
@@ -75,37 +123,49 @@ def install() -> None:
         return
     import fsspec
     import s3fs
+    from fsspec.asyn import sync_wrapper
 
     class CountingS3FileSystem(s3fs.S3FileSystem):
-        """s3fs, with botocore's request events counted (:mod:`ngff_migrate.storage.s3`)."""
+        """s3fs, with botocore's request events counted, retries, a connection limit and
+        configurable "absent" statuses (:mod:`ngff_migrate.storage.s3`)."""
+
+        def __init__(self, *args: Any, retries: int | None = None, max_requests: int | None = None,
+                     missing_status: tuple[int, ...] | list[int] = (), **kwargs: Any) -> None:
+            config = dict(kwargs.get("config_kwargs") or {})
+            if retries is not None:
+                config.setdefault("retries", {"mode": "standard", "total_max_attempts": int(retries) + 1})
+            if max_requests is not None:
+                config.setdefault("max_pool_connections", int(max_requests))
+            if config:
+                kwargs["config_kwargs"] = config
+            super().__init__(*args, **kwargs)
+            if retries is not None:
+                self.retries = 1  # s3fs's attempts per call: botocore's alone (s3fs's nest and multiply them)
+            self.max_requests = max_requests
+            self.missing_status = frozenset(int(s) for s in missing_status)
 
         async def set_session(self, refresh=False, kwargs={}):  # noqa: B006 (s3fs's signature)
             client = await super().set_session(refresh, kwargs)
             if not getattr(client, "_ngff_migrate_counted", False):
                 client.meta.events.register("before-send.s3", _on_send)
                 client.meta.events.register("after-call.s3.GetObject", _on_get)
+                client.meta.events.register("needs-retry.s3", _on_retry_check)
                 client._ngff_migrate_counted = True
             return client
+
+        async def _call_s3(self, method, *akwarglist, **kwargs):
+            try:
+                return await super()._call_s3(method, *akwarglist, **kwargs)
+            except PermissionError as exc:
+                if 403 in self.missing_status and method in _READS:
+                    raise FileNotFoundError(f"{kwargs.get('Bucket')}/{kwargs.get('Key')}") from exc
+                raise
+
+        call_s3 = sync_wrapper(_call_s3)  # s3fs's own wrapper calls s3fs's function, not this one
 
     for name in ("s3", "s3a"):
         fsspec.register_implementation(name, CountingS3FileSystem, clobber=True)
     _installed[0] = True
-
-
-def snapshot() -> dict[str, int]:
-    """The counts so far in this process."""
-    with _lock:
-        return dict(_counts)
-
-
-def since(before: dict[str, int]) -> dict[str, Any]:
-    """The requests and bytes since ``before`` (:func:`snapshot`): the report's ``storage``."""
-    now = snapshot()
-    delta = {k: v - before.get(k, 0) for k, v in now.items()}
-    bytes_read, bytes_written = delta.pop("bytes_read", 0), delta.pop("bytes_written", 0)
-    requests = {k: v for k, v in sorted(delta.items()) if v}
-    return {"requests": requests, "requests_total": sum(requests.values()),
-            "bytes_read": bytes_read, "bytes_written": bytes_written}
 
 
 # --------------------------------------------------------------------------- writes
@@ -118,7 +178,7 @@ def _bucket_key(path: Any) -> tuple[str, str]:
 
 def write_error(path: Any, exc: BaseException, what: str = "write failed") -> MigrateError:
     """A failed write of the object at ``path`` as a project error (credentials redacted)."""
-    text = redact(_one_line(exc))
+    text = redact(_one_line(exc)) + attempts_note(path)
     if isinstance(exc, PermissionError) or "AccessDenied" in text or "403" in text:
         text = f"access denied ({text}); check the credentials and the bucket policy"
     return MigrateError(display(path), f"{what}: {text}")
@@ -377,5 +437,5 @@ def _stream(src: Any, dst: Any) -> int | None:
     return size
 
 
-__all__ = ["copy_object", "delete", "delete_below", "get_with_etag", "install", "list_below", "put_bytes",
+__all__ = ["attempts_note", "copy_object", "failed_attempts", "delete", "delete_below", "get_with_etag", "install", "list_below", "put_bytes",
            "same_server", "since", "snapshot", "upload_file"]

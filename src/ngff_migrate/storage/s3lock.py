@@ -10,7 +10,8 @@ ETag), and releasing it deletes the object.
 
 A run killed with ``kill -9`` cannot delete its lock. Another run takes it
 over when it is *stale*: its expiry has passed, or its holder ran on this
-host and that process no longer exists. A takeover is again conditional
+host and that process no longer exists, or this process released it but
+could not delete it (the store failed after its retries). A takeover is again conditional
 (``If-Match`` the stale object's ETag), so two runs that both found the same
 stale lock cannot both take it.
 
@@ -37,6 +38,8 @@ TTL_SECONDS = 120.0
 RENEW_SECONDS = 30.0
 
 _held: dict[str, list[Any]] = {}  # url -> [S3Lock, depth]
+#: tokens of locks this process released but could not delete (the store failed): stale for this process
+_abandoned: set[str] = set()
 _held_guard = threading.Lock()
 
 
@@ -63,6 +66,8 @@ def is_stale(info: dict[str, Any] | None, now: float | None = None) -> bool:
     now = time.time() if now is None else now
     expires = info.get("expires")
     if not isinstance(expires, (int, float)) or expires < now:
+        return True
+    if info.get("token") in _abandoned:  # ours, released while the store failed: nobody holds it
         return True
     pid = info.get("pid")
     if info.get("host") == socket.gethostname() and isinstance(pid, int) and pid != os.getpid():
@@ -177,9 +182,12 @@ class S3Lock:
             return
         from .s3 import delete, get_with_etag
 
-        found = get_with_etag(self.path)
-        if found is not None and found[1] == self.etag:
-            delete(self.path)
+        try:
+            found = get_with_etag(self.path)
+            if found is not None and found[1] == self.etag:
+                delete(self.path)
+        except MigrateError:  # the store failed (after its retries): the run's own error is the one to
+            _abandoned.add(self.token)  # report; the lock expires, and this process may take it at once
 
 
 __all__ = ["Busy", "RENEW_SECONDS", "S3Lock", "TTL_SECONDS", "holder", "is_stale"]

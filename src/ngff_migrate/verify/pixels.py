@@ -104,11 +104,10 @@ def _check_keys(source_dir: Path, meta: dict[str, Any], fmt: int, chosen: list[t
         directory, a socket): zarr-python would silently read it as absent.
     """
     if is_remote(source_dir):  # an object store holds objects only: absent or there (HEAD each)
-        from ..storage.remote import exists
+        from ..storage.remote import exists_all
 
         keys = [_chunk_key(meta, fmt, idx) for idx in chosen]
-        with ThreadPoolExecutor(max_workers=VERIFY_THREADS) as pool:
-            found = list(pool.map(lambda key: exists(source_dir / key), keys))
+        found = exists_all(source_dir, keys)  # zarr-python's connections: --max-requests holds for both
         result.missing_chunks.extend(f"{label}/{key}" for key, there in zip(keys, found, strict=True) if not there)
         return
     for idx in chosen:
@@ -119,6 +118,19 @@ def _check_keys(source_dir: Path, meta: dict[str, Any], fmt: int, chosen: list[t
         elif not path.is_file():
             raise VerificationError(path, "source chunk is not a regular file (a directory or a special file); "
                                           "it cannot be read")
+
+
+def _source_failure(exc: BaseException, where: Any = None) -> str:
+    """Why a source chunk could not be compared: a read that failed (a remote store, after its
+    retries: how many attempts) or bytes that do not decode."""
+    if not isinstance(exc, OSError):
+        return f"source chunk cannot be decoded: {_one_line(exc)}"
+    note = ""
+    if where is not None and is_remote(where) and str(where).startswith("s3://"):
+        from ..storage.s3 import attempts_note
+
+        note = attempts_note(where)
+    return f"source chunk cannot be read: {_one_line(exc)}{note}"
 
 
 def compare_array(source_dir: Path, source_format: int, source_meta: dict[str, Any],
@@ -167,7 +179,7 @@ def compare_array(source_dir: Path, source_format: int, source_meta: dict[str, A
         try:
             a = source[...]
         except Exception as exc:
-            raise VerificationError(source_dir, f"source chunk cannot be decoded: {_one_line(exc)}") from None
+            raise VerificationError(source_dir, _source_failure(exc, source_dir)) from None
         try:
             b = target[...]
         except Exception as exc:
@@ -186,7 +198,7 @@ def compare_array(source_dir: Path, source_format: int, source_meta: dict[str, A
         try:
             a = source[region]
         except Exception as exc:
-            raise VerificationError(source_dir / key, f"source chunk cannot be decoded: {_one_line(exc)}") from None
+            raise VerificationError(source_dir / key, _source_failure(exc, source_dir / key)) from None
         try:
             b = target[region]
         except Exception as exc:

@@ -15,7 +15,8 @@ Which objects are carried over:
   the arrays) cannot be found over HTTP and are not copied.
 
 Each object is streamed verbatim into its local file (bounded memory: the
-file systems write it in blocks), :data:`COPY_THREADS` at a time.
+file systems write it in blocks), ``--max-requests`` at a time (the source's
+``max_requests`` store option, :func:`ngff_migrate.storage.location.max_requests`).
 """
 
 from __future__ import annotations
@@ -26,11 +27,9 @@ from pathlib import Path
 
 from ..formats.plan import MigrationPlan
 from ..report.model import WriteStats
-from ..storage.location import can_list, is_url
+from ..storage.location import can_list, is_url, max_requests
 from ..zarr.keys import chunk_keys
 
-#: objects streamed at once (requests in flight)
-COPY_THREADS = 8
 #: bookkeeping directories of other runs, never part of a dataset
 _STATE_DIRS = (".ngff-migrate", ".ngff-migrate-reencode")
 
@@ -101,7 +100,7 @@ def copy_remote(root, files: list[tuple[str, int]], tmp: Path, stats: WriteStats
         return get_file(root / rel, tmp / rel)
 
     absent: list[str] = []
-    pool = ThreadPoolExecutor(max_workers=COPY_THREADS)
+    pool = ThreadPoolExecutor(max_workers=max_requests(root))  # objects streamed at once
     try:
         for (rel, _), got in zip(files, pool.map(one, [rel for rel, _ in files]), strict=True):
             if got is None:
@@ -130,4 +129,4 @@ def _prune(tmp: Path, absent: list[str]) -> None:
             parent = parent.rpartition("/")[0]
 
 
-__all__ = ["COPY_THREADS", "copy_remote", "remote_files_to_copy"]
+__all__ = ["copy_remote", "remote_files_to_copy"]

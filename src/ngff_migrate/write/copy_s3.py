@@ -32,7 +32,8 @@ step as a local directory is).
 
 Objects are written whole: a ``PUT`` per document, a streamed upload per
 local file, a server-side ``CopyObject`` for an S3 source on the same server,
-a streamed copy across servers; :data:`COPY_THREADS` at a time.
+a streamed copy across servers; ``--max-requests`` at a time (the smaller
+``max_requests`` of the two stores).
 """
 
 from __future__ import annotations
@@ -47,11 +48,10 @@ from typing import Any
 from ..errors import MigrateError, UsageError
 from ..formats.plan import MigrationPlan
 from ..report.model import WriteStats
-from ..storage.location import display, is_remote, remote_inside
+from ..storage.location import display, is_remote, max_requests, remote_inside
 from .atomic import dumps_document
 
 PARTIAL_SUFFIX = ".ngff-migrate-partial"
-COPY_THREADS = 8
 #: a re-encode's unit journal below the state prefix (ngff_migrate.engine.journal.JOURNAL_DIR)
 REENCODE_DIR = ".ngff-migrate-reencode"
 
@@ -224,7 +224,8 @@ def _write(plan: MigrationPlan, dst: Any, state: Any, stats: WriteStats,
             raise MigrateError(Path(src) / rel, f"cannot read source file: {exc.strerror or exc}") from None
         return size
 
-    pool = ThreadPoolExecutor(max_workers=COPY_THREADS)
+    fan_out = min(max_requests(dst), max_requests(src)) if remote_src else max_requests(dst)
+    pool = ThreadPoolExecutor(max_workers=fan_out)
     try:
         for got in pool.map(one, files):
             if got is None:
