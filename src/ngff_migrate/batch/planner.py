@@ -327,11 +327,14 @@ class TreePlan:
 def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
               progress: Any = None, allow_outside: bool = False,
               reencode: dict[str, Any] | None = None, endpoint_url: str | None = None, anon: bool = False,
-              storage_options: dict[str, Any] | None = None) -> TreePlan:
+              storage_options: dict[str, Any] | None = None,
+              max_requests: int | None = None, retries: int | None = None,
+              missing_chunk_status: int | None = None) -> TreePlan:
     """Walk ``root`` and survey every dataset found (nothing is written).
 
-    ``root`` may be an ``s3://`` prefix, with ``endpoint_url``, ``anon`` and
-    ``storage_options`` as for :func:`ngff_migrate.convert`: it is listed once
+    ``root`` may be an ``s3://`` prefix, with ``endpoint_url``, ``anon``,
+    ``storage_options``, ``max_requests``, ``retries``, ``missing_chunk_status`` as for
+    :func:`ngff_migrate.convert`: it is listed once
     and the datasets are found in the listing (:mod:`.remote`; re-encode
     plans are not made there).
 
@@ -376,7 +379,8 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
                 raise UsageError(str(root), "re-encode plans read local stores in this release; plan the "
                                             "S3 prefix without --chunks/--shards/--codec/--levels")
         return plan_prefix(root, jobs=jobs, scheduler=scheduler, progress=progress, allow_outside=allow_outside,
-                           store=store_options(endpoint_url, anon, storage_options))
+                           store=store_options(endpoint_url, anon, storage_options, max_requests, retries,
+                                                missing_chunk_status))
     if endpoint_url or anon or storage_options:  # store options with a local ROOT: UsageError
         from ..storage.location import open_location
 

@@ -40,9 +40,17 @@ STATE = "none on S3: each dataset's journal <dataset>/.ngff-migrate/journal.json
 
 
 def store_options(endpoint_url: str | None = None, anon: bool = False,
-                  storage_options: dict[str, Any] | None = None) -> dict[str, Any]:
+                  storage_options: dict[str, Any] | None = None, max_requests: int | None = None,
+                  retries: int | None = None, missing_chunk_status: int | None = None) -> dict[str, Any]:
     """The keyword arguments of :func:`~ngff_migrate.storage.location.open_location` as one plain dict."""
-    return {"endpoint_url": endpoint_url, "anon": anon, "storage_options": dict(storage_options or {})}
+    return {"endpoint_url": endpoint_url, "anon": anon, "storage_options": dict(storage_options or {}),
+            **robust_options(max_requests=max_requests, retries=retries, missing_chunk_status=missing_chunk_status)}
+
+
+def robust_options(**given: Any) -> dict[str, Any]:
+    """``max_requests``, ``retries`` and ``missing_chunk_status`` as given (``None`` left out)."""
+    return {k: v for k, v in given.items()
+            if k in ("max_requests", "retries", "missing_chunk_status") and v is not None}
 
 
 def open_prefix(root: Any, what: str, store: dict[str, Any]) -> Any:
@@ -123,7 +131,7 @@ def _destination(destination: Any, root: Any, store: dict[str, Any]) -> Any:
     if not looks_remote(destination):
         return Path(destination)
     dest = open_destination(str(destination), endpoint_url=store["endpoint_url"],
-                            storage_options=store["storage_options"])
+                            storage_options=store["storage_options"], **robust_options(**store))
     a, b = dest.path.rstrip("/") + "/", root.path.rstrip("/") + "/"
     if a.startswith(b) or b.startswith(a):
         raise UsageError(display(dest), f"the destination and ROOT {display(root)} overlap; choose a prefix "

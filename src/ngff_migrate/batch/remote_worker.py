@@ -66,7 +66,9 @@ def _convert(task: S3Task, out: Outcome) -> None:
         out.arrays, out.nominal_bytes = s.arrays, s.nominal_bytes
 
     o, store = task.options, task.store
-    kwargs: dict[str, Any] = {"storage_options": store.get("storage_options")}
+    from .remote import robust_options
+
+    kwargs: dict[str, Any] = {"storage_options": store.get("storage_options"), **robust_options(**store)}
     if task.destination is not None and task.dest_store:
         kwargs.update(source_endpoint_url=store.get("endpoint_url"),
                       dest_endpoint_url=task.dest_store.get("endpoint_url"))

@@ -263,11 +263,14 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
               chunks: str | None = None, shards: str = "keep", shard_size: str | int | None = None,
               codec: str | None = None, portable: bool = False, space_check: bool = True,
               levels: int | None = None, downsample: str | None = None, endpoint_url: str | None = None,
-              anon: bool = False, storage_options: dict[str, Any] | None = None) -> BatchReport:
+              anon: bool = False, storage_options: dict[str, Any] | None = None,
+              max_requests: int | None = None, retries: int | None = None,
+              missing_chunk_status: int | None = None) -> BatchReport:
     """Migrate every dataset under ``root``: into ``destination/<rel>``, or in place.
 
     ``root`` may be an ``s3://`` prefix (``endpoint_url``, ``anon``,
-    ``storage_options`` as for :func:`ngff_migrate.convert`): listed once, each
+    ``storage_options``, ``max_requests``, ``retries``, ``missing_chunk_status`` as for
+    :func:`ngff_migrate.convert`): listed once, each
     dataset migrated in place under its S3 lock or copied to a local or
     ``s3://`` destination (:mod:`.remote`, docs/batch.md "Over S3").
 
@@ -321,7 +324,8 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
         return run_batch_s3(root, destination=destination, in_place=in_place, jobs=jobs, scheduler=scheduler,
                             target_version=target_version, prefix=prefix, lenient=lenient, verify=verify,
                             sample_chunks=sample_chunks, allow_outside=allow_outside, progress=progress,
-                            store=store_options(endpoint_url, anon, storage_options), link=link,
+                            store=store_options(endpoint_url, anon, storage_options, max_requests, retries,
+                                                missing_chunk_status), link=link,
                             retry_failed=retry_failed, reencode=recoding)
     if endpoint_url or anon or storage_options:  # store options with a local ROOT: UsageError
         from ..storage.location import open_location

@@ -15,7 +15,16 @@ from ..report.terminal import progress_bars
 from ._common import VerifyChoice, _check_output_file, _fail, app, console, err
 from ._html import HtmlOption, write_failure_page, write_page
 from ._reencode import Chunks, Codec, Downsample, Levels, NoSpaceCheck, Portable, Shards, ShardSize
-from ._remote import Anon, EndpointUrl, StorageOption, refuse_remote, remote_options
+from ._remote import (
+    Anon,
+    EndpointUrl,
+    MaxRequests,
+    MissingChunkStatus,
+    Retries,
+    StorageOption,
+    refuse_remote,
+    remote_options,
+)
 
 
 def _human_bytes(n: int) -> str:
@@ -46,6 +55,9 @@ def plan(
     endpoint_url: EndpointUrl = None,
     anon: Anon = False,
     storage_option: StorageOption = None,
+    max_requests: MaxRequests = None,
+    retries: Retries = None,
+    missing_chunk_status: MissingChunkStatus = None,
 ) -> None:
     """Dry run: find every dataset under ROOT and say what a batch would do (writes nothing).
 
@@ -74,7 +86,7 @@ def plan(
         from ..engine.options import reencode_options
         from ..storage.location import looks_remote
 
-        store = remote_options(endpoint_url, anon, storage_option)
+        store = remote_options(endpoint_url, anon, storage_option, max_requests, retries, missing_chunk_status)
         if not looks_remote(root):
             root = Path(root)  # type: ignore[assignment]
         if not reencode_options(**recode).active:
@@ -177,6 +189,9 @@ def batch(
     endpoint_url: EndpointUrl = None,
     anon: Anon = False,
     storage_option: StorageOption = None,
+    max_requests: MaxRequests = None,
+    retries: Retries = None,
+    missing_chunk_status: MissingChunkStatus = None,
 ) -> None:
     """Migrate every dataset under ROOT, in parallel, journaled and resumable.
 
@@ -204,7 +219,7 @@ def batch(
     _check_output_file(report, "--report")
     _check_output_file(html, "--html")
     try:
-        store = remote_options(endpoint_url, anon, storage_option)
+        store = remote_options(endpoint_url, anon, storage_option, max_requests, retries, missing_chunk_status)
         with progress_bars("datasets", quiet) as bar:
             result = run_batch(root if looks_remote(root) else Path(root),
                                destination=out if out is None or looks_remote(out) else Path(out),
