@@ -18,9 +18,12 @@ ngff-zarr's ``upgrade`` on the same single image from S3 (its
   --endpoint-url E --verify none`` (and ``--verify sample``), then the same on
   the single image; reset: ``ngff-migrate rollback`` (untimed), after which the
   object listing (keys, sizes, ETags) must equal the pristine one;
-* **ngff-zarr**: ``upgrade_ome_zarr("s3://.../image.zarr", version="0.5",
-  storage_options={...})`` on the single image (true in place, metadata
-  only); reset: the prefix deleted and uploaded again (untimed);
+* **ngff-zarr**: version 0.50 writes only to local directories, so it cannot
+  upgrade a bucket in place. Its one remote mode is measured instead,
+  ``upgrade_ome_zarr("s3://.../image.zarr", LOCAL_OUT, version="0.5",
+  storage_options={...})`` (read from S3 through its obstore backend, write a
+  local 0.5 copy), against ``ngff-migrate convert s3://.../image.zarr LOCAL_OUT
+  --verify none`` (a local RFC-8 copy);
 * **zarr-python**: ``zarr migrate v3`` of the single image: the function
   behind that CLI command, ``zarr.metadata.migrate_v3.migrate_v2_to_v3``, on
   an ``FsspecStore`` with the same storage options (the CLI itself takes no
@@ -47,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -83,9 +87,22 @@ def s3_code(endpoint: str) -> str:
             f"'client_kwargs': {{'endpoint_url': {endpoint!r}}}}}")
 
 
-def ngff_zarr_cmd(endpoint: str, url: str) -> list[str]:
-    return [c.PY, "-c", f"{s3_code(endpoint)}\nfrom ngff_zarr import upgrade_ome_zarr\n"
-                        f"upgrade_ome_zarr({url!r}, version='0.5', storage_options=storage_options)"]
+def ngff_zarr_cmd(endpoint: str, url: str, output: Path) -> list[str]:
+    """ngff-zarr's upgrade from S3 to a local output: 0.50 writes local directories only
+    ("ngff-zarr writes to local directory paths"), so it cannot upgrade a bucket in place.
+    Its obstore backend reads S3 (``endpoint_url`` -> ``endpoint``; plain HTTP through
+    ``AWS_ALLOW_HTTP``, set in :func:`main`)."""
+    code = (f"import shutil; shutil.rmtree({str(output)!r}, ignore_errors=True)\n"
+            f"storage_options={{'key': {s3_server.ACCESS!r}, 'secret': {s3_server.SECRET!r}, "
+            f"'endpoint_url': {endpoint!r}, 'region_name': 'us-east-1'}}\n"
+            f"from ngff_zarr import upgrade_ome_zarr\n"
+            f"upgrade_ome_zarr({url!r}, {str(output)!r}, version='0.5', storage_options=storage_options)")
+    return [c.PY, "-c", code]
+
+
+def ours_copy(endpoint: str, url: str, output: Path) -> list[str]:
+    return ["sh", "-c", f"rm -rf '{output}' && exec {c.NGFF_MIGRATE} convert {url} '{output}' "
+                        f"--endpoint-url {endpoint} --verify none --quiet"]
 
 
 def zarr_migrate_cmd(endpoint: str, url: str) -> list[str]:
@@ -120,8 +137,11 @@ def part_inplace(runs: int, fs, endpoint: str) -> dict:
         "ngff-migrate plate --verify sample": (ours_inplace(pe, plate_url, "sample", report), "plate96.zarr", "ours"),
         "ngff-migrate image --verify none": (ours_inplace(pe, image_url, "none", report), "field.zarr", "ours"),
         "ngff-migrate image --verify sample": (ours_inplace(pe, image_url, "sample", report), "field.zarr", "ours"),
-        "ngff-zarr upgrade image": (ngff_zarr_cmd(pe, image_url), "field.zarr", "reupload"),
         "zarr migrate v3 image": (zarr_migrate_cmd(pe, image_url), "field.zarr", "reupload"),
+        "ngff-migrate image S3 -> local --verify none": (ours_copy(pe, image_url, work / "out-ours.zarr"),
+                                                         "field.zarr", "none"),
+        "ngff-zarr upgrade image S3 -> local": (ngff_zarr_cmd(pe, image_url, work / "out-ngff-zarr.zarr"),
+                                                "field.zarr", "none"),
     }
     times: dict[str, list[float]] = {k: [] for k in tools}
     requests: dict[str, dict[str, int]] = {}
@@ -140,7 +160,7 @@ def part_inplace(runs: int, fs, endpoint: str) -> dict:
             if reset == "ours":
                 ours_counts[name] = json.loads(report.read_text()).get("storage") or {}
                 c.timed([c.NGFF_MIGRATE, "rollback", f"s3://{BUCKET}/{prefix}", "--endpoint-url", endpoint])
-            else:
+            elif reset == "reupload":
                 upload(fs, plate if prefix == "plate96.zarr" else image, prefix)
             after = listing(fs, prefix)
             if after != pristine[prefix]:
@@ -156,10 +176,14 @@ def part_inplace(runs: int, fs, endpoint: str) -> dict:
     print(c.markdown_table(["tool", "median", "requests", "by kind (proxy)"], rows))
     per_field = {v: med[f"ngff-migrate plate --verify {v}"] / 384 for v in ("none", "sample")}
     ratios = {}
-    for peer in ("ngff-zarr upgrade image", "zarr migrate v3 image"):
-        for v in ("none", "sample"):
-            ratios[f"image --verify {v} / {peer}"] = med[f"ngff-migrate image --verify {v}"] / med[peer]
-            ratios[f"plate per field --verify {v} / {peer}"] = per_field[v] / med[peer]
+    peer = "zarr migrate v3 image"
+    for v in ("none", "sample"):
+        ratios[f"image in place --verify {v} / {peer}"] = med[f"ngff-migrate image --verify {v}"] / med[peer]
+        ratios[f"plate per field --verify {v} / {peer}"] = per_field[v] / med[peer]
+        ratios[f"plate --verify {v} / image --verify {v}"] = (med[f"ngff-migrate plate --verify {v}"]
+                                                              / med[f"ngff-migrate image --verify {v}"])
+    ratios["image S3 -> local / ngff-zarr upgrade S3 -> local"] = (
+        med["ngff-migrate image S3 -> local --verify none"] / med["ngff-zarr upgrade image S3 -> local"])
     for k, v in ratios.items():
         print(f"  {k}: {v:.2f}x")
     return {"times": times, "medians": med, "requests_proxy": requests, "requests_ours": ours_counts,
@@ -205,6 +229,7 @@ def main() -> None:
     args = ap.parse_args()
     info = c.machine_info()
     c.print_machine(info)
+    os.environ["AWS_ALLOW_HTTP"] = "true"  # ngff-zarr's obstore backend and the loopback server
     server, endpoint, fs, _put = s3_server.start_moto()
     results: dict = {"machine": info}
     try:
