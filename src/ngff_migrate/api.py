@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from .formats.ngff_image.translate import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION
 from .formats.plan import MigrationPlan
 from .inspection import Inspection, inspect  # noqa: F401  (part of the API)
 from .report.model import Report
+from .storage.cache import prefetch_output, stage_cache
 from .storage.location import (
     display,
     is_remote,
@@ -83,29 +83,9 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     source = open_location(source, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options,
                            max_requests=max_requests, retries=retries, missing_chunk_status=missing_chunk_status)
     report = report or Report(source=display(source), destination=None, mode="plan")
-    with sandboxed(dataset_root(source), allow_outside=allow_outside), _read_cache(source):
+    with sandboxed(dataset_root(source), allow_outside=allow_outside), stage_cache(source):
         return _plan(source, target_version, prefix, lenient, report, detection,
                      tiff_options(pixel_size, unit, positions, position_unit, overview))
-
-
-def _prefetch_output(plan: MigrationPlan, target_root: Any) -> None:
-    """Every document the verification of a remote output re-reads, fetched at once
-    (the written documents and the inputs' paths: storage/remote.py)."""
-    if is_remote(target_root):
-        from .storage.remote import prefetch
-        from .zarr.jsonio import MAX_DOCUMENT_BYTES
-
-        files = {d.file for d in plan.documents} | {f for f in plan.inputs if not f.startswith("/")}
-        prefetch([target_root / f for f in sorted(files)], MAX_DOCUMENT_BYTES)
-
-
-def _read_cache(source: Any) -> Any:
-    """The remote read cache for one stage (storage/remote.py), or nothing for a local source."""
-    if not is_remote(source):
-        return nullcontext()
-    from .storage.remote import read_cache
-
-    return read_cache()
 
 
 def dataset_root(source: str | Path) -> Path:
@@ -394,8 +374,8 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
 
         def _verify(target_root: Path) -> None:
             progress.start("verify", len(result.arrays))
-            with report.timer("verify"), _read_cache(target_root):
-                _prefetch_output(result, target_root)
+            with report.timer("verify"), stage_cache(target_root):
+                prefetch_output(result, target_root)
                 outcome["v"] = verify_output(result, target_root, source_root=result.root, mode=verify,
                                              sample_chunks=sample_chunks,
                                              progress=lambda n: progress.advance("verify", n))
