@@ -367,7 +367,7 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
         For an HTTP ``root`` (it cannot be listed), or re-encode options with an S3 ``root``.
     """
     from ..storage.location import looks_remote
-    from .pool import open_pool
+    from .pool import map_pooled
 
     if looks_remote(root):  # an S3 prefix, listed once (HTTP cannot be listed: UsageError)
         from .remote import plan_prefix, store_options
@@ -402,14 +402,8 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
             if progress:
                 progress(i + 1, len(todo))
     elif todo:
-        with open_pool(jobs=jobs, scheduler=scheduler) as pool:
-            done = 0
-            for batch in pool.map_chunks(survey_chunk, todo):
-                for s in batch:
-                    surveys[s.rel] = s
-                done += len(batch)
-                if progress:
-                    progress(done, len(todo))
+        for s in map_pooled(survey_chunk, todo, jobs=jobs, scheduler=scheduler, progress=progress):
+            surveys[s.rel] = s
     for rel, why in destination_clashes(found).items():  # what `batch --out` would refuse
         if surveys[rel].error is None:
             surveys[rel].error, surveys[rel].error_file = f"in a copy batch, {why}", str(Path(root) / rel)

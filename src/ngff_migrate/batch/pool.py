@@ -149,3 +149,22 @@ def open_pool(*, jobs: int, scheduler: str | None) -> Iterator[Pool]:
         yield pool
     finally:
         pool.close()
+
+
+def map_pooled(fn: Callable[[list[Any]], list[Any]], items: list[Any], *, jobs: int, scheduler: str | None,
+               progress: Callable[[int, int], None] | None = None) -> Iterator[Any]:
+    """Every result of ``fn`` over chunks of ``items``, run on :func:`open_pool`'s pool
+    (in completion order), calling ``progress(done, total)`` after each chunk.
+
+    Raises
+    ------
+    UsageError
+        As :func:`open_pool`.
+    """
+    with open_pool(jobs=jobs, scheduler=scheduler) as pool:
+        done = 0
+        for chunk in pool.map_chunks(fn, items):
+            yield from chunk
+            done += len(chunk)
+            if progress:
+                progress(done, len(items))

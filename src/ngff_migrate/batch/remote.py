@@ -95,7 +95,7 @@ def plan_prefix(root: Any, *, jobs: int = 1, scheduler: str | None = None, progr
     MigrateError
         If the prefix cannot be listed, or the scheduler cannot be reached.
     """
-    from .pool import open_pool
+    from .pool import map_pooled
 
     store = store or store_options()
     start = time.perf_counter()
@@ -110,14 +110,8 @@ def plan_prefix(root: Any, *, jobs: int = 1, scheduler: str | None = None, progr
                 progress(i + 1, len(todo))
     elif todo:
         items = [(str(f.path), f.rel, f.layout, allow_outside, store) for f in todo]
-        with open_pool(jobs=jobs, scheduler=scheduler) as pool:
-            done = 0
-            for chunk in pool.map_chunks(survey_task, items):
-                for s in chunk:
-                    surveys[s.rel] = s
-                done += len(chunk)
-                if progress:
-                    progress(done, len(todo))
+        for s in map_pooled(survey_task, items, jobs=jobs, scheduler=scheduler, progress=progress):
+            surveys[s.rel] = s
     return TreePlan(display(location), [surveys[f.rel] for f in found], time.perf_counter() - start)
 
 
