@@ -9,6 +9,7 @@ from typing import Any
 from .errors import UsageError
 from .storage.location import (
     display,
+    from_file_url,
     looks_remote,
     open_location,
     protocol,
@@ -28,7 +29,7 @@ def open_destination(destination: Any, *, endpoint_url: str | None,
         For an HTTP destination (HTTP is read-only) or another scheme.
     """
     if not looks_remote(destination):
-        return destination
+        return from_file_url(destination)
     if protocol_of_text(destination) in ("http", "https"):
         raise UsageError(display(destination), "HTTP is read-only: a destination must be a local directory "
                                                "or an s3:// URL")

@@ -366,6 +366,9 @@ def plan_tree(root: str | Path, *, jobs: int = 1, scheduler: str | None = None,
     UsageError
         For an HTTP ``root`` (it cannot be listed), or re-encode options with an S3 ``root``.
     """
+    from ..storage.location import from_file_url
+
+    root = from_file_url(root)
     from ..storage.location import looks_remote
     from .pool import map_pooled
 

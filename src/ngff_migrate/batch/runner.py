@@ -315,6 +315,10 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     KeyboardInterrupt
         After the journal recorded the interruption.
     """
+    from ..storage.location import from_file_url
+
+    root = from_file_url(root)
+    destination = from_file_url(destination)
     from ..storage.location import display, looks_remote, protocol_of_text, remote_unsupported
 
     if looks_remote(root):  # an S3 prefix, listed once; per-dataset state only (batch/remote.py)

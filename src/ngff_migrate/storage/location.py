@@ -63,6 +63,16 @@ DEFAULT_RETRIES = 5
 MISSING_STATUSES = (403, 404)
 
 
+def from_file_url(value: Any) -> Any:
+    """A ``file://`` URL (also in pathlib's collapsed form ``file:/x``) as a local
+    :class:`~pathlib.Path`; anything else unchanged."""
+    if isinstance(value, (str, PurePath)):
+        text = os.fspath(value)
+        if text.lower().startswith("file:"):
+            return Path(urlsplit(text).path or "/")
+    return value
+
+
 def as_path(value: Any) -> Any:
     """``value`` as a location: a Path or remote location as it is, a string as a :class:`~pathlib.Path`
     (internal callers; user input goes through :func:`open_location`)."""
