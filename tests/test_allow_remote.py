@@ -96,3 +96,16 @@ def test_allow_remote_reports_a_missing_remote_document(served):
     (root / "zarr.json").write_text(json.dumps(doc))
     result = ngff_migrate.validate(root, allow_remote=True)
     assert [v.rule for v in result.violations] == ["path-resolves"]
+
+
+def test_a_fetched_document_never_makes_us_fetch_another(served, tmp_path):
+    root, url = served
+    www = tmp_path / "www"
+    doc = json.loads((www / "img.zarr" / "zarr.json").read_text())
+    # the served document names yet another URL (the same server, so a request would be seen)
+    doc["attributes"]["ome"]["nodes"][0]["path"] = {"type": "zarr", "path": url.replace("img.zarr", "next.zarr")}
+    (www / "img.zarr" / "zarr.json").write_text(json.dumps(doc))
+    result = ngff_migrate.validate(root, allow_remote=True)
+    assert "/next.zarr/zarr.json" not in _Handler.requests
+    assert not any("next.zarr" in p for p in _Handler.requests)
+    assert any(f.rule == "path-remote" and "next.zarr" in f.message for f in result.findings)

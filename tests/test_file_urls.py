@@ -43,3 +43,20 @@ def test_file_urls_everywhere(tmp_path):
     assert tree_digest(src) != before
     _ok("rollback", url)
     assert tree_digest(src) == before
+
+
+def test_a_file_url_is_percent_decoded_and_names_this_machine(tmp_path):
+    from ngff_migrate.errors import UsageError
+    from ngff_migrate.storage.location import from_file_url, open_location
+
+    src = tmp_path / "my plate.zarr"
+    shutil.copytree(SAMPLE / "image_v04.ome.zarr", src)
+    assert src.as_uri().endswith("my%20plate.zarr")
+    assert open_location(src.as_uri()) == src
+    _ok("inspect", src.as_uri())
+    import pytest
+
+    with pytest.raises(UsageError, match="this machine"):
+        from_file_url("file://elsewhere/x.zarr")
+    result = runner.invoke(app, ["inspect", "file://elsewhere/x.zarr"])
+    assert result.exit_code == 2, result.output

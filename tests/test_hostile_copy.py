@@ -169,3 +169,13 @@ def test_a_document_named_twice_is_no_cycle(tmp_path):
         "ome": {"version": "0.x", "type": "collection", "name": "b", "nodes": []}}}))
     ngff_migrate.plan(root)
     assert not any(v.rule == "path-acyclic" for v in ngff_migrate.validate(root).violations)
+
+
+def test_a_cycle_through_a_folder_with_a_space_is_found(tmp_path):
+    root = tmp_path / "cyc.zarr"
+    _collection(root, "./my plate")
+    _collection(root / "my plate", "..")
+    from ngff_migrate.errors import MigrateError
+
+    with pytest.raises(MigrateError, match="reference cycle across documents: .*my plate/zarr.json"):
+        ngff_migrate.plan(root)

@@ -282,10 +282,15 @@ def convert(source: str | Path, destination: str | Path | None = None, *, in_pla
     check_remote_options(source, destination, in_place=in_place, link=link, recode=recode, tiff=tiff,
                          scheduler=scheduler)
     local_to_remote = not looks_remote(source) and destination is not None and looks_remote(destination)
-    robust = {"max_requests": max_requests, "retries": retries, "missing_chunk_status": missing_chunk_status}
+    if in_place:
+        from .remote_convert import refuse_missing_403
+
+        refuse_missing_403(missing_chunk_status, "--in-place")
+    robust = {"max_requests": max_requests, "retries": retries}
     src = open_location(source) if local_to_remote else open_location(
         source, endpoint_url=source_endpoint_url or endpoint_url, anon=anon, storage_options=storage_options,
-        **robust)
+        missing_chunk_status=missing_chunk_status, **robust)
+    # the destination is written: a 403 there is never "absent" (its run.json, lock and entry document)
     dst = None if destination is None else open_destination(
         destination, endpoint_url=dest_endpoint_url or endpoint_url, storage_options=storage_options, **robust)
     report = Report(source=display(src), destination=None if dst is None else display(dst),

@@ -74,3 +74,21 @@ def storage_report(before: dict[str, int] | None) -> dict[str, Any] | None:
     from .storage.counts import since
 
     return since(before)
+
+
+def refuse_missing_403(missing_chunk_status: int | None, what: str) -> None:
+    """``--missing-chunk-status 403`` is for read-only sources: a run that writes in place
+    (``what``: ``--in-place``, ``rollback``, ``finalize``) must tell an absent object from a
+    denied one (a denied document taken as absent would be journaled as created, and its
+    rollback would delete the original).
+
+    Raises
+    ------
+    UsageError
+        For ``missing_chunk_status == 403``.
+    """
+    if missing_chunk_status == 403:
+        raise UsageError(what, "--missing-chunk-status 403 applies to read-only sources (copies, inspect, "
+                               "validate, plan); an in-place run, rollback or finalize must tell an absent "
+                               "object from a denied one")
+

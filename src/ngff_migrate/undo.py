@@ -47,10 +47,12 @@ def rollback(path: str | Path, *, force: bool = False, endpoint_url: str | None 
         has begun; or files changed since the migration were left alone
         (the journal is kept; ``force=True`` restores them too).
     """
+    from .remote_convert import refuse_missing_403
     from .storage.lock import Busy
     from .write.inplace import busy_error, dataset_lock
     from .write.rollback import rollback_journal
 
+    refuse_missing_403(missing_chunk_status, "rollback")
     root = _root(path, "rollback", {"endpoint_url": endpoint_url, "storage_options": storage_options,
                                     "max_requests": max_requests, "retries": retries,
                                     "missing_chunk_status": missing_chunk_status})
@@ -94,10 +96,12 @@ def finalize(path: str | Path, *, remove_v2_metadata: bool = False, endpoint_url
         If ``path`` holds no finished in-place migration, another run holds
         its lock, or a file cannot be removed (run finalize again).
     """
+    from .remote_convert import refuse_missing_403
     from .storage.lock import Busy
     from .write.finalize import finalize_dataset
     from .write.inplace import busy_error, dataset_lock
 
+    refuse_missing_403(missing_chunk_status, "finalize")
     root = _root(path, "finalize", {"endpoint_url": endpoint_url, "storage_options": storage_options,
                                     "max_requests": max_requests, "retries": retries,
                                     "missing_chunk_status": missing_chunk_status})

@@ -125,7 +125,8 @@ def _destination(destination: Any, root: Any, store: dict[str, Any]) -> Any:
     if not looks_remote(destination):
         return Path(destination)
     dest = open_destination(str(destination), endpoint_url=store["endpoint_url"],
-                            storage_options=store["storage_options"], **robust_options(**store))
+                            storage_options=store["storage_options"],
+                            **{k: v for k, v in robust_options(**store).items() if k != "missing_chunk_status"})
     a, b = dest.path.rstrip("/") + "/", root.path.rstrip("/") + "/"
     if a.startswith(b) or b.startswith(a):
         raise UsageError(display(dest), f"the destination and ROOT {display(root)} overlap; choose a prefix "

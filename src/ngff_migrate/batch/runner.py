@@ -321,6 +321,10 @@ def run_batch(root: str | Path, *, destination: str | Path | None = None, in_pla
     destination = from_file_url(destination)
     from ..storage.location import display, looks_remote, protocol_of_text, remote_unsupported
 
+    if in_place:
+        from ..remote_convert import refuse_missing_403
+
+        refuse_missing_403(missing_chunk_status, "batch --in-place")
     if looks_remote(root):  # an S3 prefix, listed once; per-dataset state only (batch/remote.py)
         from .remote import run_batch_s3, store_options
 

@@ -48,7 +48,9 @@ def rollback(
                     "files restored or removed")
         return
     if _s3_prefix(src, endpoint_url, storage_option):
-        _batch_undo(src, "rolled back", lambda: _undo_prefix(src, endpoint_url, storage_option, force=force),
+        _batch_undo(src, "rolled back", lambda: _undo_prefix(src, endpoint_url, storage_option,
+                                                                 (max_requests, retries, missing_chunk_status),
+                                                                 force=force),
                     "objects restored or removed")
         return
     try:
@@ -83,10 +85,13 @@ def _s3_prefix(src: str, endpoint_url: str | None, storage_option: list[str] | N
         return False
 
 
-def _undo_prefix(src: str, endpoint_url: str | None, storage_option: list[str] | None, **kw):
+def _undo_prefix(src: str, endpoint_url: str | None, storage_option: list[str] | None,
+                 robust: tuple[int | None, int | None, int | None], **kw):
     from ..batch.remote import undo_prefix
+    from ..remote_convert import refuse_missing_403
 
-    return undo_prefix(src, store=_options(endpoint_url, storage_option) | {"anon": False}, **kw)
+    refuse_missing_403(robust[2], "finalize" if kw.get("finalize") else "rollback")
+    return undo_prefix(src, store=_options(endpoint_url, storage_option, *robust) | {"anon": False}, **kw)
 
 
 def _batch_undo(root: Path | str, verb: str, run, what: str) -> None:
@@ -139,8 +144,9 @@ def finalize(
                     "legacy files removed")
         return
     if _s3_prefix(src, endpoint_url, storage_option):
-        _batch_undo(src, "finalized", lambda: _undo_prefix(src, endpoint_url, storage_option, finalize=True,
-                                                           remove_v2_metadata=remove_v2_metadata),
+        _batch_undo(src, "finalized", lambda: _undo_prefix(src, endpoint_url, storage_option,
+                                                           (max_requests, retries, missing_chunk_status),
+                                                           finalize=True, remove_v2_metadata=remove_v2_metadata),
                     "legacy objects removed")
         return
     try:

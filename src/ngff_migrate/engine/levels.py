@@ -285,7 +285,7 @@ def verify_levels(levels: list[NewLevel], source_root, target_root, *, mode: str
     import zarr
 
     from ..errors import VerificationError
-    from ..storage.location import zarr_store
+    from ..storage.zarrstore import zarr_store
 
     checked = units = 0
     last = {n.group: n.rel for n in levels}

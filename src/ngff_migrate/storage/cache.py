@@ -30,8 +30,14 @@ def prefetch_output(plan: Any, target_root: Any) -> None:
     from ..zarr.jsonio import MAX_DOCUMENT_BYTES
     from .remote import prefetch
 
-    files = {d.file for d in plan.documents} | {f for f in plan.inputs if not f.startswith("/")}
-    prefetch([target_root / f for f in sorted(files)], MAX_DOCUMENT_BYTES)
+    # inputs read outside the root (--allow-outside) are keyed by their absolute path or URL:
+    # they are not part of the output
+    files = {d.file for d in plan.documents} | {f for f in plan.inputs if not f.startswith("/") and "://" not in f}
+    try:
+        paths = [target_root / f for f in sorted(files)]
+    except ValueError:  # a key that does not combine with the output's location: nothing to prefetch
+        return
+    prefetch(paths, MAX_DOCUMENT_BYTES)
 
 
 __all__ = ["prefetch_output", "stage_cache"]

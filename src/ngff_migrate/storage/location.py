@@ -65,11 +65,25 @@ MISSING_STATUSES = (403, 404)
 
 def from_file_url(value: Any) -> Any:
     """A ``file://`` URL (also in pathlib's collapsed form ``file:/x``) as a local
-    :class:`~pathlib.Path`; anything else unchanged."""
+    :class:`~pathlib.Path`, percent-decoded (``file:///d/my%20plate`` is ``/d/my plate``);
+    anything else unchanged.
+
+    Raises
+    ------
+    UsageError
+        For a ``file://`` URL naming another host (``file://host/x``).
+    """
     if isinstance(value, (str, PurePath)):
         text = os.fspath(value)
         if text.lower().startswith("file:"):
-            return Path(urlsplit(text).path or "/")
+            from urllib.parse import unquote
+
+            parts = urlsplit(text)
+            if parts.netloc not in ("", "localhost"):
+                from ..errors import UsageError
+
+                raise UsageError(redact(text), "a file:// URL must name this machine (file:///path)")
+            return Path(unquote(parts.path) or "/")
     return value
 
 
@@ -233,7 +247,7 @@ def open_location(source: Any, *, endpoint_url: str | None = None, anon: bool = 
         if endpoint_url or anon or options:
             raise UsageError(text, "--endpoint-url, --anon and --storage-option apply to s3:// and "
                                    "http(s):// sources only")
-        return Path(urlsplit(text).path or "/")
+        return from_file_url(text)
     if scheme not in REMOTE_SCHEMES:
         raise UsageError(redact(text), f"{scheme}:// is not supported (s3://, http:// and https:// are)")
     parts = urlsplit(text)
@@ -455,38 +469,7 @@ def protocol_of_text(source: Any) -> str:
     return found.group(1).lower() if found else ""
 
 
-def zarr_store(path: Any) -> Any:
-    """What ``zarr.open_array`` takes for ``path``: the path itself when local
-    (zarr-python's LocalStore), a read-only ``zarr.storage.FsspecStore`` over
-    the same file system options when remote (a missing key, HTTP 404,
-    reads as absent: the fill value)."""
-    if not is_remote(path):
-        return path
-    from zarr.storage import FsspecStore
-
-    fs = zarr_fs(path)
-    return FsspecStore(fs=fs, path=fs._strip_protocol(str(path)), read_only=True)
-
-
-#: one asynchronous file system per store and options for zarr-python's event loop (fsspec's own
-#: instance cache keys on the thread: one per verification thread, each with its own connections)
-_ZARR_FS: dict[str, Any] = {}
-
-
-def zarr_fs(path: Any) -> Any:
-    """The asynchronous fsspec file system zarr-python reads ``path``'s store through, shared by
-    every thread, so that ``--max-requests`` bounds the connections of a verification too."""
-    import fsspec
-
-    options = dict(path.storage_options)
-    key = json.dumps([protocol(path), options], sort_keys=True, default=repr)
-    fs = _ZARR_FS.get(key)
-    if fs is None:
-        fs = _ZARR_FS[key] = fsspec.filesystem(protocol(path), asynchronous=True, skip_instance_cache=True,
-                                                **options)
-    return fs
-
-
 __all__ = ["DEFAULT_MAX_REQUESTS", "DEFAULT_RETRIES", "as_path", "can_list", "display", "fold", "is_file",
-           "is_remote", "is_url", "looks_remote", "max_requests", "normalize", "open_location", "robustness_options", "parse_storage_options", "redact", "relative_posix", "remote_inside",
-           "remote_unsupported", "resolve_member", "subdirectories", "zarr_fs", "zarr_store"]
+           "is_remote", "is_url", "looks_remote", "max_requests", "normalize", "open_location",
+           "robustness_options", "parse_storage_options", "redact", "relative_posix", "remote_inside",
+           "remote_unsupported", "resolve_member", "subdirectories"]

@@ -22,7 +22,7 @@ from pathlib import Path
 POLL_SECONDS = 0.1
 
 #: Locks this process holds: real path -> [descriptor, depth].
-_held: dict[str, list[int]] = {}
+_held: dict[tuple[str, int], list[int]] = {}  # (real path, thread) -> [descriptor, depth]
 _held_guard = threading.Lock()
 
 
@@ -46,10 +46,12 @@ class Lock:
 
     def __init__(self, path: Path, *, wait: float = 0.0) -> None:
         self.path, self.wait = Path(path), wait
-        self.key: str | None = None
+        self.key: tuple[str, int] | None = None
 
     def __enter__(self) -> Lock:
-        key = os.path.realpath(self.path)
+        # re-entry counts only in the holding thread: another thread of this process (a second
+        # dask task on one worker) opens its own descriptor, and flock makes it wait or fail
+        key = (os.path.realpath(self.path), threading.get_ident())
         with _held_guard:
             if key in _held:
                 _held[key][1] += 1

@@ -136,7 +136,7 @@ def exists_all(root: Any, keys: list[str]) -> list[bool]:
 
     from zarr.core.sync import sync
 
-    from .location import zarr_fs
+    from .zarrstore import zarr_fs
 
     fs = zarr_fs(root)
 

@@ -231,11 +231,15 @@ def put_many(items: list[tuple[Any, bytes]]) -> None:
     MigrateError
         For the first write that failed (naming its object), after every request of
         the batch has ended; the others may have been written (the journal, written
-        before, lets a rollback undo them).
+        before, lets a rollback undo them). An interruption (``KeyboardInterrupt``)
+        is re-raised only after every request in flight has ended, too.
     """
     if not items:
         return
-    from fsspec.asyn import _run_coros_in_chunks, sync
+    import asyncio
+    import concurrent.futures
+
+    from fsspec.asyn import _run_coros_in_chunks
 
     from .remote import forget
 
@@ -243,7 +247,15 @@ def put_many(items: list[tuple[Any, bytes]]) -> None:
     for path, _ in items:
         forget(path)
     coros = [fs._call_s3("put_object", Bucket=_bucket_key(p)[0], Key=_bucket_key(p)[1], Body=d) for p, d in items]
-    results = sync(fs.loop, _run_coros_in_chunks, coros, batch_size=PUT_CONCURRENCY, return_exceptions=True)
+    future = asyncio.run_coroutine_threadsafe(
+        _run_coros_in_chunks(coros, batch_size=PUT_CONCURRENCY, return_exceptions=True), fs.loop)
+    try:
+        results = future.result()
+    except BaseException:
+        # Ctrl-C (or any interruption of this thread): the requests keep running on fsspec's
+        # loop, so let every one of them end before the caller rolls back what they wrote
+        concurrent.futures.wait([future])
+        raise
     for (path, _), result in zip(items, results, strict=True):
         if isinstance(result, BaseException):
             raise write_error(path, result) from None

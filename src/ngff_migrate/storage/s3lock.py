@@ -37,7 +37,9 @@ TTL_SECONDS = 120.0
 #: how often a held lock is renewed (seconds)
 RENEW_SECONDS = 30.0
 
-_held: dict[str, list[Any]] = {}  # url -> [S3Lock, depth]
+#: (url, thread) -> [S3Lock, depth]: re-entry counts only in the thread that holds the lock (another
+#: thread of this process, e.g. a second dask task on one worker, must meet the lock like any other run)
+_held: dict[tuple[str, int], list[Any]] = {}
 #: tokens of locks this process released but could not delete (the store failed): stale for this process
 _abandoned: set[str] = set()
 _held_guard = threading.Lock()
@@ -100,7 +102,7 @@ class S3Lock:
                            "expires": now + self.ttl}).encode()
 
     def __enter__(self) -> S3Lock:
-        key = str(self.path)
+        key = (str(self.path), threading.get_ident())
         with _held_guard:
             if key in _held:
                 _held[key][1] += 1
@@ -131,6 +133,9 @@ class S3Lock:
                 info = json.loads(data)
             except ValueError:
                 info = None
+            if isinstance(info, dict) and info.get("token") == self.token:
+                self.etag = etag  # our own PUT landed, its answer was lost and the retry met it
+                return
             if not is_stale(info):
                 raise Busy(holder(info))  # type: ignore[arg-type]
             try:
@@ -150,8 +155,24 @@ class S3Lock:
                 self.etag = put_bytes(self.path, self._body(), IfMatch=self.etag or "*")
             except MigrateError as exc:
                 if getattr(exc, "precondition", False):
+                    if self._still_ours():
+                        continue  # our renewal landed; its answer was lost and the retry met it
                     self.lost = True  # someone took it over (we were too slow): stop renewing
                     return
+
+    def _still_ours(self) -> bool:
+        """Whether the lock object holds this lock's token (then its ETag is taken)."""
+        from .s3 import get_with_etag
+
+        try:
+            found = get_with_etag(self.path)
+            info = json.loads(found[0]) if found is not None else None
+        except (MigrateError, ValueError):
+            return False
+        if isinstance(info, dict) and info.get("token") == self.token:
+            self.etag = found[1]  # type: ignore[index]
+            return True
+        return False
 
     def check(self) -> None:
         """Raise when the lock was lost (taken over after it expired) before a commit step.
@@ -166,7 +187,7 @@ class S3Lock:
                                                "in time); stopped before committing")
 
     def __exit__(self, *exc: object) -> None:
-        key = str(self.path)
+        key = (str(self.path), threading.get_ident())
         with _held_guard:
             entry = _held.get(key)
             if entry is None or entry[0] is not (self._owner or self):

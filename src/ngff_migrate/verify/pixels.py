@@ -34,7 +34,8 @@ from typing import Any, Literal
 from ..errors import VerificationError
 from ..errors import exception_line as _one_line
 from ..formats.plan import MigrationPlan
-from ..storage.location import is_remote, zarr_store
+from ..storage.location import is_remote
+from ..storage.zarrstore import zarr_store
 
 VerifyMode = Literal["none", "sample", "full"]
 DEFAULT_SAMPLE_CHUNKS = 8

@@ -31,9 +31,9 @@ from ..storage.location import (
     normalize,
     relative_posix,
     resolve_member,
-    zarr_store,
 )
 from ..storage.sandbox import MAX_PATH_CHARS, OutsideRootError, inside
+from ..storage.zarrstore import zarr_store
 from ..zarr.node import MAX_NAME_BYTES, read_json
 
 #: Rule ids added by the tree walk (document-level rules come from rfc8.rules).
@@ -265,6 +265,9 @@ class _Walker:
                                                        f"than {MAX_NAME_BYTES} bytes")
             return None
         if _is_remote(target):
+            if str(file) in self.remote_docs:  # one hop: a fetched document never makes us fetch more
+                self.finding("path-remote", file, loc, f"path {shown!r} of a fetched remote document; not followed")
+                return None
             if self.allow_remote and target.split("://", 1)[0].lower() in FETCHED_SCHEMES:
                 return self.remote_document(kind, target, file, loc, shown)
             self.finding("path-remote", file, loc, f"remote/absolute path {shown!r} not fetched "

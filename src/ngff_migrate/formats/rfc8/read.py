@@ -231,7 +231,7 @@ class _Reader:
                     continue
                 self.note_groups(path.parent)
                 doc.links[loc] = self.rel(path)
-                out.extend(self.enqueue(path, referrer))
+                out.extend(self.enqueue(path, referrer, doc.file, loc))
                 continue
             self.note_groups(path)
             if node["type"] == "singlescale":
@@ -248,19 +248,19 @@ class _Reader:
                 own = array.attributes.get("ome") if array.zarr_format == 3 else None
                 if isinstance(own, dict) and "type" in own:
                     doc.links[loc] = self.rel(path / V3_DOC)
-                    out.extend(self.enqueue(path / V3_DOC, referrer))
+                    out.extend(self.enqueue(path / V3_DOC, referrer, doc.file, loc))
                 continue
             if not is_file(path / V3_DOC):
                 self.problem(file, f"{loc}.path: {node['type']} points to {self.rel(path) or '.'!r}, "
                                    f"which has no zarr.json")
                 continue
             doc.links[loc] = self.rel(path / V3_DOC)
-            out.extend(self.enqueue(path / V3_DOC, referrer))
+            out.extend(self.enqueue(path / V3_DOC, referrer, doc.file, loc))
         return out
 
-    def enqueue(self, file: Path, referrer: str) -> list[tuple[Path, str]]:
+    def enqueue(self, file: Path, referrer: str, source: str, location: str) -> list[tuple[Path, str]]:
+        """Queue the document ``file`` that ``location`` of the document ``source`` names (once)."""
         rel = self.rel(file)
-        source, _, location = referrer.partition(" ")  # "<document> <location>"
         self.edges.setdefault(source, []).append(rel)
         self.sites.setdefault((source, rel), location)
         if rel in self.queued:

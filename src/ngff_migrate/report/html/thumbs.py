@@ -40,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import exception_line as _one_line
-from ...storage.location import is_remote, zarr_store
+from ...storage.location import is_remote
+from ...storage.zarrstore import zarr_store
 
 #: longest side of a thumbnail, in pixels
 THUMB_PX = 128
