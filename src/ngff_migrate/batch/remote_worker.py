@@ -26,6 +26,7 @@ import os
 import socket
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError
@@ -85,6 +86,23 @@ def _convert(task: S3Task, out: Outcome) -> None:
     out.recovered = "; ".join(([out.recovered] if out.recovered else []) + notes) or None
     out.write = asdict(report.write)
     out.status = "migrated"
+
+
+def _copy(task: S3Task, out: Outcome) -> None:
+    """A copy, unless another batch finished this dataset's output since the listing (``done-earlier``)."""
+    from .remote import _complete_output
+
+    destination = task.destination
+    if isinstance(destination, str):
+        from ..storage.location import looks_remote, open_location
+
+        # the destination's store: its own options, or the source's (never anonymous, never 403-as-absent)
+        store = task.dest_store or {k: v for k, v in task.store.items() if k not in ("anon", "missing_chunk_status")}
+        destination = open_location(destination, **store) if looks_remote(destination) else Path(destination)
+    if _complete_output(destination):
+        out.status = "done-earlier"
+        return
+    _convert(task, out)
 
 
 def _in_place(task: S3Task, root: Any, out: Outcome) -> None:
@@ -148,12 +166,11 @@ def s3_task(task: S3Task) -> Outcome:
             from ..storage.location import looks_remote
 
             if not looks_remote(task.destination):
-                from pathlib import Path
-
                 Path(task.destination).parent.mkdir(parents=True, exist_ok=True)
-            _convert(task, out)
+            _copy(task, out)
     except MigrateError as exc:
-        out.status, out.error, out.error_file = "failed", exc.problem, exc.path
+        busy = getattr(exc, "busy", False)  # another batch copies it right now: left to that run
+        out.status, out.error, out.error_file = "busy" if busy else "failed", exc.problem, exc.path
     except OSError as exc:  # the local destination
         out.status, out.error = "failed", f"{exc.strerror or exc}"
         out.error_file = str(exc.filename) if exc.filename else task.url

@@ -146,8 +146,10 @@ def migrate_copy_s3(plan: MigrationPlan, dst: Any, *, overwrite: bool, verify: C
     try:
         lock = S3Lock(state / "lock.json").__enter__()
     except Busy as exc:
-        raise MigrateError(display(dst), f"another ngff-migrate run is writing this destination ({exc}); "
-                                         "try again when it has finished") from None
+        error = MigrateError(display(dst), f"another ngff-migrate run is writing this destination ({exc}); "
+                                           "try again when it has finished")
+        error.busy = True  # type: ignore[attr-defined]  (a batch reports the dataset skipped)
+        raise error from None
     try:
         from ..storage.remote import exists
 
