@@ -216,7 +216,10 @@ def test_kill_9_of_a_worker_is_survived(archive, tmp_path, slow_env):
     # retry finds the dataset's journal complete and adopts it (docs/batch.md), also correct
     outcomes = set(_outcomes(report).values())
     assert "migrated" in outcomes and outcomes <= {"migrated", "adopted"}, outcomes
-    assert any("rolled back an interrupted" in (d["recovered"] or "") for d in rep["datasets"])
+    # the kill lands either while the worker's dataset is half written (rolled back and redone) or,
+    # on a loaded machine, just after it finished (adopted): one of the two must be seen
+    rolled_back = any("rolled back an interrupted" in (d["recovered"] or "") for d in rep["datasets"])
+    assert rolled_back or "adopted" in outcomes, rep["datasets"]
     for rel in rels:
         assert ngff_migrate.validate(archive / rel).ok
 
