@@ -137,3 +137,17 @@ def s3():
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@pytest.fixture
+def proxy(s3):
+    """A recording proxy (``s3_server.Proxy``) in front of the session's S3 server."""
+    from s3_server import Proxy
+
+    endpoint, _ = s3
+    p = Proxy(endpoint.removeprefix("http://"))
+    try:
+        yield p
+    finally:
+        p.close()
+

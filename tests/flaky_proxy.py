@@ -22,6 +22,8 @@ import http.client
 import http.server
 import threading
 
+from s3_server import serve_loopback
+
 _BODIES = {
     "slowdown": (503, "Slow Down", b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
                  b"<Message>Please reduce your request rate.</Message><RequestId>flaky</RequestId></Error>"),
@@ -110,14 +112,7 @@ class FlakyProxy:
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _any
 
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 128
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, self.endpoint, self.thread = serve_loopback(Handler)
 
     def _fault(self, method: str, path: str, headers) -> str | None:
         what = kind(method, path, headers)

@@ -52,6 +52,19 @@ def start_moto():
     return server, endpoint, fs, put
 
 
+class LoopbackServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # zarr-python's concurrent reads overflow the default backlog of 5
+
+
+def serve_loopback(handler) -> tuple[LoopbackServer, str, threading.Thread]:
+    """Serve ``handler`` on a free port of 127.0.0.1 in a daemon thread: ``(server, endpoint, thread)``."""
+    server = LoopbackServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}", thread
+
+
 class Proxy:
     """A loopback HTTP proxy in front of ``upstream`` (host:port) recording ``(method, path)``.
 
@@ -104,14 +117,7 @@ class Proxy:
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _any
 
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 128
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, self.endpoint, self.thread = serve_loopback(Handler)
 
     def close(self) -> None:
         self.release.set()

@@ -101,11 +101,13 @@ def test_copy_to_another_store_is_refused_even_with_allow_outside(hostile, s3):
     assert not put.fs.exists(f"{BUCKET}/hostile/coll.zarr/zarr.json")
 
 
-def _collection(path: Path, child: str) -> None:
+def _collection(path: Path, *children: str) -> None:
+    """An RFC-8 collection at ``path`` whose child stubs name ``children`` (none: no child)."""
     path.mkdir(parents=True, exist_ok=True)
     (path / "zarr.json").write_text(json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {"ome": {
         "version": "0.x", "type": "collection", "name": path.name, "nodes": [
-            {"type": "collection", "name": "child", "path": {"type": "zarr", "path": child}}]}}}))
+            {"type": "collection", "name": f"child{i}", "path": {"type": "zarr", "path": child}}
+            for i, child in enumerate(children)]}}}))
 
 
 @pytest.mark.parametrize("shape", ["self", "pair", "json"])
@@ -141,11 +143,7 @@ def test_a_reference_cycle_ends_with_a_clear_error(tmp_path, shape):
 def test_a_cycle_through_a_second_referrer_is_found(tmp_path):
     # root -> a, root -> b, a -> b, b -> a: every document is first reached from the root
     root = tmp_path / "cyc.zarr"
-    root.mkdir()
-    (root / "zarr.json").write_text(json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {"ome": {
-        "version": "0.x", "type": "collection", "name": "r", "nodes": [
-            {"type": "collection", "name": "a", "path": {"type": "zarr", "path": "./a"}},
-            {"type": "collection", "name": "b", "path": {"type": "zarr", "path": "./b"}}]}}}))
+    _collection(root, "./a", "./b")
     _collection(root / "a", "../b")
     _collection(root / "b", "../a")
     from ngff_migrate.errors import MigrateError
@@ -158,15 +156,9 @@ def test_a_cycle_through_a_second_referrer_is_found(tmp_path):
 
 def test_a_document_named_twice_is_no_cycle(tmp_path):
     root = tmp_path / "dag.zarr"
-    root.mkdir()
-    (root / "zarr.json").write_text(json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {"ome": {
-        "version": "0.x", "type": "collection", "name": "r", "nodes": [
-            {"type": "collection", "name": "a", "path": {"type": "zarr", "path": "./a"}},
-            {"type": "collection", "name": "b", "path": {"type": "zarr", "path": "./b"}}]}}}))
+    _collection(root, "./a", "./b")
     _collection(root / "a", "../b")
-    (root / "b").mkdir()
-    (root / "b" / "zarr.json").write_text(json.dumps({"zarr_format": 3, "node_type": "group", "attributes": {
-        "ome": {"version": "0.x", "type": "collection", "name": "b", "nodes": []}}}))
+    _collection(root / "b")
     ngff_migrate.plan(root)
     assert not any(v.rule == "path-acyclic" for v in ngff_migrate.validate(root).violations)
 

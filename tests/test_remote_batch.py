@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import tree_digest
-from s3_server import ACCESS, BUCKET, SECRET, Proxy
+from s3_server import ACCESS, BUCKET, SECRET
 from typer.testing import CliRunner
 
 import ngff_migrate
@@ -76,16 +76,6 @@ def _local_archive(tmp_path: Path, datasets: dict[str, Path]) -> Path:
     for rel, local in datasets.items():
         shutil.copytree(local, root / rel)
     return root
-
-
-@pytest.fixture
-def proxy(s3):
-    endpoint, _ = s3
-    p = Proxy(endpoint.removeprefix("http://"))
-    try:
-        yield p
-    finally:
-        p.close()
 
 
 # --------------------------------------------------------------------------- no server needed

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import tree_digest
-from s3_server import ACCESS, BUCKET, SECRET, Proxy
+from s3_server import ACCESS, BUCKET, SECRET
 from typer.testing import CliRunner
 
 import ngff_migrate
@@ -58,16 +58,6 @@ def _cli(*args: str, endpoint: str, wait: bool = True, **kw) -> subprocess.Compl
     if not wait:
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
-
-
-@pytest.fixture
-def proxy(s3):
-    endpoint, _ = s3
-    p = Proxy(endpoint.removeprefix("http://"))
-    try:
-        yield p
-    finally:
-        p.close()
 
 
 # --------------------------------------------------------------------------- no server needed
