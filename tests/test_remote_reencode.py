@@ -92,6 +92,23 @@ def _options(endpoint: str) -> dict:
 
 
 @pytest.mark.slow
+
+def _kill_while_held(endpoint: str, args: list[str], hold) -> None:
+    """Run the CLI through a recording proxy, ``kill -9`` it while the request ``hold``
+    picks is held, and never forward that request (the client died with it in flight)."""
+    proxy = Proxy(endpoint.removeprefix("http://"))
+    try:
+        proxy.hold = hold
+        child = subprocess.Popen([sys.executable, "-m", "ngff_migrate", *args, "--endpoint-url", proxy.endpoint],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proxy.holding.wait(120), child.communicate()
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        proxy.drop = True
+        proxy.release.set()
+    finally:
+        proxy.close()
+
 def test_s3_to_local_rechunk_shard_and_codec(s3, tmp_path):
     endpoint, put = s3
     url = put(V05, "recode/v05.zarr")
@@ -191,18 +208,7 @@ def test_killed_re_encode_to_s3_resumes(s3, tmp_path):
     endpoint, put = s3
     url = f"s3://{BUCKET}/recode-kill/v05.zarr"
     args = ["convert", str(V05), url, "--levels", "3", "--shards", "auto", "--quiet"]
-    proxy = Proxy(endpoint.removeprefix("http://"))
-    try:
-        proxy.hold = lambda method, path: method == "PUT" and "/recode-kill/v05.zarr/s2/c/" in path
-        child = subprocess.Popen([sys.executable, "-m", "ngff_migrate", *args, "--endpoint-url", proxy.endpoint],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert proxy.holding.wait(120), child.communicate()
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        proxy.drop = True
-        proxy.release.set()
-    finally:
-        proxy.close()
+    _kill_while_held(endpoint, args, lambda method, path: method == "PUT" and "/recode-kill/v05.zarr/s2/c/" in path)
     put.fs.invalidate_cache()
     state = f"{BUCKET}/recode-kill/.v05.zarr.ngff-migrate-partial"
     assert put.fs.exists(f"{state}/run.json") and put.fs.find(f"{state}/.ngff-migrate-reencode/units")
@@ -272,18 +278,7 @@ def test_killed_re_encode_from_s3_to_local_resumes(s3, tmp_path):
             reads.append(path)
         return len(reads) == 2
 
-    proxy = Proxy(endpoint.removeprefix("http://"))
-    try:
-        proxy.hold = hold
-        child = subprocess.Popen([sys.executable, "-m", "ngff_migrate", *args, "--endpoint-url", proxy.endpoint],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert proxy.holding.wait(120), child.communicate()
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        proxy.drop = True
-        proxy.release.set()
-    finally:
-        proxy.close()
+    _kill_while_held(endpoint, args, hold)
     partial = tmp_path / ".out.zarr.ngff-migrate-partial"
     assert (partial / ".ngff-migrate-reencode" / "units.log").read_text().count("\n") == 2 and not out.exists()
     proxy = Proxy(endpoint.removeprefix("http://"))
