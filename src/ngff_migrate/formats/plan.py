@@ -76,6 +76,11 @@ class DocumentPlan:
         return ome.to_json() if hasattr(ome, "to_json") else ome
 
     @property
+    def has_ome(self) -> bool:
+        """Whether this document holds an RFC-8 ``ome`` object (without serialising it)."""
+        return bool(self.document.get("attributes", {}).get("ome"))
+
+    @property
     def model(self) -> Any:
         """The RFC-8 :class:`~ngff_migrate.rfc8.model.Document` of this document, if any."""
         ome = self.document.get("attributes", {}).get("ome")

@@ -381,11 +381,11 @@ def relative_posix(path: Any, root: Any) -> str | None:
         if pkey == key:
             return ""
         return pkey[len(key.rstrip("/")) + 1:] if pkey.startswith(key.rstrip("/") + "/") else None
-    try:
-        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
-    except ValueError:
-        return None
-    return "" if rel == "." else rel
+    full, top = os.path.abspath(path), os.path.abspath(root)  # strings: no pathlib per call
+    if full == top:
+        return ""
+    top = top if top.endswith("/") else top + "/"
+    return full[len(top):] if full.startswith(top) else None
 
 
 def is_file(path: Any) -> bool:

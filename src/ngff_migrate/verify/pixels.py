@@ -256,7 +256,7 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
                                 f"{v.message}{more}")
     written = {d.file for d in plan.documents}
     missing = written - set(tree.documents) - {f"{a.rel}/zarr.json" for a in plan.arrays}
-    missing -= {d.file for d in plan.documents if not d.ome}
+    missing -= {d.file for d in plan.documents if not d.has_ome}
     if missing:
         raise VerificationError(source_root, f"written documents not reachable from the root of the output: "
                                              f"{sorted(missing)}")

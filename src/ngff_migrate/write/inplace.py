@@ -22,7 +22,7 @@ from ..report.model import WriteStats
 from ..storage.location import is_remote
 from ..storage.lock import Busy, Lock
 from ..storage.sandbox import inside
-from .atomic import dumps_document, flush_tree, write_atomic
+from .atomic import dumps_document, flush_tree, write_tiers
 from .journal import JOURNAL_DIR, JOURNAL_FILE, Journal, sha256_file
 from .rollback import clear_leftover, rollback_journal
 
@@ -133,6 +133,8 @@ def _migrate_locked(plan, root, options, verify, stats, notes) -> Journal:
     if note and notes is not None:
         notes.append(note)
     pending = []
+    tiers: list[list[tuple[str, bytes]]] = []
+    tier_key = None
     for doc in plan.documents:
         data = dumps_document(doc.document)
         target = root / doc.file
@@ -140,6 +142,13 @@ def _migrate_locked(plan, root, options, verify, stats, notes) -> Journal:
                 and target.read_bytes() == data:
             continue  # already what we would write: an idempotent re-run touches nothing
         pending.append((doc.file, data))
+        # plan order (MigrationPlan.order_documents): arrays, then groups deepest first; a run of
+        # arrays, or of groups at one depth, is a tier (written concurrently, in plan order otherwise)
+        key = "array" if doc.node_type == "array" else doc.rel.count("/") + 1 if doc.rel else 0
+        if key != tier_key or not tiers:
+            tiers.append([])
+            tier_key = key
+        tiers[-1].append(pending[-1])
     if not pending:
         verify(root)
         return Journal(root, options=options, state="unchanged")
@@ -148,10 +157,8 @@ def _migrate_locked(plan, root, options, verify, stats, notes) -> Journal:
     try:
         journal.prepare(pending)
         stats.backups = sum(1 for e in journal.entries if e.action == "replaced")
-        for rel, data in pending:
-            write_atomic(root / rel, data, fsync=False)
-            stats.documents_written += 1
-            stats.document_bytes += len(data)
+        stats.document_bytes += write_tiers(root, tiers)
+        stats.documents_written += len(pending)
         flush_tree(root)
         journal.state = "written"
         journal.save()

@@ -31,6 +31,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,13 +195,17 @@ class Journal:
         fsync_directory(self.root)
         for rel, data in pending:
             target = self.root / rel
-            if target.is_symlink():
+            try:
+                kind = os.lstat(target).st_mode  # one call: absent, a link, or what it is
+            except FileNotFoundError:
+                kind = None
+            if kind is not None and stat.S_ISLNK(kind):
                 raise MigrateError(target, "is a symbolic link; an in-place migration never replaces a link "
                                            "(migrate a copy instead: `ngff-migrate convert SRC DST`)")
-            if target.exists() and not target.is_file():
+            if kind is not None and not stat.S_ISREG(kind):
                 raise MigrateError(target, "exists but is not a regular file; cannot write the new document")
             after = sha256_bytes(data)
-            if target.exists():
+            if kind is not None:
                 backup = self.backup_path(rel)
                 backup.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(target, backup)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -207,6 +208,20 @@ def _utf8(text: str) -> bool:
     return True
 
 
+def _read_bounded(fh: Any) -> bytes:
+    """At most ``MAX_DOCUMENT_BYTES + 1`` bytes of the open file ``fh``.
+
+    The read is sized by the file's current size: ``read(MAX + 1)`` would
+    allocate a 64 MiB buffer for every small document (about 30 µs each, a
+    third of reading a plate's metadata). A file that grows while it is read
+    is read on, up to the limit."""
+    size = os.fstat(fh.fileno()).st_size
+    data = fh.read(min(size, MAX_DOCUMENT_BYTES) + 1)
+    if len(data) > size and len(data) <= MAX_DOCUMENT_BYTES:
+        data += fh.read(MAX_DOCUMENT_BYTES + 1 - len(data))
+    return data
+
+
 def read_json(path: Path, *, missing_ok: bool = False) -> dict[str, Any]:
     """Read a JSON object from ``path`` (a metadata document; a local path or
     a remote location, :mod:`ngff_migrate.storage.location`).
@@ -234,7 +249,7 @@ def read_json(path: Path, *, missing_ok: bool = False) -> dict[str, Any]:
     if isinstance(path, PurePath):
         try:
             with open(path, "rb") as fh:
-                data = fh.read(MAX_DOCUMENT_BYTES + 1)
+                data = _read_bounded(fh)
         except FileNotFoundError:
             if missing_ok:
                 return None  # type: ignore[return-value]
@@ -380,6 +395,46 @@ def dumps_json(doc: dict[str, Any]) -> bytes:
     elif isinstance(fv, (list, tuple)):
         items = [_numpy_to_python(x) for x in fv]
         doc["fill_value"] = [float_json(x) if isinstance(x, float) and not math.isfinite(x) else x for x in items]
+    try:
+        # one C pass that refuses non-finite floats (orjson writes them as null), then orjson
+        # for the indented bytes: json.dumps(indent=2) runs the pure-Python encoder, ~80 µs for
+        # a field's document (issue #8, per-array cost)
+        converted: dict[int, Any] = {}  # each model object serialised once for both passes
+
+        def default(value: Any) -> Any:
+            found = converted.get(id(value))
+            if found is None:
+                found = converted[id(value)] = _json_default(value)
+            return found
+
+        json.dumps(doc, default=default, allow_nan=False, check_circular=False)
+        return _orjson().dumps(doc, default=default, option=_ORJSON_OPTIONS)
+    except (TypeError, ValueError, RecursionError):
+        pass  # a value orjson cannot take (an integer over 64 bits) or a located error to raise
     plain = _plain(doc, "")
     text = json.dumps(plain, indent=2, ensure_ascii=False, allow_nan=False)
     return (text + "\n").encode("utf-8")
+
+
+_ORJSON = None
+_ORJSON_OPTIONS = 0
+
+
+def _orjson() -> Any:
+    global _ORJSON, _ORJSON_OPTIONS
+    if _ORJSON is None:
+        import orjson
+
+        _ORJSON, _ORJSON_OPTIONS = orjson, orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    return _ORJSON
+
+
+def _json_default(value: Any) -> Any:
+    """What the C encoders call for a value they do not know: the RFC-8 model's
+    objects (``to_json()``) and NumPy scalars and arrays; anything else is left to
+    :func:`_plain`, which raises with the JSON location."""
+    if hasattr(value, "to_json") and not isinstance(value, (dict, list, str)):
+        return value.to_json()
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(type(value).__name__)
