@@ -251,6 +251,61 @@ def test_builders_validate_types() -> None:
         LabelAttribute(labelValue=True)
 
 
+def test_from_json_is_what_a_parsed_document_holds() -> None:
+    """``from_json`` (input JSON carried into a built document) gives what
+    parsing the whole document would hold at that position; assignment
+    places it (the constructor would refuse a raw value)."""
+    good = {"type": "scale", "scale": [1, 2], "x:note": {"a": [1]}, "input": {"id": "s0"}}
+    bad = {"type": "scale", "name": 7}  # a name that is not a string: the whole object stays raw
+    built = Attributes()
+    built.coordinateTransformations = [CoordinateTransformation.from_json(t) for t in (good, bad, 3)]
+    assert isinstance(built.coordinateTransformations[0], CoordinateTransformation)
+    assert built.coordinateTransformations[1:] == [bad, 3]
+    parsed = parse_node({"type": "singlescale", "name": "s",
+                         "attributes": {"coordinateTransformations": [good, bad, 3]}})
+    assert built.to_json() == dump_node(parsed)["attributes"]
+    good["x:note"]["a"].append(2)  # deep-copied, as parsing does
+    assert built.to_json()["coordinateTransformations"][0]["x:note"] == {"a": [1]}
+    with pytest.raises(ModelError):
+        Attributes(coordinateTransformations=[bad])
+
+
+def test_items_copy_and_pickle() -> None:
+    import pickle
+
+    cs = CoordinateSystem(id="c", axes=[Axis(name="x", type="space", **{"x:k": 1})])
+    assert [k for k, _ in cs.items()] == list(cs.to_json())
+    assert cs.axes[0].items() == [("name", "x"), ("type", "space"), ("x:k", 1)]
+    deep = copy.deepcopy(cs)
+    assert deep == cs and deep.axes[0] is not cs.axes[0]
+    shallow = copy.copy(cs)
+    shallow.id = "d"
+    assert cs.id == "c"
+    assert pickle.loads(pickle.dumps(cs)) == cs
+
+
+def test_add_group_document_takes_a_document() -> None:
+    from ngff_migrate.formats.plan import MigrationPlan
+
+    plan = MigrationPlan(root=FsPath("."), layout="ngff-image", version="0.4", zarr_format=2)
+    doc = Document(version="0.x", root=MultiscaleNode(id="m", name="m", nodes=[]))
+    planned = plan.add_group_document("", file=".zattrs", replaces=[], ome=doc)
+    assert planned.model is doc and planned.json()["attributes"]["ome"] == dump_document(doc)
+    with pytest.raises(TypeError):
+        plan.add_group_document("x", file=".zattrs", replaces=[], ome=dump_document(doc))
+    assert plan.add_group_document("y", file=".zattrs", replaces=[]).model is None
+
+
+@pytest.mark.parametrize("name", ["image_v04.ome.zarr", "image_v05.ome.zarr"])
+def test_translators_plan_model_documents(name: str) -> None:
+    """The translators hand the plan Document objects (issue #8: the model is the contract)."""
+    import ngff_migrate
+
+    plan = ngff_migrate.plan(FsPath(__file__).parents[1] / "sample_data" / name)
+    omes = [d.document["attributes"]["ome"] for d in plan.documents if "ome" in d.document.get("attributes", {})]
+    assert omes and all(isinstance(ome, Document) for ome in omes)
+
+
 def test_dump_document_version_rules() -> None:
     doc = Document(version="0.x", root=CollectionNode(name="c", nodes=[], version="0.y"))
     with pytest.raises(ValueError):

@@ -22,6 +22,10 @@ after its smallest one, each computed from the level before it:
 Only multiscales whose levels map to one coordinate system by a ``scale``,
 or a ``sequence`` of ``scale`` and ``translation``, are extended (NGFF
 0.4/0.5 images, labels, plate fields and bioformats2raw series).
+
+The planned documents are RFC-8 model objects (:mod:`ngff_migrate.rfc8.model`):
+new levels are :class:`~ngff_migrate.rfc8.model.SinglescaleNode` objects
+appended to the multiscale nodes in place; nothing is parsed or serialised here.
 """
 
 from __future__ import annotations
@@ -34,6 +38,16 @@ from typing import Any
 from ..errors import UnsupportedError
 from ..formats.common.paths import join
 from ..formats.plan import DocumentPlan, MigrationPlan
+from ..rfc8.model import (
+    Attributes,
+    CollectionNode,
+    CoordinateTransformation,
+    MultiscaleNode,
+    Path,
+    Reference,
+    SinglescaleNode,
+    SpecObject,
+)
 from .layout import ArrayLayout, plan_layout
 from .options import ReencodeOptions
 
@@ -85,31 +99,47 @@ def downsample(block: Any, factors: tuple[int, ...], method: str) -> Any:
     return np.take_along_axis(ordered, best[..., None], axis=-1)[..., 0]
 
 
-def _transform(node: dict[str, Any], where: str) -> tuple[list[float], list[float], str]:
+def _get(value: Any, key: str) -> Any:
+    """``key`` of a model object (a field or an extra key) or of a JSON object,
+    as its JSON holds it; ``None`` if absent or ``value`` is neither (a model
+    position may hold raw JSON: :mod:`ngff_migrate.rfc8.model`)."""
+    if isinstance(value, SpecObject):
+        return getattr(value, key) if key in type(value).FIELDS else value.extra.get(key)
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def _transform(node: SinglescaleNode, where: str) -> tuple[list[float], list[float], str]:
     """``(scale, translation, output coordinate system id)`` of a singlescale node."""
-    cts = (node.get("attributes") or {}).get("coordinateTransformations") or []
-    if len(cts) != 1 or not isinstance(cts[0], dict):
+    cts = _get(_get(node, "attributes"), "coordinateTransformations") or []
+    if len(cts) != 1 or not isinstance(cts[0], (CoordinateTransformation, dict)):
         raise UnsupportedError(None, f"--levels: {where} has {len(cts)} coordinate transformations; "
                                      "only one (scale, or scale and translation) can be extended")
     ct = cts[0]
-    steps = ct.get("transformations") if ct.get("type") == "sequence" else [ct]
+    steps = _get(ct, "transformations") if _get(ct, "type") == "sequence" else [ct]
     scale: list[float] | None = None
     translation: list[float] | None = None
     for step in steps or []:
-        if step.get("type") == "scale" and scale is None and translation is None:
-            scale = [float(v) for v in step.get("scale") or []]
-        elif step.get("type") == "translation" and translation is None:
-            translation = [float(v) for v in step.get("translation") or []]
+        kind = _get(step, "type")
+        if kind == "scale" and scale is None and translation is None:
+            scale = [float(v) for v in _get(step, "scale") or []]
+        elif kind == "translation" and translation is None:
+            translation = [float(v) for v in _get(step, "translation") or []]
         else:
             raise UnsupportedError(None, f"--levels: {where} maps to its coordinate system by "
-                                         f"{step.get('type')!r}; only scale and translation can be extended")
+                                         f"{kind!r}; only scale and translation can be extended")
     if scale is None:
         raise UnsupportedError(None, f"--levels: {where} has no scale")
-    return scale, translation or [0.0] * len(scale), (ct.get("output") or {}).get("id")
+    return scale, translation or [0.0] * len(scale), _get(_get(ct, "output"), "id")
 
 
 def _ids(value: Any, out: set[str]) -> set[str]:
-    if isinstance(value, dict):
+    """Every string ``id`` anywhere in a model tree (or JSON), extra keys included."""
+    if isinstance(value, SpecObject):
+        for key, v in value.items():
+            if key == "id" and isinstance(v, str):
+                out.add(v)
+            _ids(v, out)
+    elif isinstance(value, dict):
         if isinstance(value.get("id"), str):
             out.add(value["id"])
         for v in value.values():
@@ -129,19 +159,21 @@ def _next_name(last: str, taken: set[str]) -> str:
             return f"{stem}{number}"
 
 
-def _multiscales(node: dict[str, Any]):
-    """Every multiscale node with inline singlescale children, depth first."""
-    if node.get("type") == "multiscale" and any(n.get("type") == "singlescale" for n in node.get("nodes") or []):
+def _multiscales(node: Any):
+    """Every :class:`~ngff_migrate.rfc8.model.MultiscaleNode` with inline
+    singlescale children, depth first."""
+    children = node.nodes if isinstance(node, (CollectionNode, MultiscaleNode)) else None
+    if isinstance(node, MultiscaleNode) and any(isinstance(n, SinglescaleNode) for n in children or []):
         yield node
-    for child in node.get("nodes") or []:
-        if isinstance(child, dict):
-            yield from _multiscales(child)
+    for child in children or []:
+        yield from _multiscales(child)
 
 
 def plan_levels(plan: MigrationPlan, options: ReencodeOptions, docs: dict[str, dict[str, Any]]) -> list[NewLevel]:
     """Add the missing levels of every multiscale of ``plan`` (in place: new
-    singlescale nodes in the documents, new array documents) and return what
-    to build, in building order (by depth).
+    :class:`~ngff_migrate.rfc8.model.SinglescaleNode` objects in the
+    documents' :class:`~ngff_migrate.rfc8.model.MultiscaleNode` objects, new
+    array documents) and return what to build, in building order (by depth).
 
     ``docs`` maps array paths to their output ``zarr.json`` documents (the
     re-encoded ones, or the carried ones).
@@ -152,54 +184,47 @@ def plan_levels(plan: MigrationPlan, options: ReencodeOptions, docs: dict[str, d
         For an input family whose multiscales cannot be extended yet, or a
         level whose transformation is not a scale (and translation).
     """
-    from ..rfc8.serialize import parse_document
-
     if plan.layout not in _LEGACY_LAYOUTS:
         raise UnsupportedError(plan.root, f"--levels is not supported yet for {plan.layout} inputs "
                                           "(NGFF 0.4/0.5 images, labels, plates and bioformats2raw only)")
     built: list[NewLevel] = []
     for doc in list(plan.documents):
-        ome = doc.ome
-        if not isinstance(ome, dict):
+        model = doc.model
+        if model is None:
             continue
-        changed = False
-        taken = _ids(ome, set())
+        taken = _ids(model, set())
         wanted = options
         if doc.rel in plan.level_targets:  # a pyramid the input family always builds (a tile set's overview)
             from dataclasses import replace
 
             wanted = replace(options, levels=plan.level_targets[doc.rel])
-        for ms in _multiscales(ome):
-            added = _extend(plan, doc, ms, wanted, docs, taken)
-            changed |= bool(added)
-            built.extend(added)
-        if changed:
-            doc.document["attributes"]["ome"] = parse_document(ome)
+        for ms in list(_multiscales(model.root)):
+            built.extend(_extend(plan, doc, ms, wanted, docs, taken))
     built.sort(key=lambda n: n.depth)
     return built
 
 
-def _extend(plan: MigrationPlan, doc: DocumentPlan, ms: dict[str, Any], options: ReencodeOptions,
+def _extend(plan: MigrationPlan, doc: DocumentPlan, ms: MultiscaleNode, options: ReencodeOptions,
             docs: dict[str, dict[str, Any]], taken: set[str]) -> list[NewLevel]:
-    levels = [n for n in ms["nodes"] if n.get("type") == "singlescale"]
+    levels = [n for n in ms.nodes if isinstance(n, SinglescaleNode)]
     if len(levels) >= (options.levels or 0):
         return []
-    where = f"multiscale {ms.get('id')!r} in {doc.file}"
+    where = f"multiscale {ms.id!r} in {doc.file}"
     last = levels[-1]
-    last_path = ((last.get("path") or {}).get("path") or "").removeprefix("./")
+    last_path = (_get(_get(last, "path"), "path") or "").removeprefix("./")
     previous = join(doc.rel, last_path)
     if previous not in docs:
         raise UnsupportedError(None, f"--levels: {where}: its smallest level {last_path!r} is not an array "
                                      "of the dataset")
     scale, translation, cs_id = _transform(last, f"level {last_path!r} of {where}")
-    systems = (ms.get("attributes") or {}).get("coordinateSystems") or []
-    axes = next((cs.get("axes") or [] for cs in systems if cs.get("id") == cs_id), [])
-    spatial = [i for i, a in enumerate(axes) if a.get("type") == "space"]
+    systems = _get(ms.attributes, "coordinateSystems") or []
+    axes = next((_get(cs, "axes") or [] for cs in systems if _get(cs, "id") == cs_id), [])
+    spatial = [i for i, a in enumerate(axes) if _get(a, "type") == "space"]
     if len(spatial) < 2 or len(axes) != len(scale):
         raise UnsupportedError(None, f"--levels: {where} has fewer than two spatial axes")
     y, x = spatial[-2], spatial[-1]
     z = spatial[-3] if len(spatial) >= 3 else None
-    label = "labels" in (ms.get("attributes") or {})
+    label = isinstance(ms.attributes, Attributes) and "labels" in ms.attributes.fields_set
     method = ("nearest" if options.downsample == "nearest" else "mode") if label else options.downsample
     shape = list(docs[previous]["shape"])
     prev_format = next((a.source.zarr_format for a in plan.arrays if a.rel == previous), 3)
@@ -208,7 +233,7 @@ def _extend(plan: MigrationPlan, doc: DocumentPlan, ms: dict[str, Any], options:
     # (one phase later still when that source is itself written after other arrays: a tile set's overview)
     shift = max((1 + getattr(a.reader, "phase", 0) for a in plan.arrays if a.rel == previous and a.reader is not None),
                 default=0)
-    sibling_paths = {((n.get("path") or {}).get("path") or "").removeprefix("./") for n in levels}
+    sibling_paths = {(_get(_get(n, "path"), "path") or "").removeprefix("./") for n in levels}
     out: list[NewLevel] = []
     name = last_path.rsplit("/", 1)[-1]
     for depth in range(1, (options.levels or 0) - len(levels) + 1):
@@ -232,12 +257,12 @@ def _extend(plan: MigrationPlan, doc: DocumentPlan, ms: dict[str, Any], options:
         base["shape"] = shape
         target = plan_layout(base, options, array=rel)
         plan.documents.append(DocumentPlan(rel=rel, node_type="array", document=target.document))
-        ms["nodes"].append({"type": "singlescale", "id": name, "name": name,
-                            "path": {"type": "zarr", "path": f"./{name}"},
-                            "attributes": {"coordinateTransformations": [{
-                                "type": "sequence", "input": {"id": name}, "output": {"id": cs_id},
-                                "transformations": [{"type": "scale", "scale": scale},
-                                                    {"type": "translation", "translation": translation}]}]}})
+        ms.nodes.append(SinglescaleNode(
+            id=name, name=name, path=Path(type="zarr", path=f"./{name}"),
+            attributes=Attributes(coordinateTransformations=[CoordinateTransformation(
+                type="sequence", input=Reference(id=name), output=Reference(id=cs_id),
+                transformations=[CoordinateTransformation(type="scale", scale=scale),
+                                 CoordinateTransformation(type="translation", translation=translation)])])))
         out.append(NewLevel(rel=rel, previous=previous, previous_format=prev_format if depth == 1 else 3,
                             factors=tuple(factors), method=method, depth=depth + shift, target=target,
                             group=doc.rel))

@@ -204,26 +204,36 @@ class MigrationPlan:
         return next(d for d in self.documents if d.rel == "")
 
     def add_group_document(self, rel: str, *, file: str, replaces: list[str],
-                           ome: dict[str, Any] | None = None,
+                           ome: Any = None,
                            attributes: dict[str, Any] | None = None,
                            other_attributes: dict[str, Any] | None = None) -> DocumentPlan:
         """Plan the Zarr v3 group document at ``rel``.
 
-        ``ome`` is the document's RFC-8 :class:`~ngff_migrate.rfc8.model.Document`
-        (or its JSON, a root node with ``version``, parsed once into one),
-        serialised once by the writer in the model's canonical field order,
-        so the same input always gives the same bytes; ``attributes`` are written as given (e.g. carried keys
-        of a plain group); ``other_attributes`` are the group's non-OME
-        attributes, kept outside ``ome`` and recorded as ``preserved``
-        against the legacy ``file``. ``replaces`` lists the legacy metadata
-        files the document takes over.
+        ``ome`` is the document's RFC-8 :class:`~ngff_migrate.rfc8.model.Document`,
+        as the translators build it, or ``None`` for a plain group; the writer
+        serialises it once (:meth:`~ngff_migrate.rfc8.model.Document.to_json`,
+        the model's canonical field order), so the same input always gives
+        the same bytes. JSON is not accepted here: the only documents that
+        arrive as JSON are RFC-8 inputs, which
+        :mod:`ngff_migrate.formats.rfc8.normalise` normalises and plans as
+        :class:`DocumentPlan` objects itself. ``attributes`` are written as
+        given (e.g. carried keys of a plain group); ``other_attributes`` are
+        the group's non-OME attributes, kept outside ``ome`` and recorded as
+        ``preserved`` against the legacy ``file``. ``replaces`` lists the
+        legacy metadata files the document takes over.
+
+        Raises
+        ------
+        TypeError
+            If ``ome`` is neither ``None`` nor a :class:`~ngff_migrate.rfc8.model.Document`.
         """
         doc_attrs: dict[str, Any] = {}
         if ome is not None:
             from ..rfc8.model import Document
-            from ..rfc8.serialize import parse_document
 
-            doc_attrs["ome"] = ome if isinstance(ome, Document) else parse_document(ome)
+            if not isinstance(ome, Document):
+                raise TypeError(f"add_group_document: ome must be an rfc8 Document, not {type(ome).__name__}")
+            doc_attrs["ome"] = ome
         doc_attrs.update(attributes or {})
         where = f"{rel}/zarr.json attributes" if rel else "attributes"
         for key, value in (other_attributes or {}).items():

@@ -163,6 +163,13 @@ class SpecObject:
         raise AttributeError(f"{type(self).__name__} has no field {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
+        """Set a known field (``None`` unsets it), or else the extra key ``name``.
+
+        Unlike the constructor, assignment does not check the value: a builder
+        uses it to place a value that may be raw JSON (items of
+        :meth:`from_json`, a parsed document's positions), which the model
+        keeps where a value does not have its spec shape.
+        """
         if name in type(self).FIELDS:
             if value is None:
                 self._values.pop(name, None)
@@ -175,6 +182,40 @@ class SpecObject:
     def fields_set(self) -> set[str]:
         """The known fields that were given (and are written)."""
         return set(self._values)
+
+    def items(self) -> list[tuple[str, Any]]:
+        """The ``(key, value)`` pairs :meth:`to_json` writes, in its order (given
+        fields, then extra keys), with the values as held (model objects not
+        serialised): a walk over a model tree sees what the JSON would hold."""
+        values = self._values
+        return [(name, values[name]) for name in type(self).FIELDS if name in values] + list(self.extra.items())
+
+    def __getstate__(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The state :mod:`copy` and :mod:`pickle` use: ``(field values, extra keys)``."""
+        return self._values, self.extra
+
+    def __setstate__(self, state: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        """Restore :meth:`__getstate__`'s state (slots set directly; a shallow
+        copy gets dicts of its own)."""
+        object.__setattr__(self, "_values", dict(state[0]))
+        object.__setattr__(self, "extra", dict(state[1]))
+
+    @classmethod
+    def from_json(cls, data: Any) -> Any:
+        """``data``, JSON carried verbatim from an input (an RFC-5
+        transformation, legacy axes, a label's colour entry), as a parsed
+        document holds it where a ``cls`` is expected: a ``cls`` parsed
+        leniently (:meth:`parse`; unknown keys in :attr:`extra`, mis-shaped
+        values raw at their lenient fields) when ``data`` is an object with
+        the required fields, else ``data`` itself, deep-copied, as raw JSON.
+
+        Where ``data`` may lack the spec shape the result may be raw JSON:
+        place it by assignment (or in a list assigned to a field), which does
+        not check, not through a constructor, which raises :class:`ModelError`
+        for it. Never raises.
+        """
+        got = cls.parse(data) if isinstance(data, Mapping) else _RAW
+        return copy.deepcopy(data) if got is _RAW else got
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> Any:

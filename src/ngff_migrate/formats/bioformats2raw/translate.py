@@ -13,6 +13,8 @@
   (:func:`~ngff_migrate.formats.ngff06.translate.image06_documents`), and
   every document is checked against the RFC-8 rules and schemas before
   anything is written (``docs/ngff06.md``, "bioformats2raw containers").
+
+The documents are RFC-8 model objects (:mod:`ngff_migrate.rfc8.model`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...rfc8.ids import IdAllocator
+from ...rfc8.model import Attributes, CollectionNode, Document
 from ..common.arrays import plan_arrays
 from ..common.paths import zarr_path
 from ..hcs.translate import PlateTranslator
@@ -45,7 +48,9 @@ def _bf2raw_attribute(c: LegacyBioformats2raw) -> dict[str, Any]:
 
 
 def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions | None = None) -> MigrationPlan:
-    """Translate a bioformats2raw container into a :class:`MigrationPlan`.
+    """Translate a bioformats2raw container into a :class:`MigrationPlan`
+    whose documents are :class:`~ngff_migrate.rfc8.model.Document` objects:
+    a collection of series stubs (or the plate collection) at the root.
 
     A 0.6 container's series (or fields) are translated by the 0.6 image
     translation, with their transformation parameter arrays.
@@ -79,15 +84,17 @@ def translate_bioformats2raw(c: LegacyBioformats2raw, options: TranslateOptions 
         nodes = []
         for s in c.series:
             root = images.image_document(s.image, source_ref=None)
-            nodes.append({"type": root["type"], "id": ids.allocate(s.path), "name": s.path,
-                          "path": zarr_path("", s.path), "attributes": {f"{prefix}:series": s.index}})
-        attributes: dict[str, Any] = {key: _bf2raw_attribute(c)}
+            # a path-only stub of the series image's root node (same node type)
+            nodes.append(type(root)(id=ids.allocate(s.path), name=s.path, path=zarr_path("", s.path),
+                                    attributes=Attributes(**{f"{prefix}:series": s.index})))
+        attributes = Attributes(**{key: _bf2raw_attribute(c)})
         for k, v in c.ome_extra.items():
-            attributes[f"{prefix}:{k}"] = v
+            attributes.extra[f"{prefix}:{k}"] = v
             plan.keys.append(KeyRecord(file, k, "carried", f"ome.attributes[{prefix + ':' + k!r}]"))
         plan.add_group_document("", file=file, replaces=list(c.group.files), other_attributes=c.other_attributes,
-                                ome={"version": options.target_version, "type": "collection", "id": coll_id,
-                                     "name": c.basename, "attributes": attributes, "nodes": nodes})
+                                ome=Document(version=options.target_version,
+                                             root=CollectionNode(id=coll_id, name=c.basename, attributes=attributes,
+                                                                 nodes=nodes)))
     if c.version != "0.4" and c.plate is None:  # the plate translator records it otherwise
         plan.keys.append(KeyRecord(file, "version", "mapped", "ome.version (target version)"))
     root_doc = next(d for d in plan.documents if d.rel == "")

@@ -12,6 +12,12 @@ its label images, whatever the NGFF version:
 * the legacy ``labels`` group → a plain Zarr v3 group document;
 * every legacy key gets a :class:`~ngff_migrate.formats.plan.KeyRecord`.
 
+The documents are built as RFC-8 model objects (:mod:`ngff_migrate.rfc8.model`:
+nodes, :class:`~ngff_migrate.rfc8.model.Attributes`, references, paths) and
+planned as :class:`~ngff_migrate.rfc8.model.Document` objects, serialised once
+by the writer; carried legacy keys are the attributes' :attr:`extra` keys, in
+the order they are carried.
+
 What differs between versions (the multiscale node, the image-level keys,
 extra label keys, what happens before a document is planned) is the job of
 a :class:`MultiscaleTranslation` strategy: the 0.4/0.5 one is
@@ -24,6 +30,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ...rfc8.model import (
+    Attributes,
+    CollectionNode,
+    Document,
+    LabelAttribute,
+    Labels,
+    MultiscaleNode,
+    Reference,
+    SinglescaleNode,
+)
 from ..plan import KeyRecord, MigrationPlan
 from .document import DocumentState, UniqueNames, unique_name
 from .paths import join, relative, zarr_path
@@ -67,25 +83,29 @@ class MultiscaleTranslation(Protocol):
     Every method gets the :class:`ImageDocuments` it works for (its plan,
     options and key records); none of them may raise except
     :meth:`multiscale_node` (a :class:`~ngff_migrate.errors.MigrateError`
-    naming the source file).
+    naming the source file). Nodes and attributes are RFC-8 model objects
+    (:mod:`ngff_migrate.rfc8.model`).
     """
 
     def reserve_ids(self, image: Any, ids: IdAllocator) -> None:
         """Reserve ids in a new document before any node id is allocated."""
 
     def multiscale_node(self, docs: ImageDocuments, image: Any, ms: Any, doc: DocumentState, name: str,
-                        where: str) -> dict[str, Any]:
-        """The inline multiscale node of ``ms`` (RFC-8 §Multiscale node), found at ``where``."""
+                        where: str) -> MultiscaleNode:
+        """The inline :class:`~ngff_migrate.rfc8.model.MultiscaleNode` of ``ms``
+        (RFC-8 §Multiscale node), found at ``where``, with its ``attributes``."""
 
-    def carry_image_keys(self, docs: ImageDocuments, image: Any, attrs: dict[str, Any], where: str) -> None:
-        """Carry (or record) the image group's OME keys other than ``multiscales``."""
+    def carry_image_keys(self, docs: ImageDocuments, image: Any, attrs: Attributes, where: str) -> None:
+        """Carry (or record) the image group's OME keys other than ``multiscales`` into ``attrs``."""
 
     def label_extras(self, docs: ImageDocuments, image: Any, meta: LegacyLabelMetadata,
-                     node: dict[str, Any]) -> None:
+                     node: MultiscaleNode) -> None:
         """Add what the family keeps of ``image-label`` beyond :meth:`ImageDocuments.labels_attribute`."""
 
-    def finish_document(self, docs: ImageDocuments, image: Any, root: dict[str, Any]) -> None:
-        """Last changes to the root node of an image document before it is planned."""
+    def finish_document(self, docs: ImageDocuments, image: Any,
+                        root: CollectionNode | MultiscaleNode) -> CollectionNode | MultiscaleNode:
+        """Last changes to the root node of an image document before it is
+        planned; returns the root node to plan (``root``, or a new node holding it)."""
 
 
 class ImageDocuments:
@@ -116,14 +136,16 @@ class ImageDocuments:
         """Record where the legacy ``key`` of ``file`` went."""
         self.plan.keys.append(KeyRecord(file, key, disposition, target))  # type: ignore[arg-type]
 
-    def carry(self, attrs: dict[str, Any], file: str, legacy_key: str, name: str, value: Any,
+    def carry(self, attrs: Attributes, file: str, legacy_key: str, name: str, value: Any,
               where: str) -> None:
-        """Carry ``value`` as ``attrs['<prefix>:<name>']`` of the node at
-        ``where``, recording the legacy key ``legacy_key`` of ``file``."""
-        attrs[self.prefixed(name)] = value
+        """Carry ``value`` (verbatim) as the extra key ``'<prefix>:<name>'`` of
+        the :class:`~ngff_migrate.rfc8.model.Attributes` ``attrs`` of the node
+        at ``where``, recording the legacy key ``legacy_key`` of ``file``.
+        Never raises."""
+        attrs.extra[self.prefixed(name)] = value
         self.record(file, legacy_key, "carried", f"{where}.attributes[{self.prefixed(name)!r}]")
 
-    def carry_all(self, attrs: dict[str, Any], file: str, extra: dict[str, Any], legacy_prefix: str,
+    def carry_all(self, attrs: Attributes, file: str, extra: dict[str, Any], legacy_prefix: str,
                   where: str) -> None:
         """:meth:`carry` every key of ``extra`` (legacy key ``legacy_prefix + key``)."""
         for key, value in extra.items():
@@ -138,21 +160,32 @@ class ImageDocuments:
 
     @staticmethod
     def singlescale_node(doc: DocumentState, image: LegacyImage, level_id: str, level_path: str,
-                         attributes: dict[str, Any]) -> dict[str, Any]:
-        """An inline singlescale node (RFC-8 §Singlescale node) for the level
-        array ``level_path`` of ``image``, in the document ``doc``."""
-        return {"type": "singlescale", "id": level_id, "name": level_path,
-                "path": zarr_path(doc.rel, join(image.rel, level_path)), "attributes": attributes}
+                         attributes: Attributes) -> SinglescaleNode:
+        """An inline :class:`~ngff_migrate.rfc8.model.SinglescaleNode` (RFC-8
+        §Singlescale node) for the level array ``level_path`` of ``image``, in
+        the document ``doc``.
+
+        Raises
+        ------
+        ModelError
+            If ``level_id`` or ``level_path`` is not a string.
+        """
+        return SinglescaleNode(id=level_id, name=level_path, path=zarr_path(doc.rel, join(image.rel, level_path)),
+                               attributes=attributes)
 
     # -- documents -----------------------------------------------------------
-    def image_document(self, image: LegacyImage, *, source_ref: dict[str, Any] | None) -> dict[str, Any]:
-        """Plan the document at ``image.rel`` and those of its labels; returns
-        its root ``ome`` node (without ``version``).
+    def image_document(self, image: LegacyImage, *,
+                       source_ref: Reference | None) -> CollectionNode | MultiscaleNode:
+        """Plan the document at ``image.rel`` (a
+        :class:`~ngff_migrate.rfc8.model.Document`) and those of its labels;
+        returns its root node (a :class:`~ngff_migrate.rfc8.model.MultiscaleNode`,
+        or a :class:`~ngff_migrate.rfc8.model.CollectionNode` for an image
+        with labels or several multiscales), without ``version``.
 
-        ``source_ref`` is the reference to the parent image when ``image`` is
-        a label image. Raises the strategy's
-        :class:`~ngff_migrate.errors.MigrateError` (e.g. a level transform
-        that overflows).
+        ``source_ref`` is the :class:`~ngff_migrate.rfc8.model.Reference` to
+        the parent image when ``image`` is a label image. Raises the
+        strategy's :class:`~ngff_migrate.errors.MigrateError` (e.g. a level
+        transform that overflows).
         """
         doc = self.new_document(image)
         names = UniqueNames()
@@ -163,59 +196,64 @@ class ImageDocuments:
         multiscales = []
         for ms in image.multiscales:
             multiscales.append(self._multiscale(image, ms, doc, names, single, is_collection, len(multiscales)))
+        root: CollectionNode | MultiscaleNode
         if is_collection:
-            root: dict[str, Any] = {"type": "collection", "id": coll_id, "name": image.basename,
-                                    "attributes": {}, "nodes": list(multiscales)}
-            target_attrs = multiscales[0]["attributes"] if single else root["attributes"]
+            root = CollectionNode(id=coll_id, name=image.basename, attributes=Attributes(), nodes=list(multiscales))
+            target_attrs = multiscales[0].attributes if single else root.attributes
             self.multiscales.carry_image_keys(self, image, target_attrs, "ome.nodes[0]" if single else "ome")
         else:
             root = multiscales[0]
-            self.multiscales.carry_image_keys(self, image, root["attributes"], "ome")
+            self.multiscales.carry_image_keys(self, image, root.attributes, "ome")
         if image.label is not None:
             label_node = root if not is_collection else multiscales[0]
             where = "ome" if not is_collection else "ome.nodes[0]"
             self.labels_attribute(image, image.label, source_ref, label_node, where)
             self.multiscales.label_extras(self, image, image.label, label_node)
-        raw_id = multiscales[0]["id"]
+        raw_id = multiscales[0].id
         for label in image.labels:
-            label_ref = {"id": raw_id, "path": zarr_path(label.rel, image.rel)}
+            label_ref = Reference(id=raw_id, path=zarr_path(label.rel, image.rel))
             label_root = self.image_document(label, source_ref=label_ref)
-            root["nodes"].append({
-                "type": label_root["type"],
-                "id": doc.ids.allocate(label.basename),
-                "name": unique_name(label.basename, names),
-                "path": zarr_path(image.rel, label.rel),
-                "attributes": {"labels": {"source": [{"id": raw_id}]}},
-            })
+            # a path-only stub of the label image's root node (same node type)
+            root.nodes.append(type(label_root)(
+                id=doc.ids.allocate(label.basename),
+                name=unique_name(label.basename, names),
+                path=zarr_path(image.rel, label.rel),
+                attributes=Attributes(labels=Labels(source=[Reference(id=raw_id)])),
+            ))
         if image.labels:
             self.record(join(image.rel, "labels", self.file_name(image)), "labels", "mapped",
                         "ome.nodes[*] (label image stubs)")
             self.labels_group_document(image)
-        if is_collection and not root["attributes"]:
-            del root["attributes"]
-        self.multiscales.finish_document(self, image, root)
+        if is_collection and not (root.attributes.fields_set or root.attributes.extra):
+            root.attributes = None
+        root = self.multiscales.finish_document(self, image, root)
         self.add_group_document(image, root)
         return root
 
     def _multiscale(self, image: LegacyImage, ms: LegacyMultiscale, doc: DocumentState, names: UniqueNames,
-                    single: bool, is_collection: bool, index: int) -> dict[str, Any]:
+                    single: bool, is_collection: bool, index: int) -> MultiscaleNode:
         default = image.basename if single else f"{image.basename}-{ms.index}"
         name = unique_name(ms.name or default, names)
         where = f"ome.nodes[{index}]" if is_collection else "ome"
         return self.multiscales.multiscale_node(self, image, ms, doc, name, where)
 
-    def add_group_document(self, image: LegacyImage, root: dict[str, Any]) -> None:
+    def add_group_document(self, image: LegacyImage, root: CollectionNode | MultiscaleNode) -> None:
         """Plan the group document at ``image.rel`` replacing the legacy
-        metadata files, with ``root`` as its ``ome`` node."""
+        metadata files: a :class:`~ngff_migrate.rfc8.model.Document` of the
+        target version with ``root`` as its root node. Never raises."""
         self.plan.add_group_document(
             image.rel, file=self.file_of(image), replaces=[join(image.rel, f) for f in image.group.files],
-            ome={"version": self.opts.target_version, **root}, other_attributes=image.other_attributes)
+            ome=Document(version=self.opts.target_version, root=root), other_attributes=image.other_attributes)
 
     def label_attributes(self, image: LegacyImage, meta: LegacyLabelMetadata, where: str,
-                         carried: dict[str, Any]) -> list[dict]:
+                         carried: dict[str, Any]) -> list[Any]:
         """``colors`` → ``labelAttributes`` (RFC-8 §Label maps: ``label-value`` →
         ``labelValue``, ``rgba`` → ``color``), one entry per label value of
-        ``colors`` or ``properties``.
+        ``colors`` or ``properties``: a
+        :class:`~ngff_migrate.rfc8.model.LabelAttribute` each, or the entry as
+        raw JSON when the legacy values do not have the RFC-8 types (a
+        ``label-value`` that is not a number), as a parsed document keeps it
+        (:meth:`~ngff_migrate.rfc8.model.SpecObject.from_json`). Never raises.
 
         ``properties`` and any extra key of a ``colors`` entry go verbatim into
         ``carried`` (``<prefix>:image-label``): the fractal schemas forbid extra
@@ -243,26 +281,28 @@ class ImageDocuments:
         if meta.properties:
             carried["properties"] = meta.properties
             self.record(file, "image-label.properties", "carried", f"{target}.properties")
-        return list(merged.values())
+        return [LabelAttribute.from_json(entry) for entry in merged.values()]
 
     def labels_attribute(self, image: LegacyImage, meta: LegacyLabelMetadata,
-                         source_ref: dict[str, Any] | None, node: dict[str, Any], where: str) -> None:
-        """Set ``labels`` (RFC-8 §Label maps) on a label image's multiscale
-        ``node``; unmapped ``image-label`` content is carried verbatim under
-        ``<prefix>:image-label`` on the same node."""
-        labels: dict[str, Any] = {}
+                         source_ref: Reference | None, node: MultiscaleNode, where: str) -> None:
+        """Set ``labels`` (a :class:`~ngff_migrate.rfc8.model.Labels`; RFC-8
+        §Label maps) on a label image's multiscale ``node``; unmapped
+        ``image-label`` content is carried verbatim under
+        ``<prefix>:image-label`` (an extra key of the same node's attributes).
+        Never raises."""
+        labels = Labels()
         carried: dict[str, Any] = {}
         attrs = self.label_attributes(image, meta, where, carried)
         if attrs:
-            labels["labelAttributes"] = attrs
+            labels.labelAttributes = attrs  # assigned: an entry may be raw JSON
         file = self.file_of(image)
         target = f"{where}.attributes[{self.prefixed('image-label')!r}]"
         points_to_parent = meta.source_image is None or (
             source_ref is not None and relative(image.rel, join(image.rel, meta.source_image)) ==
-            source_ref["path"]["path"])
+            source_ref.path.path)
         source_extra = dict(meta.source_extra)
         if source_ref is not None and points_to_parent:
-            labels["source"] = [source_ref]
+            labels.source = [source_ref]
             if meta.source_image is not None:
                 self.record(file, "image-label.source.image", "mapped", f"{where}.attributes.labels.source")
         elif meta.source_image is not None:
@@ -275,9 +315,9 @@ class ImageDocuments:
             self.record(file, f"image-label.{key}", "carried", f"{target}.{key}")
         if meta.version is not None:
             self.record(file, "image-label.version", "mapped", "ome.version (target version)")
-        node["attributes"]["labels"] = labels
+        node.attributes.labels = labels
         if carried:
-            node["attributes"][self.prefixed("image-label")] = carried
+            node.attributes.extra[self.prefixed("image-label")] = carried
 
     def labels_group_document(self, image: LegacyImage) -> None:
         """Plan a plain Zarr v3 group document for the legacy ``labels`` group

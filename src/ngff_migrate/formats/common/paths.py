@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import posixpath
 
+from ...rfc8.model import Path
+
 
 def join(*parts: str) -> str:
     """Join dataset-relative POSIX parts, skipping empty ones."""
@@ -26,6 +28,8 @@ def relative(from_dir: str, to: str) -> str:
     return rel if rel.startswith("..") else f"./{rel}"
 
 
-def zarr_path(from_dir: str, to: str) -> dict[str, str]:
-    """An RFC-8 ``Path`` object of type ``zarr`` (RFC-8 §Path interface)."""
-    return {"type": "zarr", "path": relative(from_dir, to)}
+def zarr_path(from_dir: str, to: str) -> Path:
+    """The RFC-8 ``Path`` object of type ``zarr`` (RFC-8 §Path interface) from
+    directory ``from_dir`` to ``to`` (both root-relative): a
+    :class:`~ngff_migrate.rfc8.model.Path`. Never raises."""
+    return Path(type="zarr", path=relative(from_dir, to))

@@ -30,8 +30,11 @@ by the shared :class:`~ngff_migrate.formats.common.image_translation.ImageDocume
 composed with this module's :class:`Multiscale06Translation`
 (:func:`image06_documents`).
 
-Every document is checked against the RFC-8 rules and JSON schemas before
-anything is written.
+Documents are RFC-8 model objects (:mod:`ngff_migrate.rfc8.model`); what is
+carried verbatim (axes, RFC-5 transformations) is placed as a parsed document
+holds it (:meth:`~ngff_migrate.rfc8.model.SpecObject.from_json`). Every
+document is checked against the RFC-8 rules and JSON schemas before anything
+is written.
 """
 
 from __future__ import annotations
@@ -42,6 +45,14 @@ from typing import Any
 
 from ...errors import MigrateError
 from ...rfc8.ids import IdAllocator, is_valid_id
+from ...rfc8.model import (
+    Attributes,
+    CollectionNode,
+    CoordinateSystem,
+    CoordinateTransformation,
+    MultiscaleNode,
+    SinglescaleNode,
+)
 from ...rfc8.spec import AXIS_TYPES, is_prefixed
 from ..common.arrays import plan_arrays
 from ..common.document import DocumentState, UniqueNames, unique_name
@@ -199,14 +210,17 @@ class Multiscale06Translation:
             base, rest = ("", path.lstrip("/")) if path.startswith("/") else (image.rel, path)
             target = posixpath.normpath(posixpath.join(base or ".", rest))
             label = next(lab for lab in image.labels if lab.rel == target)
-            return {"id": self.systems.lookup(label, name), "path": zarr_path(doc_rel, target)}
+            return {"id": self.systems.lookup(label, name), "path": zarr_path(doc_rel, target).to_json()}
 
         return map_ref
 
     def multiscale_node(self, docs: ImageDocuments, image: Image06, ms: Multiscale06, doc: DocumentState,
-                        name: str, where: str) -> dict[str, Any]:
-        """Inline multiscale node of a 0.6 ``multiscales`` entry (RFC-8
-        "Multiscale node", "Singlescale node", "Coordinate transformations").
+                        name: str, where: str) -> MultiscaleNode:
+        """Inline :class:`~ngff_migrate.rfc8.model.MultiscaleNode` of a 0.6
+        ``multiscales`` entry (RFC-8 "Multiscale node", "Singlescale node",
+        "Coordinate transformations"): its coordinate systems (with ids) and
+        multiscale-level transformations, one
+        :class:`~ngff_migrate.rfc8.model.SinglescaleNode` per level.
         Never raises (the reader validated the entry)."""
         file = docs.file_of(image)
         src = f"multiscales[{ms.index}]"
@@ -220,7 +234,7 @@ class Multiscale06Translation:
             if names[cs.name] != cs.name:
                 entry["name"] = cs.name
             entry["axes"] = axes06(docs, cs.axes, file, f"{src}.coordinateSystems")
-            cs_out.append(entry)
+            cs_out.append(CoordinateSystem.from_json(entry))
             if cs.extra:
                 cs_extra[cs.name] = cs.extra
         nodes = []
@@ -228,41 +242,44 @@ class Multiscale06Translation:
             level_id = doc.ids.allocate(level.path)
             attributes = self._level_attributes(docs, image, ms, level, j, level_id, cs_id, where)
             nodes.append(docs.singlescale_node(doc, image, level_id, level.path, attributes))
-        ms_attrs: dict[str, Any] = {"coordinateSystems": cs_out}
+        ms_attrs = Attributes(coordinateSystems=cs_out)
         docs.record(file, f"{src}.coordinateSystems", "mapped", f"{where}.attributes.coordinateSystems")
         docs.record(file, f"{src}.datasets", "mapped", f"{where}.nodes")
         if ms.transforms:
             map_ref = self._ref_mapper(image, ms, doc.rel)
-            ms_attrs["coordinateTransformations"] = [
-                map_transform(t, map_ref, lambda p: rebase(p, image.rel, doc.rel)) for t in ms.transforms]
+            # assigned: a transformation without its RFC-8 shape stays raw JSON
+            ms_attrs.coordinateTransformations = [
+                CoordinateTransformation.from_json(map_transform(t, map_ref, lambda p: rebase(p, image.rel, doc.rel)))
+                for t in ms.transforms]
             docs.record(file, f"{src}.coordinateTransformations", "mapped",
                         f"{where}.attributes.coordinateTransformations")
         if cs_extra:
-            ms_attrs[docs.prefixed("coordinateSystems")] = cs_extra
+            ms_attrs.extra[docs.prefixed("coordinateSystems")] = cs_extra
             docs.record(file, f"{src}.coordinateSystems[*] (extra keys)", "carried",
                         f"{where}.attributes[{docs.prefixed('coordinateSystems')!r}]")
         if ms.name is not None:
             docs.record(file, f"{src}.name", "mapped", f"{where}.name")
         docs.carry_all(ms_attrs, file, ms.extra, f"{src}.", where)
         if ms.absent:
-            ms_attrs[docs.prefixed("absent")] = list(ms.absent)
-        return {"type": "multiscale", "id": node_id, "name": name, "attributes": ms_attrs, "nodes": nodes}
+            ms_attrs.extra[docs.prefixed("absent")] = list(ms.absent)
+        return MultiscaleNode(id=node_id, name=name, attributes=ms_attrs, nodes=nodes)
 
     @staticmethod
     def _level_attributes(docs: ImageDocuments, image: Image06, ms: Multiscale06, level, j: int,
-                          level_id: str, cs_id: str, where: str) -> dict[str, Any]:
-        """A singlescale's attributes: the level transformation (an identity
-        as a scale of ones), the legacy one carried when not canonical."""
+                          level_id: str, cs_id: str, where: str) -> Attributes:
+        """A singlescale's :class:`~ngff_migrate.rfc8.model.Attributes`: the
+        level transformation (an identity as a scale of ones), the legacy one
+        carried when not canonical."""
         file = docs.file_of(image)
         src = f"multiscales[{ms.index}]"
         legacy = level.transform
         t: dict[str, Any] = {k: v for k, v in legacy.items() if k not in ("input", "output")}
-        attributes: dict[str, Any] = {}
+        carried: dict[str, Any] = {}
         if legacy.get("type") == "identity":
             t = {**{k: v for k, v in t.items() if k != "type"}, "type": "scale", "scale": [1.0] * len(ms.axes)}
         if legacy.get("type") == "identity" or not _canonical_level_refs(legacy, level.path, ms.intrinsic,
                                                                            image.version):
-            attributes[docs.prefixed("legacyTransform")] = legacy
+            carried[docs.prefixed("legacyTransform")] = legacy
             docs.record(file, f"{src}.datasets[{j}].coordinateTransformations[0]", "carried",
                         f"{where}.nodes[{j}].attributes[{docs.prefixed('legacyTransform')!r}] "
                         "(an identity, written as a scale of ones, or non-canonical input/output)")
@@ -270,65 +287,73 @@ class Multiscale06Translation:
             docs.record(file, f"{src}.datasets[{j}].coordinateTransformations", "mapped",
                         f"{where}.nodes[{j}].attributes.coordinateTransformations")
         t["input"], t["output"] = {"id": level_id}, {"id": cs_id}
-        attributes = {"coordinateTransformations": [t], **attributes}
+        attributes = Attributes()
+        attributes.coordinateTransformations = [CoordinateTransformation.from_json(t)]  # the legacy's, verbatim
+        attributes.extra.update(carried)
         docs.carry_all(attributes, file, level.extra, f"{src}.datasets[{j}].", f"{where}.nodes[{j}]")
         return attributes
 
-    def carry_image_keys(self, docs: ImageDocuments, image: Image06, attrs: dict[str, Any], where: str) -> None:
+    def carry_image_keys(self, docs: ImageDocuments, image: Image06, attrs: Attributes, where: str) -> None:
         """``omero`` under ``<prefix>:omero``, the other keys next to
-        ``multiscales`` as one object under ``<prefix>:ome``; a ``version``
-        other than the dataset's is carried, else mapped to the target version."""
+        ``multiscales`` as one object under ``<prefix>:ome`` (extra keys of
+        ``attrs``); a ``version`` other than the dataset's is carried, else
+        mapped to the target version. Never raises."""
         file = docs.file_of(image)
         if image.omero is not None:
             docs.carry(attrs, file, "omero", "omero", image.omero, where)
         if image.ome_extra:  # keys next to 'multiscales': one object, apart from the multiscale's own keys
-            attrs[docs.prefixed("ome")] = image.ome_extra
+            attrs.extra[docs.prefixed("ome")] = image.ome_extra
             for key in image.ome_extra:
                 docs.record(file, key, "carried", f"{where}.attributes[{docs.prefixed('ome')!r}]")
         if docs.plan.version is not None and image.version != docs.plan.version:
-            attrs[docs.prefixed("version")] = image.version
+            attrs.extra[docs.prefixed("version")] = image.version
             docs.record(file, "version", "carried", f"{where}.attributes[{docs.prefixed('version')!r}] "
                         "(differs from the dataset's version)")
         else:
             docs.record(file, "version", "mapped", "ome.version (target version)")
 
     def label_extras(self, docs: ImageDocuments, image: Image06, meta: LegacyLabelMetadata,
-                     node: dict[str, Any]) -> None:
+                     node: MultiscaleNode) -> None:
         """Remember legacy keys that were absent (``image-label`` or its
-        ``source``) and a label ``version``."""
-        attrs = node["attributes"]
+        ``source``) and a label ``version`` (extra keys of ``node``'s attributes)."""
+        extra = node.attributes.extra
         if meta.version is not None:
-            attrs.setdefault(docs.prefixed("image-label"), {})["version"] = meta.version
+            extra.setdefault(docs.prefixed("image-label"), {})["version"] = meta.version
         absent = [a for a in image.absent if a.startswith("image-label")]
         if absent:
-            attrs[docs.prefixed("absent")] = [*attrs.get(docs.prefixed("absent"), []), *absent]
+            extra[docs.prefixed("absent")] = [*extra.get(docs.prefixed("absent"), []), *absent]
 
-    def finish_document(self, docs: ImageDocuments, image: Image06, root: dict[str, Any]) -> None:
-        """Attach the parameter field images and report a ``consolidated_metadata`` block."""
+    def finish_document(self, docs: ImageDocuments, image: Image06,
+                        root: CollectionNode | MultiscaleNode) -> CollectionNode | MultiscaleNode:
+        """Attach the parameter field images and report a ``consolidated_metadata``
+        block; returns the root node (a new collection when fields were attached
+        to a multiscale)."""
         if image.parameters.fields:
-            self._attach_fields(docs, image, root)
+            root = self._attach_fields(docs, image, root)
         note_consolidated(docs.plan, image.group, image.rel)
+        return root
 
-    def _attach_fields(self, docs: ImageDocuments, image: Image06, root: dict[str, Any]) -> None:
+    def _attach_fields(self, docs: ImageDocuments, image: Image06,
+                       root: CollectionNode | MultiscaleNode) -> CollectionNode:
         """Field images read by this image's transformations become stubs of
-        its document (the image becomes a collection if it was not one)."""
+        its document (the image becomes a :class:`~ngff_migrate.rfc8.model.CollectionNode`
+        holding ``root`` if it was not one); returns the root collection."""
         taken = IdAllocator(_ids_in(root))
-        if root["type"] != "collection":
-            inner = dict(root)
-            root.clear()
-            root.update({"type": "collection", "id": taken.allocate(image.basename), "name": image.basename,
-                         "nodes": [inner]})
+        if not isinstance(root, CollectionNode):
+            root = CollectionNode(id=taken.allocate(image.basename), name=image.basename, nodes=[root])
             file = docs.file_of(image)
             for k in docs.plan.keys:
                 if k.file == file and k.target and k.target.startswith("ome") and not k.target.startswith("ome.v"):
                     k.target = "ome.nodes[0]" + k.target[3:]
-        names = UniqueNames(n.get("name") for n in root["nodes"])
+        names = UniqueNames(n.name for n in root.nodes)
         for f in image.parameters.fields:
             froot = docs.image_document(f, source_ref=None)
             rel_name = posixpath.relpath(f.rel, image.rel or ".")
-            root["nodes"].append({
-                "type": froot["type"], "id": taken.allocate(rel_name), "name": unique_name(rel_name, names),
-                "path": zarr_path(image.rel, f.rel), "attributes": {docs.prefixed("role"): PARAMETER_ROLE}})
+            # a path-only stub of the field image's root node (same node type)
+            root.nodes.append(type(froot)(
+                id=taken.allocate(rel_name), name=unique_name(rel_name, names), path=zarr_path(image.rel, f.rel),
+                attributes=Attributes(**{docs.prefixed("role"): PARAMETER_ROLE})))
+        return root
 
 
 def image06_documents(options: TranslateOptions, plan: MigrationPlan,
@@ -360,15 +385,16 @@ def _canonical_level_refs(t: dict[str, Any], path: str, intrinsic: str, version:
 
 
 def _ids_in(node: Any) -> list[str]:
-    """Every id declared in a node tree (nodes and coordinate systems)."""
+    """Every id declared in a node tree of model objects (nodes and coordinate systems)."""
     found: list[str] = []
-    if isinstance(node, dict):
-        if isinstance(node.get("id"), str):
-            found.append(node["id"])
-        for cs in (node.get("attributes") or {}).get("coordinateSystems") or []:
-            if isinstance(cs, dict) and isinstance(cs.get("id"), str):
-                found.append(cs["id"])
-        for child in node.get("nodes") or []:
+    if isinstance(node, (CollectionNode, MultiscaleNode, SinglescaleNode)):
+        if isinstance(node.id, str):
+            found.append(node.id)
+        attrs = node.attributes
+        for cs in (attrs.coordinateSystems if isinstance(attrs, Attributes) else None) or []:
+            if isinstance(cs, CoordinateSystem) and isinstance(cs.id, str):
+                found.append(cs.id)
+        for child in getattr(node, "nodes", None) or []:  # a singlescale has no nodes
             found += _ids_in(child)
     return [i for i in dict.fromkeys(found) if is_valid_id(i)]
 
@@ -395,7 +421,8 @@ def plan_parameters(images, plan: MigrationPlan) -> None:
 
 
 def check_output(plan: MigrationPlan) -> None:
-    """Every planned RFC-8 document passes the rules and the JSON schemas.
+    """Every planned RFC-8 document passes the rules and the JSON schemas
+    (checked on the JSON of its :class:`~ngff_migrate.rfc8.model.Document`).
 
     Raises
     ------

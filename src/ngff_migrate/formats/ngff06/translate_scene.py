@@ -1,7 +1,11 @@
 """Translate an OME-Zarr 0.6 scene (RFC-5 ``scene`` or a stand-alone
 ``coordinateTransformations`` document) into an RFC-8 collection with
 ``attributes.scene`` (RFC-8 v1, "Scene attribute"); the image documents are
-written by :mod:`.translate`'s image translation."""
+written by :mod:`.translate`'s image translation. The documents are RFC-8
+model objects (:mod:`ngff_migrate.rfc8.model`); the scene attribute is the
+input's scene (its coordinate systems given ids, its transformations'
+references and parameter paths remapped), placed as a parsed document would
+hold it (:meth:`~ngff_migrate.rfc8.model.SpecObject.from_json`)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import posixpath
 from typing import Any
 
 from ...rfc8.ids import IdAllocator
+from ...rfc8.model import Attributes, CollectionNode, Document, Scene
 from ..common.arrays import plan_arrays
 from ..common.document import UniqueNames, unique_name
 from ..common.image_translation import TranslateOptions
@@ -34,7 +39,9 @@ from .translate import (
 def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -> Plan06:
     """Translate a 0.6 scene into a collection with ``attributes.scene``
     (RFC-8 "Scene attribute"), one stub per referenced image, and the image
-    documents themselves.
+    documents themselves: every document a :class:`~ngff_migrate.rfc8.model.Document`,
+    the root a :class:`~ngff_migrate.rfc8.model.CollectionNode` whose
+    attributes hold a :class:`~ngff_migrate.rfc8.model.Scene`.
 
     Raises
     ------
@@ -58,7 +65,7 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
     for image in images:
         if image.rel not in nested:
             translator.image_document(image, source_ref=None)
-    root_types = {d.rel: d.ome["type"] for d in plan.documents if d.ome}
+    root_types = {d.rel: type(d.model.root) for d in plan.documents if d.model is not None}
 
     def p(key: str) -> str:
         return f"{prefix}:{key}"
@@ -80,7 +87,7 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
         if path is None:
             return {"id": scene_ids[name]}
         target = posixpath.normpath(path.lstrip("/"))
-        return {"id": systems.lookup(by_rel[target], name), "path": zarr_path("", target)}
+        return {"id": systems.lookup(by_rel[target], name), "path": zarr_path("", target).to_json()}
 
     where = "ome.attributes.scene" if scene.form == "scene" else "ome.attributes.scene (from ome)"
     src = "scene." if scene.form == "scene" else ""
@@ -95,32 +102,31 @@ def translate_scene06(scene: Scene06, options: TranslateOptions | None = None) -
     key(f"{src}coordinateSystems", "mapped", f"{where}.coordinateSystems")
     key(f"{src}coordinateTransformations", "mapped", f"{where}.coordinateTransformations")
     key("version", "mapped", "ome.version (target version)")
-    attributes: dict[str, Any] = {"scene": attr}
+    attributes = Attributes(scene=Scene.from_json(attr))
     cs_extra = {cs.name: cs.extra for cs in scene.coordinate_systems if cs.extra}
     if cs_extra:
-        attributes[p("coordinateSystems")] = cs_extra
+        attributes.extra[p("coordinateSystems")] = cs_extra
         key(f"{src}coordinateSystems[*] (extra keys)", "carried", f"ome.attributes[{p('coordinateSystems')!r}]")
     if scene.form != "scene":
-        attributes[p("layout")] = "transformations"
+        attributes.extra[p("layout")] = "transformations"
     if scene.scene_extra:
-        attributes[p("scene")] = scene.scene_extra
+        attributes.extra[p("scene")] = scene.scene_extra
         for k in scene.scene_extra:
             key(f"scene.{k}", "carried", f"ome.attributes[{p('scene')!r}]")
     for k, value in scene.ome_extra.items():
-        attributes[p(k)] = value
+        attributes.extra[p(k)] = value
         key(k, "carried", f"ome.attributes[{p(k)!r}]")
     coll_id = ids.allocate(scene.basename)
     nodes, names = [], UniqueNames()
     for image in images:
-        stub: dict[str, Any] = {"type": root_types[image.rel], "id": ids.allocate(image.rel),
-                                "name": unique_name(image.rel, names), "path": zarr_path("", image.rel)}
-        if image in scene.parameters.fields:
-            stub["attributes"] = {p("role"): PARAMETER_ROLE}
-        nodes.append(stub)
-    root = {"version": options.target_version, "type": "collection", "id": coll_id, "name": scene.basename,
-            "attributes": attributes, "nodes": nodes}
+        # a path-only stub of the image's root node (same node type)
+        role = Attributes(**{p("role"): PARAMETER_ROLE}) if image in scene.parameters.fields else None
+        nodes.append(root_types[image.rel](id=ids.allocate(image.rel), name=unique_name(image.rel, names),
+                                           path=zarr_path("", image.rel), attributes=role))
+    root = CollectionNode(id=coll_id, name=scene.basename, attributes=attributes, nodes=nodes)
     plan.add_group_document("", file=scene.group.attributes_file.name, replaces=list(scene.group.files),
-                            ome=root, other_attributes=scene.other_attributes)
+                            ome=Document(version=options.target_version, root=root),
+                            other_attributes=scene.other_attributes)
     note_consolidated(plan, scene.group, "")
     _order(plan)
     check_output(plan)

@@ -14,7 +14,10 @@ Implements DESIGN §4 for images:
 The documents, labels and carried keys are built by
 :class:`~ngff_migrate.formats.common.image_translation.ImageDocuments`; this
 module supplies its 0.4/0.5 multiscale translation,
-:class:`LegacyMultiscaleTranslation`.
+:class:`LegacyMultiscaleTranslation`. Nodes are RFC-8 model objects
+(:mod:`ngff_migrate.rfc8.model`); the legacy axes are carried into the
+coordinate system as a parsed document would hold them
+(:meth:`~ngff_migrate.rfc8.model.SpecObject.from_json`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ from typing import Any
 
 from ...errors import MigrateError
 from ...rfc8.ids import IdAllocator
+from ...rfc8.model import (
+    Attributes,
+    CoordinateSystem,
+    CoordinateTransformation,
+    MultiscaleNode,
+    Reference,
+)
 from ..common.document import DocumentState
 from ..common.image_translation import DEFAULT_PREFIX as DEFAULT_PREFIX
 from ..common.image_translation import DEFAULT_TARGET_VERSION as DEFAULT_TARGET_VERSION
@@ -50,21 +60,29 @@ def compose_level(level: LegacyLevel, ms: LegacyMultiscale) -> tuple[list[float]
 
 
 def level_transform(level_id: str, cs_id: str, scale: list[float],
-                    translation: list[float] | None) -> dict[str, Any]:
-    """The single singlescale transform (RFC-8 §Singlescale node):
-    a ``scale``, or a ``sequence`` of ``[scale, translation]``."""
-    ref_in, ref_out = {"id": level_id}, {"id": cs_id}
+                    translation: list[float] | None) -> CoordinateTransformation:
+    """The single singlescale transform (RFC-8 §Singlescale node), a
+    :class:`~ngff_migrate.rfc8.model.CoordinateTransformation` from the level
+    ``level_id`` to the coordinate system ``cs_id``: a ``scale``, or a
+    ``sequence`` of ``[scale, translation]``.
+
+    Raises
+    ------
+    ModelError
+        If an id is not a string or ``scale``/``translation`` is not a list of numbers.
+    """
+    ref_in, ref_out = Reference(id=level_id), Reference(id=cs_id)
     if translation is None:
-        return {"type": "scale", "scale": scale, "input": ref_in, "output": ref_out}
-    return {
-        "type": "sequence",
-        "transformations": [
-            {"type": "scale", "scale": scale},
-            {"type": "translation", "translation": translation},
+        return CoordinateTransformation(type="scale", scale=scale, input=ref_in, output=ref_out)
+    return CoordinateTransformation(
+        type="sequence",
+        transformations=[
+            CoordinateTransformation(type="scale", scale=scale),
+            CoordinateTransformation(type="translation", translation=translation),
         ],
-        "input": ref_in,
-        "output": ref_out,
-    }
+        input=ref_in,
+        output=ref_out,
+    )
 
 
 class LegacyMultiscaleTranslation:
@@ -76,9 +94,12 @@ class LegacyMultiscaleTranslation:
         """Nothing to reserve: ids are allocated in node order."""
 
     def multiscale_node(self, docs: ImageDocuments, image: LegacyImage, ms: LegacyMultiscale,
-                        doc: DocumentState, name: str, where: str) -> dict[str, Any]:
-        """Inline multiscale node with inline singlescales for ``ms`` (RFC-8
-        §Multiscale node, §Singlescale node).
+                        doc: DocumentState, name: str, where: str) -> MultiscaleNode:
+        """Inline :class:`~ngff_migrate.rfc8.model.MultiscaleNode` with inline
+        :class:`~ngff_migrate.rfc8.model.SinglescaleNode` levels for ``ms``
+        (RFC-8 §Multiscale node, §Singlescale node): one coordinate system
+        with the legacy axes, the composed level transforms, the unmapped
+        keys carried under ``<prefix>:<key>``.
 
         Raises
         ------
@@ -98,12 +119,10 @@ class LegacyMultiscaleTranslation:
                 raise MigrateError(image.group.attributes_file,
                                    f"composing the multiscale-level transform into this level overflows a 64-bit "
                                    f"float at {src}.datasets[{j}].coordinateTransformations")
-            attributes: dict[str, Any] = {
-                "coordinateTransformations": [level_transform(level_id, cs_id, scale, translation)]
-            }
+            attributes = Attributes(coordinateTransformations=[level_transform(level_id, cs_id, scale, translation)])
             docs.carry_all(attributes, file, level.extra, f"{src}.datasets[{j}].", f"{where}.nodes[{j}]")
             nodes.append(docs.singlescale_node(doc, image, level_id, level.path, attributes))
-        ms_attrs: dict[str, Any] = {"coordinateSystems": [{"id": cs_id, "axes": ms.axes}]}
+        ms_attrs = Attributes(coordinateSystems=[CoordinateSystem.from_json({"id": cs_id, "axes": ms.axes})])
         docs.record(file, f"{src}.axes", "mapped", f"{where}.attributes.coordinateSystems[0].axes")
         docs.record(file, f"{src}.datasets", "mapped", f"{where}.nodes")
         if ms.global_scale or ms.global_translation:
@@ -116,13 +135,14 @@ class LegacyMultiscaleTranslation:
         if image.version == "0.4":
             docs.record(file, f"{src}.version", "mapped", "ome.version (target version)")
         docs.carry_all(ms_attrs, file, ms.extra, f"{src}.", where)
-        return {"type": "multiscale", "id": node_id, "name": name, "attributes": ms_attrs,
-                "nodes": nodes}
+        return MultiscaleNode(id=node_id, name=name, attributes=ms_attrs, nodes=nodes)
 
-    def carry_image_keys(self, docs: ImageDocuments, image: LegacyImage, attrs: dict[str, Any],
+    def carry_image_keys(self, docs: ImageDocuments, image: LegacyImage, attrs: Attributes,
                          where: str) -> None:
         """Carry ``omero`` and every other unmapped OME key of the image group
-        under ``<prefix>:<key>``; a 0.5 ``version`` maps to the target version."""
+        under ``<prefix>:<key>`` (extra keys of the
+        :class:`~ngff_migrate.rfc8.model.Attributes` ``attrs``); a 0.5
+        ``version`` maps to the target version. Never raises."""
         file = docs.file_of(image)
         if image.omero is not None:
             docs.carry(attrs, file, "omero", "omero", image.omero, where)
@@ -131,11 +151,12 @@ class LegacyMultiscaleTranslation:
             docs.record(file, "version", "mapped", "ome.version (target version)")
 
     def label_extras(self, docs: ImageDocuments, image: LegacyImage, meta: LegacyLabelMetadata,
-                     node: dict[str, Any]) -> None:
+                     node: MultiscaleNode) -> None:
         """Nothing beyond the shared ``labels`` attribute."""
 
-    def finish_document(self, docs: ImageDocuments, image: LegacyImage, root: dict[str, Any]) -> None:
-        """Nothing to add: the document is complete."""
+    def finish_document(self, docs: ImageDocuments, image: LegacyImage, root: Any) -> Any:
+        """Nothing to add: the document is complete; returns ``root``."""
+        return root
 
 
 def image_documents(options: TranslateOptions, plan: MigrationPlan) -> ImageDocuments:

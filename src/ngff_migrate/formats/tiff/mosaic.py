@@ -29,6 +29,7 @@ buffers of that region.
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 from collections import OrderedDict
@@ -37,6 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import MigrateError, exception_line
+from ...rfc8.model import (
+    Attributes,
+    CoordinateSystem,
+    CoordinateTransformation,
+    Document,
+    MultiscaleNode,
+    Reference,
+    SinglescaleNode,
+)
 from ..common.document import DocumentState, unique_name
 from ..common.paths import zarr_path
 from ..ngff_image.translate import level_transform
@@ -245,10 +255,11 @@ def _close(array: Any) -> None:
 
 
 def plan_overview(plan: MigrationPlan, placed: list[dict[str, Any]], ids, names, scene_id: str,
-                  options) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Plan the overview multiscale (document, level-0 array, levels to build);
-    returns its stub for the root collection and its translation into the
-    scene.
+                  options) -> tuple[MultiscaleNode, CoordinateTransformation]:
+    """Plan the overview multiscale (its :class:`~ngff_migrate.rfc8.model.Document`,
+    level-0 array, levels to build); returns its stub for the root collection
+    (a path-only :class:`~ngff_migrate.rfc8.model.MultiscaleNode`) and its
+    translation into the scene (a :class:`~ngff_migrate.rfc8.model.CoordinateTransformation`).
 
     Raises
     ------
@@ -289,14 +300,13 @@ def plan_overview(plan: MigrationPlan, placed: list[dict[str, Any]], ids, names,
     rels = tuple(f"{e['name']}/0" for e in placed)
     _plan_array(plan, f"{name}/0", MosaicSource(readers, factors, shape, first["dtype"], chunks, rels),
                 first["axes"])
-    node = {"type": "multiscale", "id": node_id, "name": name,
-            "attributes": {"coordinateSystems": [{"id": cs_id, "axes": [dict(a) for a in first["cs"]["axes"]]}],
-                           f"{options.prefix}:{ROLE_KEY}": OVERVIEW_ROLE,
-                           f"{options.prefix}:overview": {"factor": f, "tiles": len(placed), "blending": "mean"}},
-            "nodes": [{"type": "singlescale", "id": level_id, "name": "0", "path": zarr_path(name, f"{name}/0"),
-                       "attributes": {"coordinateTransformations": [
-                           level_transform(level_id, cs_id, scale, shift if f > 1 else None)]}}]}
-    plan.add_group_document(name, file="overview", replaces=[], ome={"version": options.target_version, **node})
+    attributes = Attributes(coordinateSystems=[CoordinateSystem(id=cs_id, axes=copy.deepcopy(first["cs"].axes))])
+    attributes.extra[f"{options.prefix}:{ROLE_KEY}"] = OVERVIEW_ROLE
+    attributes.extra[f"{options.prefix}:overview"] = {"factor": f, "tiles": len(placed), "blending": "mean"}
+    level = SinglescaleNode(id=level_id, name="0", path=zarr_path(name, f"{name}/0"), attributes=Attributes(
+        coordinateTransformations=[level_transform(level_id, cs_id, scale, shift if f > 1 else None)]))
+    node = MultiscaleNode(id=node_id, name=name, attributes=attributes, nodes=[level])
+    plan.add_group_document(name, file="overview", replaces=[], ome=Document(version=options.target_version, root=node))
     levels, y, x = 1, shape[yx[0]], shape[yx[1]]
     while (y > PYRAMID_FIT or x > PYRAMID_FIT) and (y >= 2 or x >= 2):
         y, x, levels = max(1, y // 2), max(1, x // 2), levels + 1
@@ -304,11 +314,11 @@ def plan_overview(plan: MigrationPlan, placed: list[dict[str, Any]], ids, names,
         plan.level_targets[name] = levels
     plan.tiles = {**(plan.tiles or {}), "overview": {"path": name, "factor": f, "shape": list(shape),
                                                      "levels": levels}}
-    stub = {"type": "multiscale", "id": ids.allocate(name), "name": name, "path": zarr_path("", name),
-            "attributes": {f"{options.prefix}:{ROLE_KEY}": OVERVIEW_ROLE}}
-    transform = {"type": "translation", "name": f"{name} to scene",
-                 "input": {"id": cs_id, "path": zarr_path("", name)}, "output": {"id": scene_id},
-                 "translation": corner}
+    stub = MultiscaleNode(id=ids.allocate(name), name=name, path=zarr_path("", name),
+                          attributes=Attributes(**{f"{options.prefix}:{ROLE_KEY}": OVERVIEW_ROLE}))
+    transform = CoordinateTransformation(type="translation", name=f"{name} to scene",
+                                         input=Reference(id=cs_id, path=zarr_path("", name)),
+                                         output=Reference(id=scene_id), translation=corner)
     return stub, transform
 
 

@@ -20,6 +20,8 @@
   a ``reader`` (:class:`~.source.TiffLevelSource`) and a ``target`` layout
   (chunks = the TIFF tile, 256 x 256 for striped files; unsharded; the
   engine's default codec).
+
+The documents are RFC-8 model objects (:mod:`ngff_migrate.rfc8.model`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ import json
 from typing import Any
 
 from ...errors import UnsupportedError
+from ...rfc8.model import (
+    Attributes,
+    Axis,
+    CollectionNode,
+    CoordinateSystem,
+    Document,
+    MultiscaleNode,
+    SinglescaleNode,
+)
 from ...zarr.node import ZarrNode
 from ..common.document import DocumentState, UniqueNames, unique_name
 from ..common.image_translation import TranslateOptions
@@ -88,7 +99,11 @@ def check_options(options: TranslateOptions) -> None:
 
 
 def translate_tiff(source: TiffSource, options: TranslateOptions) -> MigrationPlan:
-    """The :class:`MigrationPlan` of a TIFF file (module docstring).
+    """The :class:`MigrationPlan` of a TIFF file (module docstring): one
+    :class:`~ngff_migrate.rfc8.model.Document` per series (a
+    :class:`~ngff_migrate.rfc8.model.MultiscaleNode`), under a root
+    :class:`~ngff_migrate.rfc8.model.CollectionNode` of series stubs when
+    there are several.
 
     Raises
     ------
@@ -108,9 +123,9 @@ def translate_tiff(source: TiffSource, options: TranslateOptions) -> MigrationPl
     prefix = f"{options.prefix}:tiff"
     if len(source.series) == 1:
         node = series_multiscale(plan, source, source.series[0], "", base, options, summary)
-        node["attributes"][prefix] = {**node["attributes"][prefix], "flavour": source.flavour}
-        add_ome_xml(plan, source, "", node["attributes"], options.prefix)
-        plan.add_group_document("", file=file, replaces=[], ome={"version": options.target_version, **node})
+        node.attributes.extra[prefix] = {**node.attributes.extra[prefix], "flavour": source.flavour}
+        add_ome_xml(plan, source, "", node.attributes, options.prefix)
+        plan.add_group_document("", file=file, replaces=[], ome=Document(version=options.target_version, root=node))
     else:
         ids = DocumentState("").ids
         names = UniqueNames()
@@ -120,13 +135,12 @@ def translate_tiff(source: TiffSource, options: TranslateOptions) -> MigrationPl
             rel = str(s.index)
             name = unique_name(s.name or f"series-{s.index}", names)
             node = series_multiscale(plan, source, s, rel, name, options, summary)
-            plan.add_group_document(rel, file=file, replaces=[], ome={"version": options.target_version, **node})
-            stubs.append({"type": "multiscale", "id": ids.allocate(name), "name": name, "path": zarr_path("", rel)})
-        root = {"type": "collection", "id": coll_id, "name": base,
-                "attributes": {prefix: {"file": file, "flavour": source.flavour, "series": len(source.series)}},
-                "nodes": stubs}
-        add_ome_xml(plan, source, "", root["attributes"], options.prefix)
-        plan.add_group_document("", file=file, replaces=[], ome={"version": options.target_version, **root})
+            plan.add_group_document(rel, file=file, replaces=[], ome=Document(version=options.target_version, root=node))
+            stubs.append(MultiscaleNode(id=ids.allocate(name), name=name, path=zarr_path("", rel)))
+        root = CollectionNode(id=coll_id, name=base, attributes=Attributes(**{prefix: {
+            "file": file, "flavour": source.flavour, "series": len(source.series)}}), nodes=stubs)
+        add_ome_xml(plan, source, "", root.attributes, options.prefix)
+        plan.add_group_document("", file=file, replaces=[], ome=Document(version=options.target_version, root=root))
     plan.keys.append(KeyRecord(file, "series", "mapped", "ome" if len(source.series) == 1 else "ome.nodes"))
     if all(len(s.levels) == 1 for s in source.series):
         plan.default_levels = max(pyramid_levels(s) for s in source.series)
@@ -139,15 +153,16 @@ def translate_tiff(source: TiffSource, options: TranslateOptions) -> MigrationPl
 OME_XML = "OME/METADATA.ome.xml"
 
 
-def add_ome_xml(plan: MigrationPlan, source: TiffSource, rel: str, attributes: dict[str, Any], prefix: str) -> None:
+def add_ome_xml(plan: MigrationPlan, source: TiffSource, rel: str, attributes: Attributes, prefix: str) -> None:
     """Copy the OME-XML of ``source`` whole to ``<rel>/OME/METADATA.ome.xml``
-    and reference it from the node's ``attributes`` as ``<prefix>:ome-xml``
-    (a path relative to the document); nothing for a TIFF without OME-XML."""
+    and reference it from the node's :class:`~ngff_migrate.rfc8.model.Attributes`
+    as the extra key ``<prefix>:ome-xml`` (a path relative to the document);
+    nothing for a TIFF without OME-XML. Never raises."""
     if not source.ome_xml:
         return
     target = join(rel, OME_XML)
     plan.files[target] = source.ome_xml.encode("utf-8")
-    attributes[f"{prefix}:ome-xml"] = OME_XML
+    attributes.extra[f"{prefix}:ome-xml"] = OME_XML
     plan.keys.append(KeyRecord(source.path.name, "OME-XML (ImageDescription)", "carried",
                                f"{target} (referenced by {prefix}:ome-xml)"))
 
@@ -188,10 +203,20 @@ def _size(s: TiffSeries, letter: str, options: TranslateOptions) -> PhysicalSize
 
 
 def series_multiscale(plan: MigrationPlan, source: TiffSource, s: TiffSeries, rel: str, name: str,
-                      options: TranslateOptions, summary: dict[str, Any]) -> dict[str, Any]:
-    """The multiscale node of series ``s`` in the document at ``rel`` (named
-    ``name``), planning one engine-written array per level at ``<rel>/<level>``;
-    appends the series to ``summary["series"]`` (the reverse map's input)."""
+                      options: TranslateOptions, summary: dict[str, Any]) -> MultiscaleNode:
+    """The :class:`~ngff_migrate.rfc8.model.MultiscaleNode` of series ``s`` in
+    the document at ``rel`` (named ``name``): one coordinate system
+    ``physical``, one :class:`~ngff_migrate.rfc8.model.SinglescaleNode` per
+    level, what was read carried under ``<prefix>:tiff`` (and channels,
+    OME metadata); plans one engine-written array per level at
+    ``<rel>/<level>`` and appends the series to ``summary["series"]`` (the
+    reverse map's input).
+
+    Raises
+    ------
+    UnsupportedError
+        For axes with no NGFF meaning.
+    """
     file = source.path.name
     where = f"{file} series {s.index}"
     axes, order = axis_order(s.axes, where=where)
@@ -210,10 +235,8 @@ def series_multiscale(plan: MigrationPlan, source: TiffSource, s: TiffSeries, re
     scale0 = []
     for (axis, kind), letter in zip(axes, letters, strict=True):
         size = sizes.get("Z" if letter in "IQ" else letter)
-        entry: dict[str, Any] = {"name": axis, "type": kind}
-        if size is not None and size.unit is not None and kind in ("space", "time"):
-            entry["unit"] = size.unit
-        cs_axes.append(entry)
+        unit = size.unit if size is not None and size.unit is not None and kind in ("space", "time") else None
+        cs_axes.append(Axis(name=axis, type=kind, unit=unit))
         scale0.append(size.value if size is not None and kind in ("space", "time") else 1.0)
     shape0 = [s.levels[0].shape[i] for i in order]
     nodes = []
@@ -223,11 +246,11 @@ def series_multiscale(plan: MigrationPlan, source: TiffSource, s: TiffSeries, re
         shape = [level.shape[i] for i in order]
         scale = [v * (a / b) if kind == "space" and b and a != b else v
                  for v, a, b, (_, kind) in zip(scale0, shape0, shape, axes, strict=True)]
-        nodes.append({"type": "singlescale", "id": level_id, "name": level_name,
-                      "path": zarr_path(rel, join(rel, level_name)),
-                      "attributes": {"coordinateTransformations": [level_transform(level_id, cs_id, scale, None)]}})
+        nodes.append(SinglescaleNode(id=level_id, name=level_name, path=zarr_path(rel, join(rel, level_name)),
+                                     attributes=Attributes(coordinateTransformations=[
+                                         level_transform(level_id, cs_id, scale, None)])))
         _plan_array(plan, source, s, level, join(rel, level_name), order, [a for a, _ in axes])
-    attrs: dict[str, Any] = {"coordinateSystems": [{"id": cs_id, "axes": cs_axes}]}
+    attrs = Attributes(coordinateSystems=[CoordinateSystem(id=cs_id, axes=cs_axes)])
     at = "ome" if not rel else f"{rel}/zarr.json ome"
     for letter, size in sizes.items():
         if size is not None:
@@ -235,24 +258,24 @@ def series_multiscale(plan: MigrationPlan, source: TiffSource, s: TiffSeries, re
                                        f"{at}.nodes[*] scale ({letter.lower()})"))
     channels = [{k: v for k, v in ch.items() if k in ("label", "color")} for ch in s.channels]
     if any(channels):
-        attrs[f"{options.prefix}:omero"] = {"channels": channels}
+        attrs.extra[f"{options.prefix}:omero"] = {"channels": channels}
         plan.keys.append(KeyRecord(file, f"series {s.index}: channel names", "carried",
                                    f"{at}.attributes[{options.prefix + ':omero'!r}].channels"))
     if s.ome:
-        attrs[f"{options.prefix}:ome"] = s.ome
+        attrs.extra[f"{options.prefix}:ome"] = s.ome
         plan.keys.append(KeyRecord(file, f"series {s.index}: OME " + ", ".join(sorted(s.ome)), "carried",
                                    f"{at}.attributes[{options.prefix + ':ome'!r}]"))
     for element in s.ome_left:
         plan.keys.append(KeyRecord(file, f"series {s.index}: OME {element}", "preserved",
                                    f"{join(rel, OME_XML)} only (the OME-XML copied whole)"))
-    attrs[f"{options.prefix}:tiff"] = {"file": file, "series": s.index, "axes": s.axes, "levels": s.levels_from,
-                                       "photometric": s.photometric,
-                                       "physical": {k: v.origin for k, v in sizes.items() if v is not None}}
+    attrs.extra[f"{options.prefix}:tiff"] = {"file": file, "series": s.index, "axes": s.axes, "levels": s.levels_from,
+                                             "photometric": s.photometric,
+                                             "physical": {k: v.origin for k, v in sizes.items() if v is not None}}
     summary["series"].append({
         "name": name, "axes": s.axes, "dtype": s.dtype, "shapes": [list(lv.shape) for lv in s.levels],
         "physical": {k: [v.value, v.unit] for k, v in sizes.items() if v is not None and k in s.axes.replace("I", "Z").replace("Q", "Z")},
         "channels": [ch.get("label") for ch in channels]})
-    return {"type": "multiscale", "id": node_id, "name": name, "attributes": attrs, "nodes": nodes}
+    return MultiscaleNode(id=node_id, name=name, attributes=attrs, nodes=nodes)
 
 
 def _chunk(tile: int) -> int:

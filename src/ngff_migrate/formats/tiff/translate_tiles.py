@@ -22,14 +22,27 @@
   error, a tile overlapping no other a warning.
 * ``--overview`` adds a fused low-resolution multiscale of the whole mosaic
   (:mod:`.mosaic`).
+
+The documents are RFC-8 model objects (:mod:`ngff_migrate.rfc8.model`).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
 from ...errors import MigrateError
+from ...rfc8.model import (
+    Attributes,
+    CollectionNode,
+    CoordinateSystem,
+    CoordinateTransformation,
+    Document,
+    MultiscaleNode,
+    Reference,
+    Scene,
+)
 from ..common.document import DocumentState, UniqueNames, unique_name
 from ..common.image_translation import TranslateOptions
 from ..common.paths import zarr_path
@@ -51,7 +64,11 @@ LISTED_PAIRS = 100
 
 
 def translate_tileset(source: TileSetSource, options: TranslateOptions) -> MigrationPlan:
-    """The :class:`MigrationPlan` of a tile set (module docstring).
+    """The :class:`MigrationPlan` of a tile set (module docstring): a
+    :class:`~ngff_migrate.rfc8.model.Document` per tile (a
+    :class:`~ngff_migrate.rfc8.model.MultiscaleNode`) and the root
+    :class:`~ngff_migrate.rfc8.model.CollectionNode` of tile stubs with its
+    :class:`~ngff_migrate.rfc8.model.Scene`.
 
     Raises
     ------
@@ -70,7 +87,7 @@ def translate_tileset(source: TileSetSource, options: TranslateOptions) -> Migra
     scene_id = ids.allocate("scene")
     names = UniqueNames()
     placed: list[dict[str, Any]] = []
-    stubs: list[dict[str, Any]] = []
+    stubs: list[MultiscaleNode] = []
     pos = source.positions
     for tile in source.tiles:
         s = tile.source.series[0]
@@ -79,39 +96,40 @@ def translate_tileset(source: TileSetSource, options: TranslateOptions) -> Migra
                                    "flavour": tile.source.flavour, "series": []}
         node = series_multiscale(plan, tile.source, s, name, name, options, summary)
         # the tile's path relative to the folder (``d/t0.tif``): what its input is recorded under
-        node["attributes"][f"{options.prefix}:tiff"].update(flavour=tile.source.flavour, file=tile.file)
-        add_ome_xml(plan, tile.source, name, node["attributes"], options.prefix)
+        node.attributes.extra[f"{options.prefix}:tiff"].update(flavour=tile.source.flavour, file=tile.file)
+        add_ome_xml(plan, tile.source, name, node.attributes, options.prefix)
         placed.append(_placed(tile, name, node, s, summary, placed[0] if placed else None))
-        plan.add_group_document(name, file=tile.file, replaces=[], ome={"version": options.target_version, **node})
-        stubs.append({"type": "multiscale", "id": ids.allocate(name), "name": name, "path": zarr_path("", name)})
+        plan.add_group_document(name, file=tile.file, replaces=[], ome=Document(version=options.target_version, root=node))
+        stubs.append(MultiscaleNode(id=ids.allocate(name), name=name, path=zarr_path("", name)))
     unit = pos.unit
     transforms = []
     for entry in placed:
         entry["translation"] = _scene_position(entry, unit, pos.origin, plan.warnings)
-        transforms.append({"type": "translation", "name": f"{entry['name']} to scene",
-                           "input": {"id": entry["cs"]["id"], "path": zarr_path("", entry["name"])},
-                           "output": {"id": scene_id}, "translation": entry["translation"]})
+        transforms.append(CoordinateTransformation(
+            type="translation", name=f"{entry['name']} to scene",
+            input=Reference(id=entry["cs"].id, path=zarr_path("", entry["name"])), output=Reference(id=scene_id),
+            translation=entry["translation"]))
         entry["summary"]["position"] = [entry["translation"][j] for j in entry["spatial"]]
         plan.inputs[entry["tile"].file] = json.dumps(entry["summary"], sort_keys=True).encode()
     _check_duplicates(placed, source)
-    scene_axes = [dict(a) for a in placed[0]["cs"]["axes"]]
-    scene: dict[str, Any] = {"coordinateSystems": [{"id": scene_id, "axes": scene_axes}],
-                             "coordinateTransformations": transforms}
+    scene_axes = copy.deepcopy(placed[0]["cs"].axes)
+    scene = Scene(coordinateSystems=[CoordinateSystem(id=scene_id, axes=scene_axes)],
+                  coordinateTransformations=transforms)
     plan.tiles = _overlaps(placed, scene_axes, plan.warnings, source)
     plan.tiles.update({"count": len(placed), "positions": pos.origin, "position_unit": unit,
-                       "scene_unit": next((a.get("unit") for a in scene_axes if a.get("type") == "space"), None),
+                       "scene_unit": next((a.unit for a in scene_axes if a.type == "space"), None),
                        "ignored": source.ignored})
-    attributes: dict[str, Any] = {"scene": scene, f"{options.prefix}:tiles": {
-        "positions": pos.origin, "positionUnit": unit, "tiles": len(placed)}}
+    attributes = Attributes(scene=scene, **{f"{options.prefix}:tiles": {
+        "positions": pos.origin, "positionUnit": unit, "tiles": len(placed)}})
     if options.overview:
         from .mosaic import plan_overview
 
         stub, transform = plan_overview(plan, placed, ids, names, scene_id, options)
         stubs.append(stub)
         transforms.append(transform)
-    root = {"version": options.target_version, "type": "collection", "id": coll_id, "name": coll_name,
-            "attributes": attributes, "nodes": stubs}
-    plan.add_group_document("", file=pos.file.name if pos.file else coll_name, replaces=[], ome=root)
+    root = CollectionNode(id=coll_id, name=coll_name, attributes=attributes, nodes=stubs)
+    plan.add_group_document("", file=pos.file.name if pos.file else coll_name, replaces=[],
+                            ome=Document(version=options.target_version, root=root))
     where = pos.file.name if pos.file else "OME-XML"
     plan.keys.append(KeyRecord(where, "tile positions", "mapped", "ome.attributes.scene.coordinateTransformations"))
     if all(len(t.source.series[0].levels) == 1 for t in source.tiles):
@@ -120,24 +138,32 @@ def translate_tileset(source: TileSetSource, options: TranslateOptions) -> Migra
     return plan
 
 
-def _placed(tile, name: str, node: dict[str, Any], s, summary: dict[str, Any],
+def _placed(tile, name: str, node: MultiscaleNode, s, summary: dict[str, Any],
             first: dict[str, Any] | None) -> dict[str, Any]:
-    """What the scene needs of one translated tile; checks it against the first tile."""
-    cs = node["attributes"]["coordinateSystems"][0]
-    ct = node["nodes"][0]["attributes"]["coordinateTransformations"][0]
-    scale = list(ct["scale"])
-    names_out = [a["name"] for a in cs["axes"]]
+    """What the scene needs of one translated tile (its
+    :class:`~ngff_migrate.rfc8.model.MultiscaleNode` ``node``, as
+    :func:`~.translate.series_multiscale` built it); checks it against the first tile.
+
+    Raises
+    ------
+    MigrateError
+        For a data type, axes (and units) or non-y/x shape unlike the first tile's.
+    """
+    cs = node.attributes.coordinateSystems[0]
+    ct = node.nodes[0].attributes.coordinateTransformations[0]
+    scale = list(ct.scale)
+    names_out = [a.name for a in cs.axes]
     _, order = axis_order(s.axes, where=tile.file)
     shape = [summary["series"][0]["shapes"][0][i] for i in order]
     entry = {"tile": tile, "name": name, "cs": cs, "scale": scale, "shape": shape, "dtype": s.dtype,
-             "spatial": [j for j, a in enumerate(cs["axes"]) if a.get("type") == "space"], "summary": summary,
+             "spatial": [j for j, a in enumerate(cs.axes) if a.type == "space"], "summary": summary,
              "axes": names_out}
     if first is not None:
         a, b = first["tile"].file, tile.file
         if s.dtype != first["dtype"]:
             raise MigrateError(tile.source.path, f"data type {s.dtype}, but tile {a} has {first['dtype']}: the "
                                                  "tiles of a set must share one data type")
-        if cs["axes"] != first["cs"]["axes"]:
+        if cs.axes != first["cs"].axes:
             raise MigrateError(tile.source.path, f"axes {_axes_text(cs)}, but tile {a} has "
                                                  f"{_axes_text(first['cs'])}: the tiles of a set must share "
                                                  "their axes and units")
@@ -148,20 +174,20 @@ def _placed(tile, name: str, node: dict[str, Any], s, summary: dict[str, Any],
     return entry
 
 
-def _axes_text(cs: dict[str, Any]) -> str:
-    return ", ".join(f"{a['name']}" + (f" [{a['unit']}]" if a.get("unit") else "") for a in cs["axes"])
+def _axes_text(cs: CoordinateSystem) -> str:
+    return ", ".join(f"{a.name}" + (f" [{a.unit}]" if a.unit else "") for a in cs.axes)
 
 
 def _scene_position(entry: dict[str, Any], unit: str | None, origin: str, warnings: list[str]) -> list[float]:
     """The tile's translation into the scene: its position on each spatial axis, in the tile's unit
     (a z position of a tile with no z axis is left out, with a warning)."""
     tile = entry["tile"]
-    out = [0.0] * len(entry["cs"]["axes"])
+    out = [0.0] * len(entry["cs"].axes)
     given = dict(tile.position)
     for j in entry["spatial"]:
-        axis = entry["cs"]["axes"][j]
-        value = given.pop(axis["name"], 0.0)
-        to = axis.get("unit")
+        axis = entry["cs"].axes[j]
+        value = given.pop(axis.name, 0.0)
+        to = axis.unit
         if unit == PIXEL:
             out[j] = float(f"{value * entry['scale'][j]:.15g}")
         elif unit is None:
@@ -188,7 +214,7 @@ def _check_duplicates(placed: list[dict[str, Any]], source: TileSetSource) -> No
         seen[key] = entry["tile"].file
 
 
-def _overlaps(placed: list[dict[str, Any]], axes: list[dict[str, Any]], warnings: list[str],
+def _overlaps(placed: list[dict[str, Any]], axes: list[Any], warnings: list[str],
               source: TileSetSource) -> dict[str, Any]:
     """Every pair of overlapping tiles: the overlap's extent per spatial axis and
     its fraction of the smaller tile; a tile that overlaps none is a warning."""
@@ -219,7 +245,7 @@ def _overlaps(placed: list[dict[str, Any]], axes: list[dict[str, Any]], warnings
         values = np.array(fractions)
         stats = {"min": round(float(values.min()), 4), "median": round(float(np.median(values)), 4),
                  "max": round(float(values.max()), 4)}
-    return {"overlaps": {"pairs": len(fractions), "axes": [axes[j]["name"] for j in spatial],
+    return {"overlaps": {"pairs": len(fractions), "axes": [axes[j].name for j in spatial],
                          "fraction": stats, "listed": pairs, "alone": alone}}
 
 
