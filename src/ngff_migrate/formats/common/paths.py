@@ -14,6 +14,20 @@ def join(*parts: str) -> str:
     return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
 
 
+def _parts(path: str) -> list[str]:
+    """The components of a root-relative POSIX path, ``.`` dropped and ``..`` folded
+    lexically (leading ``..`` kept)."""
+    out: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == ".." and out and out[-1] != "..":
+            out.pop()
+        else:
+            out.append(part)
+    return out
+
+
 def relative(from_dir: str, to: str) -> str:
     """Relative path from directory ``from_dir`` to ``to`` (both root-relative).
 
@@ -22,7 +36,14 @@ def relative(from_dir: str, to: str) -> str:
     >>> relative("labels/cells", "")
     '../..'
     """
-    rel = posixpath.relpath(to or ".", from_dir or ".")
+    start, target = _parts(from_dir), _parts(to)
+    if ".." in start:  # a directory above the root: the general (cwd-based) answer
+        rel = posixpath.relpath(to or ".", from_dir or ".")
+    else:  # lexical, no os.getcwd() per call (thousands per plate)
+        common = 0
+        while common < min(len(start), len(target)) and start[common] == target[common]:
+            common += 1
+        rel = "/".join([".."] * (len(start) - common) + target[common:]) or "."
     if rel == ".":
         return "."
     return rel if rel.startswith("..") else f"./{rel}"
