@@ -29,8 +29,10 @@ HOOK = r'''
 import json, os, signal
 root = os.environ.get("NGFF_TEST_KILL_ROOT")
 if root:
-    import ngff_migrate.write.inplace as inplace
-    original = inplace.write_atomic
+    # the in-place writer's documents go through write_tiers, which looks write_atomic up in
+    # its own module (the journal and rollback hold their own imported names)
+    import ngff_migrate.write.atomic as atomic
+    original = atomic.write_atomic
 
     def write_atomic(path, data, **kw):
         d = os.path.dirname(os.path.abspath(str(path)))
@@ -52,7 +54,7 @@ if root:
         os.kill(os.getpid(), signal.SIGKILL)
         return result
 
-    inplace.write_atomic = write_atomic
+    atomic.write_atomic = write_atomic
 '''
 
 

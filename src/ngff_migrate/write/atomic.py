@@ -12,11 +12,20 @@ file system holding the tree (Linux), instead of one ``fsync`` per file in
 series (about 0.33 ms each here) or ``sync(2)`` of every file system on the
 host.
 
+When the writer knows exactly what it wrote, :func:`flush_paths` is the
+barrier instead: the files and directories are ``fsync``'ed concurrently
+(the file system groups concurrent flushes into few journal commits), so
+the cost follows what this run wrote, not what every other process on the
+file system has dirty: a ``syncfs`` waits for all of it (measured here: 5.8 s
+for one ``syncfs`` while another process wrote 50,000 small files, 10 ms for
+the overlapped ``fsync`` of 10 files). Above :data:`FSYNC_LIMIT` paths it
+falls back to one :func:`flush_tree`.
+
 Inside :func:`deferred_fsync` (batch workers) the per-file ``fsync`` calls
-are skipped and only :func:`flush_tree` flushes: every durability barrier
-the in-place journal needs is a :func:`flush_tree`, so the ordering
-guarantees stay while one dataset costs two ``syncfs`` instead of a dozen
-``fsync`` calls.
+are skipped and only :func:`flush_tree` and :func:`flush_paths` flush: every
+durability barrier the in-place journal needs is one of them, so the
+ordering guarantees stay while one dataset costs two barriers instead of a
+dozen ``fsync`` calls in series.
 """
 
 from __future__ import annotations
@@ -152,6 +161,46 @@ def write_tiers(root: Path, tiers: list[list[tuple[str, bytes]]], *, threads: in
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     return total
+
+
+#: the most paths :func:`flush_paths` flushes one by one; above it one ``syncfs`` is cheaper
+FSYNC_LIMIT = 2000
+#: ``fsync`` calls in flight in :func:`flush_paths`
+FSYNC_THREADS = 16
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def flush_paths(paths: list[Path], *, tree: Path) -> None:
+    """Make the files and directories ``paths`` durable: their data and, for a
+    directory, its entries (a rename, a new file). A durability barrier like
+    :func:`flush_tree` (also inside :func:`deferred_fsync`); ``tree`` is the
+    tree they belong to, flushed whole with :func:`flush_tree` when there are
+    more than :data:`FSYNC_LIMIT` paths. The caller lists every file it wrote
+    and every directory whose entries it changed.
+
+    Raises
+    ------
+    OSError
+        If a path cannot be opened or its flush fails (an I/O error).
+    """
+    unique = list(dict.fromkeys(paths))
+    if len(unique) > FSYNC_LIMIT:
+        flush_tree(tree)
+        return
+    if len(unique) <= 2:
+        for path in unique:
+            _fsync_path(path)
+        return
+    with ThreadPoolExecutor(max_workers=min(FSYNC_THREADS, len(unique))) as pool:
+        for _ in pool.map(_fsync_path, unique):
+            pass
 
 
 def remove_temporary(path: Path) -> bool:

@@ -22,7 +22,7 @@ from ..report.model import WriteStats
 from ..storage.location import is_remote
 from ..storage.lock import Busy, Lock
 from ..storage.sandbox import inside
-from .atomic import dumps_document, flush_tree, write_tiers
+from .atomic import dumps_document, flush_paths, write_tiers
 from .journal import JOURNAL_DIR, JOURNAL_FILE, Journal, sha256_file
 from .rollback import clear_leftover, rollback_journal
 
@@ -159,7 +159,8 @@ def _migrate_locked(plan, root, options, verify, stats, notes) -> Journal:
         stats.backups = sum(1 for e in journal.entries if e.action == "replaced")
         stats.document_bytes += write_tiers(root, tiers)
         stats.documents_written += len(pending)
-        flush_tree(root)
+        written = [root / rel for rel, _ in pending]
+        flush_paths(written + [path.parent for path in written], tree=root)
         journal.state = "written"
         journal.save()
         verify(root)

@@ -39,7 +39,7 @@ from typing import Any
 
 from ..errors import MigrateError
 from ..storage.sandbox import safe_relative
-from .atomic import dumps_document, flush_tree, fsync_directory, write_atomic
+from .atomic import dumps_document, flush_paths, fsync_directory, write_atomic
 
 JOURNAL_DIR = ".ngff-migrate"
 JOURNAL_FILE = "journal.json"
@@ -215,7 +215,13 @@ class Journal:
                 self.entries.append(JournalEntry(rel, "created", sha256_after=after))
         self.state = "writing"
         self.save()
-        flush_tree(self.root)  # the backups and the journal, before the first document is written
+        # the backups and the journal, before the first document is written: every file, and every
+        # directory whose entries changed (the root's new .ngff-migrate, the backup tree)
+        backups = [self.backup_path(e.path) for e in self.entries if e.action == "replaced"]
+        directories = {self.root, self.directory}
+        for backup in backups:
+            directories.update(p for p in backup.parents if p != self.directory and self.directory in p.parents)
+        flush_paths([*backups, self.file, *sorted(directories)], tree=self.root)
 
 
 def _entry(root: Path, file: Path, i: int, item: Any, version: int) -> JournalEntry:
