@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MigrateError, UsageError
+from ..write.atomic import fsync_path
 
 JOURNAL_DIR = ".ngff-migrate-reencode"
 STATE_FORMAT = 1
@@ -111,8 +112,8 @@ class UnitJournal:
         # source that is itself an interrupted re-encode's output lists units never written here)
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | (0 if resume else os.O_TRUNC)
         fd = os.open(directory / "units.log", flags, 0o644)
-        _fsync_dir(directory)
-        _fsync_dir(partial)
+        fsync_path(directory)
+        fsync_path(partial)
         return cls(directory, done, fd)
 
     def record(self, array: str, index: tuple[int, ...]) -> None:
@@ -187,14 +188,6 @@ def _read_units(file: Path) -> set[tuple[str, tuple[int, ...]]]:
         except (ValueError, KeyError, TypeError):
             continue  # the torn last line of a killed append: that unit is rewritten
     return done
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 __all__ = ["JOURNAL_DIR", "UnitJournal", "compare_state", "differences", "inputs_digest", "resumable", "run_state"]

@@ -74,13 +74,8 @@ def fsync_directory(directory: Path) -> None:
     OSError
         If the directory cannot be opened.
     """
-    if _deferred.get():
-        return
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    if not _deferred.get():
+        fsync_path(directory)
 
 
 def write_atomic(path: Path, data: bytes, *, fsync: bool = True, mode: int | None = None) -> None:
@@ -169,7 +164,14 @@ FSYNC_LIMIT = 2000
 FSYNC_THREADS = 16
 
 
-def _fsync_path(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """``fsync`` one file or directory (always, also inside :func:`deferred_fsync`).
+
+    Raises
+    ------
+    OSError
+        If it cannot be opened or the flush fails.
+    """
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -196,10 +198,10 @@ def flush_paths(paths: list[Path], *, tree: Path) -> None:
         return
     if len(unique) <= 2:
         for path in unique:
-            _fsync_path(path)
+            fsync_path(path)
         return
     with ThreadPoolExecutor(max_workers=min(FSYNC_THREADS, len(unique))) as pool:
-        for _ in pool.map(_fsync_path, unique):
+        for _ in pool.map(fsync_path, unique):
             pass
 
 
