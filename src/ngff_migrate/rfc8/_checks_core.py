@@ -12,7 +12,7 @@ from typing import Any
 
 from .ids import is_valid_id
 from .spec import PATH_TYPES, is_prefixed
-from .walk import Context, items
+from .walk import JSON_OBJECT, Context, items
 
 Found = Iterator[tuple[str, str]]
 
@@ -91,7 +91,7 @@ def node_nodes_xor_path(ctx: Context) -> Found:
 
 def path_type_known(ctx: Context) -> Found:
     for location, path in ctx.path_sites:
-        if not isinstance(path, Mapping):
+        if not isinstance(path, JSON_OBJECT):
             continue
         value = path.get("type")
         if not _nonempty_str(value):
@@ -112,10 +112,10 @@ def coordinate_system_id_required(ctx: Context) -> Found:
 
 def reference_id_required(ctx: Context) -> Found:
     for location, reference in ctx.transform_reference_sites:
-        if not isinstance(reference, Mapping) or reference.get("id") is None:
+        if not isinstance(reference, JSON_OBJECT) or reference.get("id") is None:
             yield location, "Transformation reference must be an object with an 'id'."
     for location, reference in ctx.label_source_sites:
-        if not isinstance(reference, Mapping) or reference.get("id") is None:
+        if not isinstance(reference, JSON_OBJECT) or reference.get("id") is None:
             yield location, "Label source reference must be an object with an 'id'."
 
 
@@ -126,7 +126,7 @@ def reference_path_required(ctx: Context) -> Found:
     )
     for sites, resolvable in groups:
         for location, reference in sites:
-            if not isinstance(reference, Mapping):
+            if not isinstance(reference, JSON_OBJECT):
                 continue
             value = reference.get("id")
             if not isinstance(value, str) or value in resolvable:
@@ -141,7 +141,7 @@ def reference_path_required(ctx: Context) -> Found:
 
 def label_value_required(ctx: Context) -> Found:
     for location, entry in ctx.label_entries:
-        value = entry.get("labelValue") if isinstance(entry, Mapping) else None
+        value = entry.get("labelValue") if isinstance(entry, JSON_OBJECT) else None
         if isinstance(value, bool) or not isinstance(value, int | float):
             yield location, f"Label attributes must declare a numeric 'labelValue'; got {value!r}."
 
@@ -156,7 +156,7 @@ def _is_color_channel(value: Any) -> bool:
 
 def label_color_format(ctx: Context) -> Found:
     for location, entry in ctx.label_entries:
-        color = entry.get("color") if isinstance(entry, Mapping) else None
+        color = entry.get("color") if isinstance(entry, JSON_OBJECT) else None
         if color is None:
             continue
         if not (isinstance(color, list) and len(color) == 4 and all(map(_is_color_channel, color))):
@@ -170,7 +170,7 @@ def scene_transformations_required(ctx: Context) -> Found:
         if scene is None:
             continue
         transformations = (
-            scene.get("coordinateTransformations") if isinstance(scene, Mapping) else None
+            scene.get("coordinateTransformations") if isinstance(scene, JSON_OBJECT) else None
         )
         if not isinstance(transformations, list) or not transformations:
             message = "Scene must declare a non-empty 'coordinateTransformations' array."
@@ -184,7 +184,7 @@ def plate_columns_rows_required(ctx: Context) -> Found:
             continue
         plate = attributes["plate"]
         location = f"{site.attributes_location}.plate"
-        if not isinstance(plate, Mapping):
+        if not isinstance(plate, JSON_OBJECT):
             yield location, f"A 'plate' attribute must be an object; got {plate!r}."
             continue
         for field in ("columns", "rows"):
@@ -200,12 +200,12 @@ def _entry_ids(plate: Mapping[str, Any], field: str) -> set[str]:
     return {
         entry["id"]
         for entry in items(plate.get(field))
-        if isinstance(entry, Mapping) and isinstance(entry.get("id"), str)
+        if isinstance(entry, JSON_OBJECT) and isinstance(entry.get("id"), str)
     }
 
 
 def _reference_id(reference: Any) -> Any:
-    return reference.get("id") if isinstance(reference, Mapping) else None
+    return reference.get("id") if isinstance(reference, JSON_OBJECT) else None
 
 
 def _plate_problem(
@@ -219,7 +219,7 @@ def _plate_problem(
     value = _reference_id(reference)
     if not isinstance(value, str):
         return f"{what} must be a reference with an 'id'."
-    if isinstance(reference, Mapping) and reference.get("path") is not None:
+    if isinstance(reference, JSON_OBJECT) and reference.get("path") is not None:
         return None
     if plate is None:
         return f"{what} references {value!r}, but no enclosing collection declares a 'plate'."
@@ -236,7 +236,7 @@ def well_reference_resolves(ctx: Context) -> Found:
         if attributes is None or "well" not in attributes:
             continue
         well = attributes["well"]
-        if not isinstance(well, Mapping):
+        if not isinstance(well, JSON_OBJECT):
             message = f"A 'well' attribute must be an object; got {well!r}."
             yield f"{site.attributes_location}.well", message
             continue
@@ -273,14 +273,14 @@ def node_version_consistent(ctx: Context) -> Found:
 
 
 def _is_scale_or_scale_translation(transformation: Any) -> bool:
-    if not isinstance(transformation, Mapping):
+    if not isinstance(transformation, JSON_OBJECT):
         return False
     if transformation.get("type") == "scale":
         return True
     if transformation.get("type") != "sequence":
         return False
     inner = items(transformation.get("transformations"))
-    kinds = [entry.get("type") if isinstance(entry, Mapping) else None for entry in inner]
+    kinds = [entry.get("type") if isinstance(entry, JSON_OBJECT) else None for entry in inner]
     return kinds in (["scale"], ["scale", "translation"])
 
 
@@ -335,18 +335,18 @@ def multiscale_output_consistent(ctx: Context) -> Found:
         declared = {
             system["id"]
             for system in systems
-            if isinstance(system, Mapping) and isinstance(system.get("id"), str)
+            if isinstance(system, JSON_OBJECT) and isinstance(system.get("id"), str)
         }
         first: str | None = None
         for child_location, child in site.children():
             if child.get("type") != "singlescale":
                 continue
             child_attributes = child.get("attributes")
-            if not isinstance(child_attributes, Mapping):
+            if not isinstance(child_attributes, JSON_OBJECT):
                 continue
             transformations = items(child_attributes.get("coordinateTransformations"))
             for index, transformation in enumerate(transformations):
-                if not isinstance(transformation, Mapping):
+                if not isinstance(transformation, JSON_OBJECT):
                     continue
                 output_id = _reference_id(transformation.get("output"))
                 if not isinstance(output_id, str):

@@ -17,7 +17,7 @@ from .spec import (
     is_ome_prefixed,
     is_prefixed,
 )
-from .walk import Context, descends, items, key_location, mapping
+from .walk import JSON_OBJECT, Context, descends, items, key_location, mapping
 
 Found = Iterator[tuple[str, str]]
 
@@ -49,7 +49,7 @@ def node_type_known(ctx: Context) -> Found:
 def node_field_type(ctx: Context) -> Found:
     for site in ctx.nodes:
         node = site.node
-        if "attributes" in node and not isinstance(node["attributes"], Mapping):
+        if "attributes" in node and not isinstance(node["attributes"], JSON_OBJECT):
             message = f"Node 'attributes' must be an object; got {node['attributes']!r}."
             yield site.attributes_location, message
         if "nodes" in node and descends(node):
@@ -58,7 +58,7 @@ def node_field_type(ctx: Context) -> Found:
                 yield f"{site.location}.nodes", f"Node 'nodes' must be an array; got {children!r}."
                 continue
             for index, child in enumerate(children):
-                if not isinstance(child, Mapping):
+                if not isinstance(child, JSON_OBJECT):
                     message = f"Each entry of 'nodes' must be a node object; got {child!r}."
                     yield f"{site.location}.nodes[{index}]", message
 
@@ -67,7 +67,7 @@ def path_format(ctx: Context) -> Found:
     for location, path in ctx.path_sites:
         if path is None:
             continue
-        if not isinstance(path, Mapping):
+        if not isinstance(path, JSON_OBJECT):
             yield location, f"A path must be a Path object with 'type' and 'path'; got {path!r}."
         elif not (isinstance(path.get("path"), str) and path["path"]):
             message = f"Path must declare a non-empty string 'path'; got {path.get('path')!r}."
@@ -82,12 +82,12 @@ def _spec_objects(ctx: Context) -> Iterator[tuple[str, Mapping[str, Any], Iterab
     for location, labels in ctx.labels_objects:
         yield location, labels, LABELS_KEYS
     for location, entry in ctx.label_entries:
-        if isinstance(entry, Mapping):
+        if isinstance(entry, JSON_OBJECT):
             yield location, entry, LABEL_ATTRIBUTE_KEYS
     for location, plate in ctx.plates:
         yield location, plate, PLATE_KEYS
     for location, entry in ctx.plate_entries:
-        if isinstance(entry, Mapping):
+        if isinstance(entry, JSON_OBJECT):
             yield location, entry, PLATE_ENTRY_KEYS
     for site in ctx.nodes:
         attributes = site.attributes or {}
@@ -122,12 +122,12 @@ def ome_prefix_reserved(ctx: Context) -> Found:
     sites += [
         (f"{location}.type", path.get("type"))
         for location, path in ctx.path_sites
-        if isinstance(path, Mapping)
+        if isinstance(path, JSON_OBJECT)
     ]
     sites += [
         (f"{location}.type", transformation.get("type"))
         for location, transformation in ctx.all_transformations
-        if isinstance(transformation, Mapping)
+        if isinstance(transformation, JSON_OBJECT)
     ]
     sites += [(f"{location}.type", axis.get("type")) for location, axis in _axes(ctx)]
     for location, value in sites:
@@ -150,7 +150,7 @@ def attribute_shape(ctx: Context) -> Found:
                 yield from _array_of_objects(f"{base}.{key}", attributes[key])
         if "labels" in attributes:
             labels = attributes["labels"]
-            if not isinstance(labels, Mapping):
+            if not isinstance(labels, JSON_OBJECT):
                 yield f"{base}.labels", f"The 'labels' attribute must be an object; got {labels!r}."
             else:
                 for key in ("labelAttributes", "source"):
@@ -173,7 +173,7 @@ def _array_of_objects(location: str, value: Any) -> Found:
         yield location, f"Value must be an array of objects; got {value!r}."
         return
     for index, entry in enumerate(value):
-        if not isinstance(entry, Mapping):
+        if not isinstance(entry, JSON_OBJECT):
             yield f"{location}[{index}]", f"Value must be an object; got {entry!r}."
 
 
@@ -205,7 +205,7 @@ def multiscale_coordinate_systems_required(ctx: Context) -> Found:
 def _axes(ctx: Context) -> Iterator[tuple[str, Mapping[str, Any]]]:
     for location, system in ctx.coordinate_systems:
         for index, axis in enumerate(items(system.get("axes"))):
-            if isinstance(axis, Mapping):
+            if isinstance(axis, JSON_OBJECT):
                 yield f"{location}.axes[{index}]", axis
 
 
@@ -218,7 +218,7 @@ def coordinate_system_axes_format(ctx: Context) -> Found:
             continue
         seen: set[str] = set()
         for index, axis in enumerate(axes):
-            name = axis.get("name") if isinstance(axis, Mapping) else None
+            name = axis.get("name") if isinstance(axis, JSON_OBJECT) else None
             if not (isinstance(name, str) and name):
                 message = f"An axis must be an object with a non-empty string 'name'; got {axis!r}."
                 yield f"{location}.axes[{index}]", message
@@ -244,7 +244,7 @@ def axis_type_known(ctx: Context) -> Found:
 
 def transformation_type_known(ctx: Context) -> Found:
     for location, transformation in ctx.all_transformations:
-        if not isinstance(transformation, Mapping):
+        if not isinstance(transformation, JSON_OBJECT):
             yield location, f"A transformation must be an object; got {transformation!r}."
             continue
         value = transformation.get("type")

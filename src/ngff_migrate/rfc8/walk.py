@@ -24,6 +24,10 @@ from typing import Any
 
 from .spec import is_prefixed
 
+#: what a JSON object is here: ``dict`` first (what every parsed document holds; an ``isinstance``
+#: against the ``Mapping`` ABC alone costs ~0.15 µs, a third of the rule checker's time), then any mapping
+JSON_OBJECT = (dict, Mapping)
+
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 Site = tuple[str, Any]
@@ -37,7 +41,7 @@ def key_location(base: str, key: str) -> str:
 
 
 def mapping(value: Any) -> Mapping[str, Any] | None:
-    return value if isinstance(value, Mapping) else None
+    return value if isinstance(value, JSON_OBJECT) else None
 
 
 def items(value: Any) -> list[Any]:
@@ -55,8 +59,10 @@ class NodeSite:
     is_root: bool
     parent: Mapping[str, Any] | None = None
 
-    @property
+    @cached_property
     def attributes(self) -> Mapping[str, Any] | None:
+        """The node's ``attributes`` object, ``None`` when absent or not an object
+        (computed once: every rule asks)."""
         return mapping(self.node.get("attributes"))
 
     @property
@@ -70,7 +76,7 @@ class NodeSite:
         return [
             (f"{self.location}.nodes[{index}]", child)
             for index, child in enumerate(items(self.node.get("nodes")))
-            if isinstance(child, Mapping)
+            if isinstance(child, JSON_OBJECT)
         ]
 
 
@@ -87,7 +93,7 @@ def iter_nodes(root: Any, location: str = "ome") -> Iterator[NodeSite]:
     """Every node object of the tree under ``root`` (an ``ome`` object or any
     node), depth-first, root first; nothing at all when ``root`` is not an
     object. Iterative: deep trees cost no recursion."""
-    if not isinstance(root, Mapping):
+    if not isinstance(root, JSON_OBJECT):
         return
     stack = [NodeSite(location, root, None, True)]
     while stack:
@@ -95,7 +101,7 @@ def iter_nodes(root: Any, location: str = "ome") -> Iterator[NodeSite]:
         yield site
         attributes = site.attributes
         plate = attributes.get("plate") if attributes is not None else None
-        enclosing = plate if isinstance(plate, Mapping) else site.plate
+        enclosing = plate if isinstance(plate, JSON_OBJECT) else site.plate
         stack.extend(NodeSite(loc, child, enclosing, False, site.node)
                      for loc, child in reversed(site.children()))
 
@@ -135,7 +141,7 @@ class Context:
             (f"{base}.coordinateSystems[{index}]", system)
             for base, container in self.coordinate_containers
             for index, system in enumerate(items(container.get("coordinateSystems")))
-            if isinstance(system, Mapping)
+            if isinstance(system, JSON_OBJECT)
         ]
 
     @cached_property
@@ -146,7 +152,7 @@ class Context:
             for index, transformation in enumerate(
                 items(container.get("coordinateTransformations"))
             )
-            if isinstance(transformation, Mapping)
+            if isinstance(transformation, JSON_OBJECT)
         ]
 
     @cached_property
@@ -234,7 +240,7 @@ class Context:
             if system.get("id") is not None
         ]
         sites += [
-            (f"{location}.id", entry.get("id") if isinstance(entry, Mapping) else None)
+            (f"{location}.id", entry.get("id") if isinstance(entry, JSON_OBJECT) else None)
             for location, entry in self.plate_entries
         ]
         return sites
@@ -245,7 +251,7 @@ class Context:
         return [
             (f"{location}.id", reference["id"])
             for location, reference in self.reference_sites + self.hcs_reference_sites
-            if isinstance(reference, Mapping) and reference.get("id") is not None
+            if isinstance(reference, JSON_OBJECT) and reference.get("id") is not None
         ]
 
     @cached_property
@@ -269,7 +275,7 @@ class Context:
         sites += [
             (f"{location}.path", reference.get("path"))
             for location, reference in self.reference_sites + self.hcs_reference_sites
-            if isinstance(reference, Mapping)
+            if isinstance(reference, JSON_OBJECT)
         ]
         return sites
 
@@ -284,7 +290,7 @@ class Context:
 
 def _nested_transformations(location: str, value: Any) -> Iterator[Site]:
     yield location, value
-    if not isinstance(value, Mapping):
+    if not isinstance(value, JSON_OBJECT):
         return
     kind = value.get("type")
     if kind == "sequence":
@@ -292,7 +298,7 @@ def _nested_transformations(location: str, value: Any) -> Iterator[Site]:
             yield from _nested_transformations(f"{location}.transformations[{index}]", inner)
     elif kind == "byDimension":
         for index, entry in enumerate(items(value.get("transformations"))):
-            if isinstance(entry, Mapping) and "transformation" in entry:
+            if isinstance(entry, JSON_OBJECT) and "transformation" in entry:
                 inner_location = f"{location}.transformations[{index}].transformation"
                 yield from _nested_transformations(inner_location, entry["transformation"])
     elif kind == "bijection":
