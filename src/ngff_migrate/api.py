@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from .formats.ngff_image.translate import DEFAULT_PREFIX, DEFAULT_TARGET_VERSION
 from .formats.plan import MigrationPlan
 from .inspection import Inspection, inspect  # noqa: F401  (part of the API)
 from .report.model import Report
+from .runtime import paused_gc, resumed_gc
 from .storage.cache import prefetch_output, stage_cache
 from .storage.location import (
     display,
@@ -83,7 +85,7 @@ def plan(source: str | Path, *, target_version: str = DEFAULT_TARGET_VERSION,
     source = open_location(source, endpoint_url=endpoint_url, anon=anon, storage_options=storage_options,
                            max_requests=max_requests, retries=retries, missing_chunk_status=missing_chunk_status)
     report = report or Report(source=display(source), destination=None, mode="plan")
-    with sandboxed(dataset_root(source), allow_outside=allow_outside), stage_cache(source):
+    with sandboxed(dataset_root(source), allow_outside=allow_outside), stage_cache(source), paused_gc():
         return _plan(source, target_version, prefix, lenient, report, detection,
                      tiff_options(pixel_size, unit, positions, position_unit, overview))
 
@@ -361,7 +363,7 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
     from .write.copy import files_to_copy, migrate_copy
     from .write.inplace import migrate_in_place
 
-    with report.timer("total"), resolution_cache():
+    with report.timer("total"), resolution_cache(), paused_gc(), ExitStack() as pixels:
         result = plan(src, target_version=target_version, prefix=prefix, lenient=lenient,
                       allow_outside=allow_outside, report=report, **(tiff or {}))
         recode = _source_defaults(result, recode)
@@ -370,6 +372,7 @@ def _convert(src: Path, destination: Path | None, report: Report, progress: Prog
                                                    "writes a local destination in this release")
         job = None
         if recode is not None:
+            pixels.enter_context(resumed_gc())  # the engine moves pixels: the collector bounds its memory
             job = _reencode_job(result, destination, recode, overwrite=overwrite, progress=progress,
                                 **(engine or {}))
             report.warnings.extend(w for w in result.warnings if w not in report.warnings)

@@ -27,6 +27,7 @@ import math
 import random
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -238,6 +239,7 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
         difference; the message names the input file to blame (see
         :func:`input_document`) and says what in the output was wrong.
     """
+    from ..runtime import paused_gc, resumed_gc
     from .tree import validate_tree
 
     result = VerifyResult(mode=mode)
@@ -245,7 +247,8 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
     # import jsonschema for a metadata-only run); sample: the root and sample_chunks more
     schema_documents = {"none": 0, "sample": 1 + sample_chunks, "full": None}[mode]
     start = target_root if plan.entry == "zarr.json" else target_root / plan.entry
-    tree = validate_tree(start, check_arrays=False, schema_documents=schema_documents)
+    with paused_gc():  # metadata only (src/ngff_migrate/runtime.py); the pixel comparison below resumes it
+        tree = validate_tree(start, check_arrays=False, schema_documents=schema_documents)
     result.documents = tree.documents
     result.warnings.extend(tree.warnings)
     if tree.violations:
@@ -276,9 +279,11 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
 
     # zarr-python's synchronous API waits on its event loop; comparing several
     # arrays at once overlaps those waits (stdlib pool, results merged in order)
+    stack = ExitStack()
     if mode == "none":  # no array is opened: nothing to overlap
         parts = map(one, plan.arrays)
     else:
+        stack.enter_context(resumed_gc())  # decoded chunks: memory bounded by the collector
         pool = ThreadPoolExecutor(max_workers=VERIFY_THREADS)
         parts = pool.map(one, plan.arrays)
     try:
@@ -291,6 +296,7 @@ def verify_output(plan: MigrationPlan, target_root: Path, *, source_root: Path,
     finally:
         if mode != "none":
             pool.shutdown(wait=True, cancel_futures=True)
+        stack.close()
     if result.missing_chunks:
         result.warnings.append(
             f"{len(result.missing_chunks)} chunk(s) checked are absent from the source and read as the "

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import MigrateError
 from ..formats.plan import MigrationPlan
 from ..report.model import WriteStats
+from ..runtime import paused_gc
 from ..storage.location import is_remote
 from ..storage.lock import Busy, Lock
 from ..storage.sandbox import inside
@@ -132,23 +133,8 @@ def _migrate_locked(plan, root, options, verify, stats, notes) -> Journal:
     note = recover_interrupted(root)
     if note and notes is not None:
         notes.append(note)
-    pending = []
-    tiers: list[list[tuple[str, bytes]]] = []
-    tier_key = None
-    for doc in plan.documents:
-        data = dumps_document(doc.document)
-        target = root / doc.file
-        if target.is_file() and not target.is_symlink() and target.stat().st_size == len(data) \
-                and target.read_bytes() == data:
-            continue  # already what we would write: an idempotent re-run touches nothing
-        pending.append((doc.file, data))
-        # plan order (MigrationPlan.order_documents): arrays, then groups deepest first; a run of
-        # arrays, or of groups at one depth, is a tier (written concurrently, in plan order otherwise)
-        key = "array" if doc.node_type == "array" else doc.rel.count("/") + 1 if doc.rel else 0
-        if key != tier_key or not tiers:
-            tiers.append([])
-            tier_key = key
-        tiers[-1].append(pending[-1])
+    with paused_gc():  # metadata only (runtime.py)
+        pending, tiers = _pending(plan, root)
     if not pending:
         verify(root)
         return Journal(root, options=options, state="unchanged")
@@ -177,6 +163,30 @@ def _migrate_locked(plan, root, options, verify, stats, notes) -> Journal:
             exc.args = (exc.one_line(),)
         raise
     return journal
+
+
+def _pending(plan: MigrationPlan, root: Path) -> tuple[list[tuple[str, bytes]], list[list[tuple[str, bytes]]]]:
+    """The documents of ``plan`` to write below ``root`` as ``(root-relative path, bytes)``, and the
+    same in tiers (:func:`~ngff_migrate.write.atomic.write_tiers`); a document whose file already holds
+    exactly its bytes is left out (an idempotent rerun touches nothing)."""
+    pending = []
+    tiers: list[list[tuple[str, bytes]]] = []
+    tier_key = None
+    for doc in plan.documents:
+        data = dumps_document(doc.document)
+        target = root / doc.file
+        if target.is_file() and not target.is_symlink() and target.stat().st_size == len(data) \
+                and target.read_bytes() == data:
+            continue  # already what we would write: an idempotent re-run touches nothing
+        pending.append((doc.file, data))
+        # plan order (MigrationPlan.order_documents): arrays, then groups deepest first; a run of
+        # arrays, or of groups at one depth, is a tier (written concurrently, in plan order otherwise)
+        key = "array" if doc.node_type == "array" else doc.rel.count("/") + 1 if doc.rel else 0
+        if key != tier_key or not tiers:
+            tiers.append([])
+            tier_key = key
+        tiers[-1].append(pending[-1])
+    return pending, tiers
 
 
 def _undo(root: Path) -> str | None:
