@@ -18,8 +18,9 @@ barrier instead: the files and directories are ``fsync``'ed concurrently
 the cost follows what this run wrote, not what every other process on the
 file system has dirty: a ``syncfs`` waits for all of it (measured here: 5.8 s
 for one ``syncfs`` while another process wrote 50,000 small files, 10 ms for
-the overlapped ``fsync`` of 10 files). Above :data:`FSYNC_LIMIT` paths it
-falls back to one :func:`flush_tree`.
+the overlapped ``fsync`` of 10 files). When the host has little to write
+back (:data:`SYNCFS_DIRTY_BYTES`), or there are more than
+:data:`FSYNC_LIMIT` paths, one :func:`flush_tree` is cheaper and is taken.
 
 Inside :func:`deferred_fsync` (batch workers) the per-file ``fsync`` calls
 are skipped and only :func:`flush_tree` and :func:`flush_paths` flush: every
@@ -162,6 +163,27 @@ def write_tiers(root: Path, tiers: list[list[tuple[str, bytes]]], *, threads: in
 FSYNC_LIMIT = 2000
 #: ``fsync`` calls in flight in :func:`flush_paths`
 FSYNC_THREADS = 16
+#: at most this much data waiting to be written back host-wide (``/proc/meminfo`` ``Dirty`` +
+#: ``Writeback``), :func:`flush_paths` takes one ``syncfs``: cheaper then than a journal commit per
+#: ``fsync`` (a batch of 504 small datasets: 72-79 datasets/s against 48-55 with per-path fsyncs)
+SYNCFS_DIRTY_BYTES = 32 << 20
+
+
+def dirty_bytes() -> int | None:
+    """Bytes the host still has to write back (``Dirty`` + ``Writeback`` of ``/proc/meminfo``),
+    ``None`` where that is not known (not Linux). Never raises."""
+    try:
+        with open("/proc/meminfo", "rb") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    total = 0
+    for line in text.splitlines():
+        if line.startswith((b"Dirty:", b"Writeback:")):
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                total += int(parts[1]) * 1024
+    return total
 
 
 def fsync_path(path: Path) -> None:
@@ -193,8 +215,9 @@ def flush_paths(paths: list[Path], *, tree: Path) -> None:
         If a path cannot be opened or its flush fails (an I/O error).
     """
     unique = list(dict.fromkeys(paths))
-    if len(unique) > FSYNC_LIMIT:
-        flush_tree(tree)
+    dirty = dirty_bytes()
+    if len(unique) > FSYNC_LIMIT or (dirty is not None and dirty <= SYNCFS_DIRTY_BYTES):
+        flush_tree(tree)  # many paths, or little for a syncfs to wait for: one call is cheaper
         return
     if len(unique) <= 2:
         for path in unique:
