@@ -70,6 +70,7 @@ class FlakyProxy:
                 with proxy._lock:
                     proxy._in_flight += 1
                     proxy.max_in_flight = max(proxy.max_in_flight, proxy._in_flight)
+                self._counted = True
                 try:
                     fault = proxy._fault(self.command, self.path, self.headers)
                     if fault == "drop":
@@ -81,6 +82,14 @@ class FlakyProxy:
                         return
                     self._forward(body)
                 finally:
+                    self._done()
+
+            def _done(self):
+                """The request is no longer in flight: called before its response is sent (once the
+                client has the answer it may send its next request, which must not count as a
+                third concurrent one), or after a dropped one."""
+                if getattr(self, "_counted", False):
+                    self._counted = False
                     with proxy._lock:
                         proxy._in_flight -= 1
 
@@ -102,6 +111,7 @@ class FlakyProxy:
                 self._answer(status, reason, kept, data, length)
 
             def _answer(self, status, reason, headers, data, length=None):
+                self._done()
                 self.send_response(status, reason)
                 for k, v in headers:
                     self.send_header(k, v)
