@@ -355,3 +355,14 @@ def test_round_trip_survives_junk_anywhere(junk: object) -> None:
             target = target[part]
         target[position[-1]] = junk
         assert dump_document(parse_document(ome)) == ome, position
+
+
+def test_get_reads_fields_and_extra_keys_like_dict_get():
+    from ngff_migrate.rfc8.model import Attributes, Path
+
+    attrs = Attributes()
+    attrs.extra["lab:x"] = [1, 2]
+    path = Path(type="zarr", path="./s0")
+    assert path.get("path") == "./s0" and path.get("missing", 7) == 7
+    assert attrs.get("lab:x") == [1, 2] and attrs.get("labels") is None and attrs.get("labels", 0) == 0
+    assert path.to_json().get("path") == path.get("path")

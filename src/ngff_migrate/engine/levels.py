@@ -100,12 +100,9 @@ def downsample(block: Any, factors: tuple[int, ...], method: str) -> Any:
 
 
 def _get(value: Any, key: str) -> Any:
-    """``key`` of a model object (a field or an extra key) or of a JSON object,
-    as its JSON holds it; ``None`` if absent or ``value`` is neither (a model
-    position may hold raw JSON: :mod:`ngff_migrate.rfc8.model`)."""
-    if isinstance(value, SpecObject):
-        return getattr(value, key) if key in type(value).FIELDS else value.extra.get(key)
-    return value.get(key) if isinstance(value, dict) else None
+    """``key`` of a model object or of a JSON object (:meth:`SpecObject.get`); ``None``
+    for anything else (a model position may hold raw JSON: :mod:`ngff_migrate.rfc8.model`)."""
+    return value.get(key) if isinstance(value, (SpecObject, dict)) else None
 
 
 def _transform(node: SinglescaleNode, where: str) -> tuple[list[float], list[float], str]:

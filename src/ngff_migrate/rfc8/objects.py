@@ -178,6 +178,14 @@ class SpecObject:
         else:
             self.extra[name] = value
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value :meth:`to_json` writes under ``key`` (a field, or an extra key),
+        as held (a model object or raw JSON), else ``default``: what ``dict.get``
+        gives on the JSON, so a walk can take model objects and JSON alike. Never raises."""
+        if key in type(self).FIELDS:
+            return self._values.get(key, default)
+        return self.extra.get(key, default)
+
     @property
     def fields_set(self) -> set[str]:
         """The known fields that were given (and are written)."""

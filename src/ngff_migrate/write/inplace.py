@@ -19,7 +19,6 @@ from pathlib import Path
 from ..errors import MigrateError
 from ..formats.plan import MigrationPlan
 from ..report.model import WriteStats
-from ..runtime import paused_gc
 from ..storage.location import is_remote
 from ..storage.lock import Busy, Lock
 from ..storage.sandbox import inside
@@ -133,8 +132,7 @@ def _migrate_locked(plan, root, options, verify, stats, notes) -> Journal:
     note = recover_interrupted(root)
     if note and notes is not None:
         notes.append(note)
-    with paused_gc():  # metadata only (runtime.py)
-        pending, tiers = _pending(plan, root)
+    pending, tiers = _pending(plan, root)
     if not pending:
         verify(root)
         return Journal(root, options=options, state="unchanged")

@@ -33,6 +33,8 @@ from contextvars import ContextVar
 from pathlib import Path, PurePath
 from typing import Any
 
+import orjson
+
 from ..errors import MigrateError
 from ..storage.sandbox import check_read
 
@@ -408,25 +410,12 @@ def dumps_json(doc: dict[str, Any]) -> bytes:
             return found
 
         json.dumps(doc, default=default, allow_nan=False, check_circular=False)
-        return _orjson().dumps(doc, default=default, option=_ORJSON_OPTIONS)
+        return orjson.dumps(doc, default=default, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     except (TypeError, ValueError, RecursionError):
         pass  # a value orjson cannot take (an integer over 64 bits) or a located error to raise
     plain = _plain(doc, "")
     text = json.dumps(plain, indent=2, ensure_ascii=False, allow_nan=False)
     return (text + "\n").encode("utf-8")
-
-
-_ORJSON = None
-_ORJSON_OPTIONS = 0
-
-
-def _orjson() -> Any:
-    global _ORJSON, _ORJSON_OPTIONS
-    if _ORJSON is None:
-        import orjson
-
-        _ORJSON, _ORJSON_OPTIONS = orjson, orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
-    return _ORJSON
 
 
 def _json_default(value: Any) -> Any:
@@ -435,6 +424,7 @@ def _json_default(value: Any) -> Any:
     :func:`_plain`, which raises with the JSON location."""
     if hasattr(value, "to_json") and not isinstance(value, (dict, list, str)):
         return value.to_json()
-    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(type(value).__name__)
+    plain = _numpy_to_python(value)
+    if plain is value:
+        raise TypeError(type(value).__name__)
+    return plain
